@@ -1,0 +1,89 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// Cache-Control values: pages and app code are revalidated on every load (they
+// change with each release and carry an ETag); vendored libraries are
+// referenced with their version in the query string and cached for a year.
+const (
+	cacheRevalidate = "no-cache"
+	cacheVendor     = "public, max-age=31536000, immutable"
+)
+
+// Handler returns the web app's handler, for mounting at "/" beside the API
+// and /ws. It serves:
+//
+//   - GET / : the live map (static/index.html)
+//   - GET /config.json : cfg (after WithDefaults) as JSON
+//   - GET /<file> : the other embedded files, e.g. /app.js, /vendor/leaflet/...
+//
+// Only GET and HEAD are allowed (405 otherwise); unknown paths and directories
+// are 404. Every response carries a Content-Security-Policy that allows
+// scripts, styles, fetches and fonts from the page's own origin only, images
+// from the page's origin, data: URLs and the tile server's origin, and
+// WebSocket connections (ws: and wss:) to the page's own host. A TileURL that
+// Config.Validate rejects is left out of the policy, so the map shows no tiles.
+func Handler(cfg Config) http.Handler {
+	cfg = cfg.WithDefaults()
+	tiles, _ := tileOrigin(cfg.TileURL)
+	configJSON, err := json.Marshal(cfg)
+	if err != nil {
+		panic("web: encode config: " + err.Error()) // plain strings and numbers: cannot fail
+	}
+	return &handler{
+		files:      loadFiles(staticFS),
+		configJSON: configJSON,
+		tileOrigin: tiles,
+		started:    time.Now(),
+	}
+}
+
+type handler struct {
+	files      map[string]*file
+	configJSON []byte
+	tileOrigin string
+	started    time.Time
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy(h.tileOrigin, r.Host))
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		hdr.Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == "" {
+		name = "index.html"
+	}
+	if name == "config.json" {
+		hdr.Set("Content-Type", "application/json")
+		hdr.Set("Cache-Control", cacheRevalidate)
+		http.ServeContent(w, r, name, h.started, bytes.NewReader(h.configJSON))
+		return
+	}
+	f, ok := h.files[name]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	hdr.Set("Content-Type", f.contentType)
+	hdr.Set("ETag", f.etag)
+	if strings.HasPrefix(name, "vendor/") {
+		hdr.Set("Cache-Control", cacheVendor)
+	} else {
+		hdr.Set("Cache-Control", cacheRevalidate)
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+}

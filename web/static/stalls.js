@@ -1,0 +1,151 @@
+// Stall markers on a Leaflet map, kept in step with the server's events.
+// A position is applied only when its `at` is newer than the one we hold.
+
+const MOVE_MS = 1000;
+
+// atKey turns an RFC 3339 time (any number of fractional digits) into
+// [epoch seconds, nanoseconds] so that times compare exactly.
+export function atKey(at) {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i.exec(at || "");
+  if (!m) return [-Infinity, 0];
+  const secs = Date.parse(m[1] + m[3]) / 1000;
+  const nanos = Number(((m[2] || "") + "000000000").slice(0, 9));
+  return [Number.isNaN(secs) ? -Infinity : secs, nanos];
+}
+
+// isNewer reports whether time a is strictly after time b (b may be undefined).
+export function isNewer(a, b) {
+  if (b === undefined) return true;
+  const [as, an] = atKey(a), [bs, bn] = atKey(b);
+  return as > bs || (as === bs && an > bn);
+}
+
+export class StallLayer {
+  // map: a Leaflet map; positions: the Map<id,{lat,lng}> exposed to tests.
+  constructor(map, positions) {
+    this.map = map;
+    this.positions = positions;
+    this.stalls = new Map(); // id -> {marker, name, at, lat, lng, anim}
+    this.gone = new Map(); // id -> at of its removal, so late moves stay out
+    this.group = L.layerGroup().addTo(map);
+  }
+
+  // snapshot replaces every marker with the list, keeping a position we hold
+  // that is newer than the snapshot's (an event that crossed it).
+  snapshot(pochas) {
+    const keep = new Set();
+    this.gone.clear();
+    for (const p of pochas) {
+      keep.add(p.id);
+      this.place(p, false);
+    }
+    for (const id of [...this.stalls.keys()]) {
+      if (!keep.has(id)) this.drop(id);
+    }
+  }
+
+  // place adds the stall or moves it (animated when `animate`), if p.at is
+  // newer than what we hold for that id.
+  place(p, animate = true) {
+    const s = this.stalls.get(p.id);
+    if (!s) {
+      if (!isNewer(p.at, this.gone.get(p.id))) return;
+      this.gone.delete(p.id);
+      const marker = L.marker([p.lat, p.lng], { icon: stallIcon(p.name), title: p.name, riseOnHover: true });
+      marker.bindPopup(() => popupFor(p.id, this.stalls.get(p.id)?.name ?? p.name));
+      this.stalls.set(p.id, { marker, name: p.name, at: p.at, lat: p.lat, lng: p.lng, anim: 0 });
+      this.positions.set(p.id, { lat: p.lat, lng: p.lng });
+      marker.addTo(this.group);
+      return;
+    }
+    if (!isNewer(p.at, s.at)) return;
+    Object.assign(s, { at: p.at, lat: p.lat, lng: p.lng });
+    if (p.name && p.name !== s.name) {
+      s.name = p.name;
+      s.marker.setIcon(stallIcon(p.name));
+    }
+    this.positions.set(p.id, { lat: p.lat, lng: p.lng });
+    if (animate) this.glide(s); else this.jump(s);
+  }
+
+  // remove drops the stall unless we hold a position newer than ev.at.
+  remove(ev) {
+    const s = this.stalls.get(ev.id);
+    if (s && isNewer(s.at, ev.at)) return;
+    this.drop(ev.id);
+    this.gone.set(ev.id, ev.at);
+  }
+
+  drop(id) {
+    const s = this.stalls.get(id);
+    if (!s) return;
+    cancelAnimationFrame(s.anim);
+    this.group.removeLayer(s.marker);
+    this.stalls.delete(id);
+    this.positions.delete(id);
+  }
+
+  jump(s) {
+    cancelAnimationFrame(s.anim);
+    s.marker.setLatLng([s.lat, s.lng]);
+  }
+
+  // glide moves the marker from where it is drawn now to its new position
+  // over MOVE_MS, easing in and out.
+  glide(s) {
+    cancelAnimationFrame(s.anim);
+    const from = s.marker.getLatLng();
+    const to = L.latLng(s.lat, s.lng);
+    const start = performance.now();
+    const step = (now) => {
+      const t = Math.min(1, (now - start) / MOVE_MS);
+      const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
+      if (t < 1) {
+        s.marker.setLatLng([from.lat + (to.lat - from.lat) * e, from.lng + (to.lng - from.lng) * e]);
+        s.anim = requestAnimationFrame(step);
+      } else {
+        s.marker.setLatLng(to);
+        s.anim = 0;
+      }
+    };
+    s.anim = requestAnimationFrame(step);
+  }
+
+  // drawn returns where the stall's marker is drawn now, or null.
+  drawn(id) {
+    const s = this.stalls.get(id);
+    if (!s) return null;
+    const p = s.marker.getLatLng();
+    return { lat: p.lat, lng: p.lng };
+  }
+
+  // countIn returns how many stalls lie inside the Leaflet bounds.
+  countIn(bounds) {
+    let n = 0;
+    for (const s of this.stalls.values()) if (bounds.contains([s.lat, s.lng])) n++;
+    return n;
+  }
+}
+
+function stallIcon(name) {
+  const root = document.createElement("div");
+  const dot = document.createElement("span");
+  dot.className = "stall-dot";
+  const label = document.createElement("span");
+  label.className = "stall-name";
+  label.textContent = name || "";
+  root.append(dot, label);
+  return L.divIcon({ className: "illuwa-stall", html: root, iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -12] });
+}
+
+function popupFor(id, name) {
+  const box = document.createElement("div");
+  box.className = "stall-popup";
+  const title = document.createElement("strong");
+  title.textContent = name || `#${id}`;
+  const link = document.createElement("a");
+  link.href = `/pochas/${encodeURIComponent(id)}`;
+  link.textContent = "메뉴 보기 · Menu →";
+  box.append(title, link);
+  return box;
+}
