@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestSignupValidation(t *testing.T) {
+	api := newTestAPI(t, "sqlite")
+	good := func() map[string]any {
+		return map[string]any{"login_id": "Hong_Gildong", "password": "secret-pass", "nickname": "홍길동",
+			"email": "hong@example.com", "phone": "010-1234-5678", "role": "customer"}
+	}
+	tests := []struct {
+		name   string
+		mutate func(m map[string]any)
+		raw    string
+		status int
+		code   string
+		field  string
+	}{
+		{name: "ok", mutate: func(m map[string]any) {}, status: 201},
+		{name: "taken_login_id", mutate: func(m map[string]any) { m["login_id"] = "hong_gildong" }, status: 409, code: "login_id_taken", field: "login_id"},
+		{name: "admin_role_refused", mutate: func(m map[string]any) { m["login_id"] = "admin1"; m["role"] = "admin" }, status: 422, code: "validation_failed", field: "role"},
+		{name: "mass_assignment_verified", mutate: func(m map[string]any) { m["login_id"] = "mass1"; m["verified"] = true }, status: 400, code: "unknown_field", field: "verified"},
+		{name: "mass_assignment_id", mutate: func(m map[string]any) { m["login_id"] = "mass2"; m["id"] = 1 }, status: 400, code: "unknown_field", field: "id"},
+		{name: "bad_email", mutate: func(m map[string]any) { m["login_id"] = "mail1"; m["email"] = "not-an-email" }, status: 422, code: "validation_failed", field: "email"},
+		{name: "bad_phone", mutate: func(m map[string]any) { m["login_id"] = "phone1"; m["phone"] = "12ab" }, status: 422, code: "validation_failed", field: "phone"},
+		{name: "short_password", mutate: func(m map[string]any) { m["login_id"] = "pass1"; m["password"] = "short" }, status: 422, code: "validation_failed", field: "password"},
+		{name: "malformed_json", raw: `{"login_id": "x",`, status: 400, code: "malformed_json"},
+		{name: "not_an_object", raw: `[1,2]`, status: 400, code: "malformed_json"},
+		{name: "two_objects", raw: `{} {}`, status: 400, code: "malformed_json"},
+		{name: "wrong_type", raw: `{"login_id": 5}`, status: 400, code: "malformed_json", field: "login_id"},
+		{name: "huge_body", raw: `{"nickname":"` + strings.Repeat("a", 100<<10) + `"}`, status: 413, code: "body_too_large"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any = tc.raw
+			if tc.raw == "" {
+				m := good()
+				tc.mutate(m)
+				body = m
+			}
+			res := api.do("POST", "/api/v1/auth/signup", "", body).mustStatus(t, tc.status)
+			if tc.status < 300 {
+				var u userResponse
+				res.decode(t, &u)
+				if u.LoginID != "hong_gildong" || u.Role != "customer" || u.Verified || u.Phone != "01012345678" {
+					t.Fatalf("created user %+v", u)
+				}
+				if strings.Contains(string(res.Body), "argon2") || strings.Contains(string(res.Body), "password") {
+					t.Fatalf("response leaks the password hash: %s", res.Body)
+				}
+				return
+			}
+			p := res.problem(t)
+			if p.Code != tc.code || p.Status != tc.status || p.RequestID == "" {
+				t.Fatalf("problem %+v, want code %s", p, tc.code)
+			}
+			if tc.field != "" && (len(p.Errors) == 0 || p.Errors[0].Field != tc.field) {
+				t.Fatalf("problem fields %+v, want %s", p.Errors, tc.field)
+			}
+		})
+	}
+}
+
+func TestLoginLogoutAndMe(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, api *testAPI) {
+		token, u := api.signupLogin("kimchi", "owner")
+		var me userResponse
+		api.do("GET", "/api/v1/me", token, nil).mustStatus(t, 200).decode(t, &me)
+		if me.ID != u.ID || me.Role != "owner" {
+			t.Fatalf("me = %+v", me)
+		}
+		// Mass assignment through PATCH /me: refused, and nothing changes.
+		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "x", "role": "admin"}).mustStatus(t, 400)
+		api.do("GET", "/api/v1/me", token, nil).mustStatus(t, 200).decode(t, &me)
+		if me.Role != "owner" || me.Nickname != "kimchi" {
+			t.Fatalf("a refused patch changed the user: %+v", me)
+		}
+		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "김치", "email": "new@example.com"}).mustStatus(t, 200).decode(t, &me)
+		if me.Nickname != "김치" || me.Email != "new@example.com" {
+			t.Fatalf("patch: %+v", me)
+		}
+		api.do("PATCH", "/api/v1/me", token, map[string]any{"password": "another-pass", "current_password": "wrong one"}).mustStatus(t, 403)
+		api.do("PATCH", "/api/v1/me", token, map[string]any{"password": "another-pass", "current_password": "correct horse"}).mustStatus(t, 200)
+		api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "kimchi", "password": "correct horse"}).mustStatus(t, 401)
+		api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "KIMCHI", "password": "another-pass"}).mustStatus(t, 200)
+
+		api.do("POST", "/api/v1/auth/logout", token, nil).mustStatus(t, http.StatusNoContent)
+		p := api.do("GET", "/api/v1/me", token, nil).mustStatus(t, 401).problem(t)
+		if p.Code != "invalid_token" {
+			t.Fatalf("after logout: %+v", p)
+		}
+		api.do("GET", "/api/v1/me", "", nil).mustStatus(t, 401)
+		if strings.Contains(api.logs.String(), "correct horse") || strings.Contains(api.logs.String(), token) {
+			t.Fatal("a password or token reached the logs")
+		}
+	})
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 3 })
+	api.signupLogin("target", "customer")
+	for i := 0; i < 3; i++ {
+		api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "target", "password": "guess guess"}).mustStatus(t, 401)
+	}
+	res := api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "target", "password": "correct horse"}).mustStatus(t, 429)
+	if res.Header.Get("Retry-After") == "" || res.problem(t).Code != "too_many_attempts" {
+		t.Fatalf("429 without Retry-After or code: %v %s", res.Header, res.Body)
+	}
+}

@@ -1,0 +1,150 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Context keys set by the middleware.
+const (
+	ctxRequestID = "illuwa.request_id"
+	ctxLogger    = "illuwa.logger"
+	ctxUser      = "illuwa.user"
+	ctxToken     = "illuwa.token_hash"
+)
+
+// requestID gives every request an id (a well-formed incoming X-Request-ID is
+// kept), echoes it in the response and puts it on every log line.
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID(id) {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(ctxRequestID, id)
+	c.Set(ctxLogger, s.log.With(slog.String("request_id", id)))
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r == '-' || r == '_' || r == '.' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) {
+			return false
+		}
+	}
+	return true
+}
+
+// logger returns the request's logger.
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
+
+// accessLog writes one JSON line per request. It never logs bodies, query
+// strings (they may hold a token) or headers.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	logger(c).LogAttrs(c.Request.Context(), level, "request",
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Int("bytes", c.Writer.Size()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("remote", c.ClientIP()),
+	)
+}
+
+// httpMetrics are the Prometheus series of the HTTP API.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "illuwa_http_requests_total", Help: "HTTP requests by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "illuwa_http_request_duration_seconds", Help: "HTTP request latency by route, method and status.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method", "status"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.latency)
+	}
+	return m
+}
+
+func (s *Server) metricsMiddleware(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := strconv.Itoa(c.Writer.Status())
+	s.metrics.requests.WithLabelValues(route, c.Request.Method, status).Inc()
+	s.metrics.latency.WithLabelValues(route, c.Request.Method, status).Observe(time.Since(start).Seconds())
+}
+
+// recoverer turns a panic into a logged 500 problem.
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			logger(c).Error("panic", slog.String("panic", fmt.Sprint(v)))
+			writeProblem(c, errorf(http.StatusInternalServerError, "internal", "something went wrong on our side; try again"))
+		}
+	}()
+	c.Next()
+}
+
+// limitBody caps every request body at n bytes; reading past it fails with
+// *http.MaxBytesError, which becomes a 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			writeProblem(c, errorf(http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body is larger than %d bytes", n)))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// securityHeaders sets the headers every API answer carries.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	c.Next()
+}

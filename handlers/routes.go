@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/illuwa/illuwa/store"
+)
+
+// routes lists the whole HTTP API. docs/openapi.yaml documents every route
+// here, and a test checks both ways.
+func (s *Server) routes() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RemoveExtraSlash = true
+	r.ContextWithFallback = true
+	r.Use(s.recoverer, s.requestID, s.metricsMiddleware, s.accessLog, securityHeaders)
+	r.NoRoute(func(c *gin.Context) { fail(c, errorf(404, "not_found", "no such endpoint")) })
+	r.NoMethod(func(c *gin.Context) { fail(c, errorf(405, "method_not_allowed", "this endpoint does not take that method")) })
+
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+
+	api := r.Group("/api/v1", s.authenticate)
+	api.GET("/openapi.yaml", openAPIYAML)
+	api.GET("/openapi.json", openAPIJSONHandler)
+
+	body := limitBody(s.opts.MaxBodyBytes)
+	user := requireUser
+	owner := requireRole(store.RoleOwner)
+
+	api.POST("/auth/signup", body, s.signup)
+	api.POST("/auth/login", body, s.login)
+	api.POST("/auth/logout", user, s.logout)
+	api.GET("/me", user, s.me)
+	api.PATCH("/me", user, body, s.patchMe)
+
+	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
+	api.POST("/images", user, limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
+	api.GET("/images/:id", s.getImage)
+	api.HEAD("/images/:id", s.getImage)
+
+	api.POST("/pochas", user, owner, body, s.createPocha)
+	api.GET("/pochas/mine", user, owner, s.myPochas)
+	api.GET("/pochas/:id", s.getPocha)
+	api.PATCH("/pochas/:id", user, owner, body, s.patchPocha)
+	api.GET("/pochas/:id/menu", s.getMenu)
+	api.POST("/pochas/:id/menu", user, owner, body, s.createMenuItem)
+	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
+	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
+	return r
+}

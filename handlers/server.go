@@ -1,0 +1,141 @@
+// Package handlers is Illuwa's HTTP API: Gin routes under /api/v1, problem+json
+// errors, authentication and every domain's handlers. It talks to the database
+// through store, to blob storage for pictures, and to the live map and the
+// WebSocket hub through the small interfaces it declares.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/blob"
+)
+
+// Options tune the API. The zero value of each field means its default.
+type Options struct {
+	SessionTTL    time.Duration  // how long a login lasts; default 30 days
+	MaxBodyBytes  int64          // JSON request bodies; default 64 KiB
+	ImageLimits   imaging.Limits // uploads; default 10 MiB, 40 megapixels
+	LoginFailures int            // failed logins allowed per address or login id before 429; default 10
+	LoginWindow   time.Duration  // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
+}
+
+func (o Options) withDefaults() Options {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	if o.ImageLimits.MaxBytes <= 0 {
+		o.ImageLimits.MaxBytes = 10 << 20
+	}
+	if o.LoginFailures <= 0 {
+		o.LoginFailures = 10
+	}
+	if o.LoginWindow <= 0 {
+		o.LoginWindow = 15 * time.Minute
+	}
+	return o
+}
+
+// Check is one readiness probe (the database, Redis...).
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Deps are everything the API needs. Store, Images and Log are required.
+type Deps struct {
+	Store    *store.Store
+	Images   blob.Storage
+	Log      *slog.Logger
+	Registry *prometheus.Registry // metrics are registered here and served at /metrics; nil makes a private one
+	Ready    []Check              // extra readiness checks besides the database
+	Options  Options
+	Payments PaymentProvider // the card payment gateway (orders and payments)
+	Push     Pusher          // real-time hints to users' screens; nil sends none
+	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
+	Extra func(r *gin.Engine)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	store   *store.Store
+	images  blob.Storage
+	log     *slog.Logger
+	opts    Options
+	reg     *prometheus.Registry
+	metrics *httpMetrics
+	ready   []Check
+	logins  *loginLimiter
+	live    liveLocator
+	pay     PaymentProvider
+	push    Pusher
+	engine  *gin.Engine
+}
+
+// liveLocator answers where an open stall is right now.
+type liveLocator interface {
+	Location(ctx context.Context, pochaID uint64) (liveLocation, bool)
+}
+
+// New builds the API.
+func New(d Deps) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	opts := d.Options.withDefaults()
+	s := &Server{
+		store:   d.Store,
+		images:  d.Images,
+		log:     d.Log,
+		opts:    opts,
+		reg:     reg,
+		metrics: newHTTPMetrics(reg),
+		ready:   append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
+		pay:     d.Payments,
+		push:    d.Push,
+		logins:  newLoginLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+	}
+	s.engine = s.routes()
+	if d.Extra != nil {
+		d.Extra(s.engine)
+	}
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine exposes the Gin engine, for listing routes.
+func (s *Server) Engine() *gin.Engine { return s.engine }
+
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
+}
+
+func itoa(n uint64) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = digits[n%10]
+		n /= 10
+	}
+	return string(b[i:])
+}
