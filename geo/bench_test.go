@@ -1,0 +1,162 @@
+package geo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Benchmarks: go test -run '^$' -bench . -benchmem ./geo/
+// The Redis ones need a Redis (REDIS_ADDR, default 127.0.0.1:6379).
+
+const benchStalls = 10_000
+
+// benchIndex returns an index of the given backend filled with n stalls
+// spread over Seoul, and their positions.
+func benchIndex(b *testing.B, backend string, n int) (Index, []Position) {
+	b.Helper()
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	ps := make([]Position, n)
+	for i := range ps {
+		lat, lng := randomSeoul(rng)
+		ps[i] = normalize(Position{ID: uint64(i + 1), Name: "stall " + strconv.Itoa(i+1), Lat: lat, Lng: lng, At: t0, Seen: t0}, t0)
+	}
+	switch backend {
+	case "memory":
+		idx := NewMemoryIndex()
+		for _, p := range ps {
+			if _, _, err := idx.Upsert(context.Background(), p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return idx, ps
+	case "redis":
+		client, prefix := mustOpenRedis(b)
+		idx := NewRedisIndex(client, prefix)
+		fillRedis(b, client, idx, ps)
+		return idx, ps
+	}
+	b.Fatalf("unknown backend %q", backend)
+	return nil, nil
+}
+
+// fillRedis loads positions with the upsert script, pipelined in batches.
+func fillRedis(b *testing.B, client *redis.Client, idx *RedisIndex, ps []Position) {
+	ctx := context.Background()
+	if err := upsertScript.Load(ctx, client).Err(); err != nil {
+		b.Fatal(err)
+	}
+	for start := 0; start < len(ps); start += 1000 {
+		_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for _, p := range ps[start:min(start+1000, len(ps))] {
+				cell := cellOf(p.Lat, p.Lng, StallResolution)
+				hex := cell.String()
+				pipe.EvalSha(ctx, upsertScript.Hash(), []string{idx.posKey, idx.seenKey, idx.cellPfx + hex},
+					strconv.FormatUint(p.ID, 10), encodePosition(p, cell), seenScore(p.Seen), idx.cellPfx, hex)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) { // nil: no previous position
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchMoves upserts random stalls, each moved by up to 50 m.
+func benchMoves(b *testing.B, idx Index, ps []Position) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(2, 3))
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		p := &ps[rng.IntN(len(ps))]
+		p.Lat, p.Lng = destination(p.Lat, p.Lng, rng.Float64()*360, rng.Float64()*50)
+		p.Seen = t0.Add(time.Duration(i) * time.Millisecond)
+		if _, _, err := idx.Upsert(ctx, *p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpsertMoving(b *testing.B) {
+	for _, backend := range []string{"memory", "redis"} {
+		b.Run(backend, func(b *testing.B) {
+			idx, ps := benchIndex(b, backend, benchStalls)
+			benchMoves(b, idx, ps)
+		})
+	}
+}
+
+func BenchmarkNearby1km(b *testing.B) {
+	for _, backend := range []string{"memory", "redis"} {
+		b.Run(backend, func(b *testing.B) {
+			idx, _ := benchIndex(b, backend, benchStalls)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(4, 5))
+			hits := 0
+			b.ResetTimer()
+			for b.Loop() {
+				lat, lng := randomSeoul(rng)
+				h, err := idx.Nearby(ctx, lat, lng, 1000, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				hits += len(h)
+			}
+			b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
+		})
+	}
+}
+
+func BenchmarkTopicsCovering1km(b *testing.B) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	for b.Loop() {
+		lat, lng := randomSeoul(rng)
+		if len(TopicsCovering(lat, lng, 1000)) == 0 {
+			b.Fatal("empty covering")
+		}
+	}
+}
+
+// BenchmarkRedisUpsertScale shows that a Redis Upsert costs the same with
+// 1,000 and 100,000 stalls in the index.
+func BenchmarkRedisUpsertScale(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("stalls=%d", n), func(b *testing.B) {
+			idx, ps := benchIndex(b, "redis", n)
+			benchMoves(b, idx, ps)
+		})
+	}
+}
+
+// BenchmarkTopicResolution measures, for watch circles at random places in
+// Seoul, how many topic cells a watcher holds (topics/watch) and the area
+// of those cells over the circle's area (area-ratio: events received per
+// event inside the circle, for evenly spread stalls).
+func BenchmarkTopicResolution(b *testing.B) {
+	for _, radius := range []float64{500, 1000, 3000} {
+		for _, res := range []int{7, 8} {
+			b.Run(fmt.Sprintf("r=%gm/res=%d", radius, res), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(8, 9))
+				var cells, area float64
+				for b.Loop() {
+					lat, lng := randomSeoul(rng)
+					cs := coverCells(lat, lng, radius, res)
+					cells += float64(len(cs))
+					for _, c := range cs {
+						area += cellAreaM2(c)
+					}
+				}
+				circle := math.Pi * radius * radius
+				b.ReportMetric(cells/float64(b.N), "topics/watch")
+				b.ReportMetric(area/float64(b.N)/circle, "area-ratio")
+			})
+		}
+	}
+}

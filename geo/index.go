@@ -1,0 +1,93 @@
+package geo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// ErrClosed is returned by every Index method called after Close.
+var ErrClosed = errors.New("geo: index closed")
+
+// Position is the last known position of one stall.
+type Position struct {
+	// ID identifies the stall.
+	ID uint64
+	// Name is the stall's display name, stored as given.
+	Name string
+	// Lat and Lng are in degrees (WGS 84).
+	Lat, Lng float64
+	// At is the owner's fix time, as reported by the owner.
+	At time.Time
+	// Seen is the server time of the last update; it drives Expire.
+	Seen time.Time
+}
+
+// Hit is a Position found by Nearby with its distance from the query point.
+type Hit struct {
+	Position
+	// DistanceM is the haversine distance from the query point, in metres.
+	DistanceM float64
+}
+
+// Index is the live index of stall positions.
+//
+// Every implementation keeps At and Seen to the microsecond and returns them
+// in UTC, so a stored time compares Equal to the given time truncated to the
+// microsecond. Methods are safe for concurrent use, and each call is atomic
+// with respect to the others, across every process sharing the same store.
+type Index interface {
+	// Upsert stores p, replacing any position with the same ID, and returns
+	// the replaced position (existed is false when there was none). Reading
+	// the old position and writing the new one is one atomic step, so prev
+	// tells the caller exactly which cells the stall left. A zero p.Seen is
+	// set to the current time. Invalid coordinates are refused with an error
+	// wrapping ErrInvalidCoord and change nothing.
+	Upsert(ctx context.Context, p Position) (prev Position, existed bool, err error)
+	// Remove deletes the position of id and returns it; existed is false
+	// when there was none.
+	Remove(ctx context.Context, id uint64) (prev Position, existed bool, err error)
+	// Get returns the position of id; ok is false when there is none.
+	Get(ctx context.Context, id uint64) (p Position, ok bool, err error)
+	// Nearby returns every position within radiusM metres (haversine,
+	// inclusive) of the point, sorted by distance then by ID, at most limit
+	// of them (limit <= 0 means all). Each stall appears at most once.
+	// Errors wrap ErrInvalidCoord or ErrInvalidRadius for bad arguments.
+	Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error)
+	// Expire removes every position whose Seen is before cutoff and returns
+	// exactly the positions it removed, in no particular order. When several
+	// callers expire the same store at once, each removed position is
+	// returned by exactly one of them. On error it returns, with the error,
+	// the positions it had already removed.
+	Expire(ctx context.Context, cutoff time.Time) ([]Position, error)
+	// Close releases the index; later calls return ErrClosed. It does not
+	// close resources the caller passed in (such as a Redis client).
+	Close() error
+}
+
+// normalize returns p with At and Seen truncated to the microsecond in UTC,
+// and a zero Seen replaced by now.
+func normalize(p Position, now time.Time) Position {
+	if p.Seen.IsZero() {
+		p.Seen = now
+	}
+	p.At = p.At.Truncate(time.Microsecond).UTC()
+	p.Seen = p.Seen.Truncate(time.Microsecond).UTC()
+	return p
+}
+
+// sortHits orders hits by distance then ID and applies limit (<= 0: none).
+func sortHits(hits []Hit, limit int) []Hit {
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if c := cmp.Compare(a.DistanceM, b.DistanceM); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits
+}

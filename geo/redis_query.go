@@ -1,0 +1,106 @@
+package geo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Nearby implements Index: one pipeline of SMEMBERS over the stall cells
+// that may hold a hit, then one HMGET of the candidates. A stall moving
+// between the two round trips is judged by the position HMGET returns.
+func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
+	if err := validateQuery(lat, lng, radiusM); err != nil {
+		return nil, err
+	}
+	if r.closed.Load() {
+		return nil, ErrClosed
+	}
+	cells := diskCells(lat, lng, radiusM)
+	cmds := make([]*redis.StringSliceCmd, len(cells))
+	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, c := range cells {
+			cmds[i] = pipe.SMembers(ctx, r.cellPfx+c.String())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
+	}
+	seen := make(map[string]struct{})
+	var ids []string
+	for _, cmd := range cmds {
+		for _, id := range cmd.Val() {
+			if _, dup := seen[id]; !dup {
+				seen[id] = struct{}{}
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	vals, err := r.client.HMGet(ctx, r.posKey, ids...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("geo: nearby: positions: %w", err)
+	}
+	hits := make([]Hit, 0, len(vals))
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok {
+			continue // removed since SMEMBERS
+		}
+		id, err := strconv.ParseUint(ids[i], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("geo: nearby: bad id %q: %w", ids[i], err)
+		}
+		p, err := decodePosition(id, s)
+		if err != nil {
+			return nil, err
+		}
+		if d := DistanceM(lat, lng, p.Lat, p.Lng); d <= radiusM {
+			hits = append(hits, Hit{Position: p, DistanceM: d})
+		}
+	}
+	return sortHits(hits, limit), nil
+}
+
+// Expire implements Index. It runs the expiry script in batches; each batch
+// is atomic, so concurrent callers never return the same position.
+func (r *RedisIndex) Expire(ctx context.Context, cutoff time.Time) ([]Position, error) {
+	if r.closed.Load() {
+		return nil, ErrClosed
+	}
+	var out []Position
+	score := cutoffScore(cutoff)
+	for {
+		res, err := expireScript.Run(ctx, r.client, []string{r.posKey, r.seenKey},
+			score, expireBatch, r.cellPfx).Slice()
+		if err != nil {
+			return out, fmt.Errorf("geo: expire: %w", err)
+		}
+		if len(res) == 0 {
+			return out, fmt.Errorf("geo: expire: empty reply")
+		}
+		examined, _ := res[0].(int64)
+		for i := 1; i+1 < len(res); i += 2 {
+			idStr, _ := res[i].(string)
+			enc, _ := res[i+1].(string)
+			id, err := strconv.ParseUint(idStr, 10, 64)
+			if err != nil {
+				return out, fmt.Errorf("geo: expire: bad id %q: %w", idStr, err)
+			}
+			p, err := decodePosition(id, enc)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, p)
+		}
+		if examined < expireBatch {
+			return out, nil
+		}
+	}
+}
