@@ -1,0 +1,97 @@
+# Illuwa: build, run, lint and test.
+#
+#   make test    what CI runs: services, gofmt, go vet, staticcheck, docs lint, go test -race
+#   make build   the binary ./illuwa (the Dockerfile runs this same target)
+#   make run     go run . (http://localhost:8080, SQLite in ./data)
+#   make lint    gofmt, go vet, staticcheck, OpenAPI lint
+#   make bench   every benchmark, output also kept in bench/out/go-bench.txt
+#
+# Each recipe is one bash script (.ONESHELL) that stops at the first failing command.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := test
+
+GO ?= go
+STATICCHECK_VERSION ?= v0.8.2
+GOTESTSUM_VERSION ?= v1.13.0
+GO_TEST_TIMEOUT ?= 45m
+
+# The version stamped into the binary. Docker builds have no .git and pass VERSION.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+endif
+
+# What the tests read to reach the real servers (see .ci/services.sh).
+export ILLUWA_TEST_MYSQL_DSN ?= root@tcp(127.0.0.1:3306)/
+export ILLUWA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export CHROMIUM ?= /usr/bin/chromium
+# The OpenAPI linter must not reach for the network.
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+.PHONY: test services lint fmt-check vet staticcheck docs-lint go-test build run bench
+
+test: services lint go-test
+
+services:
+	@bash .ci/services.sh
+
+lint: fmt-check vet staticcheck docs-lint
+
+# gofmt on the Go files git knows about (tracked, plus new files not ignored).
+fmt-check:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.go')
+	else
+		mapfile -t files < <(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.git/*')
+	fi
+	existing=()
+	for f in "$${files[@]}"; do [[ -f "$$f" ]] && existing+=("$$f"); done
+	unformatted=""
+	if (( $${#existing[@]} )); then unformatted=$$(gofmt -l "$${existing[@]}"); fi
+	if [[ -n "$$unformatted" ]]; then
+		echo "gofmt: these files are not formatted (run gofmt -w on them):"
+		echo "$$unformatted"
+		exit 1
+	fi
+	echo "gofmt: $${#existing[@]} files ok"
+
+vet:
+	@echo "go vet ./..."
+	$(GO) vet ./...
+
+staticcheck:
+	@echo "staticcheck $(STATICCHECK_VERSION) ./..."
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# Lints the OpenAPI document with the Node tools pinned in docs/package-lock.json.
+docs-lint:
+	@if [[ ! -f docs/openapi.yaml ]]; then echo "docs lint: no docs/openapi.yaml yet"; exit 0; fi
+	if [[ ! -x docs/node_modules/.bin/redocly ]]; then
+		echo "docs lint: docs/node_modules is missing; run 'make services' (or npm ci --prefix docs)" >&2
+		exit 1
+	fi
+	echo "redocly lint docs/openapi.yaml"
+	docs/node_modules/.bin/redocly lint --format=stylish docs/openapi.yaml
+
+# The whole suite, with the race detector, against the real servers.
+# gotestsum runs go test and closes with a "DONE N tests, ..." summary line.
+go-test: services
+	@echo "go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./..."
+	echo "  ILLUWA_TEST_MYSQL_DSN=$$ILLUWA_TEST_MYSQL_DSN"
+	echo "  ILLUWA_TEST_REDIS_URL=$$ILLUWA_TEST_REDIS_URL"
+	echo "  CHROMIUM=$$CHROMIUM"
+	$(GO) run gotest.tools/gotestsum@$(GOTESTSUM_VERSION) --format pkgname-and-test-fails --format-icons text \
+		-- -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+
+build:
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o illuwa .
+
+run:
+	$(GO) run .
+
+bench:
+	@mkdir -p bench/out
+	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench/out/go-bench.txt
