@@ -51,7 +51,7 @@ func (s *Server) toPocha(ctx context.Context, p store.Pocha) pochaResponse {
 		out.Hours = store.Hours{}
 	}
 	if p.IsOpen && s.live != nil {
-		if loc, ok := s.live.Location(ctx, p.ID); ok {
+		if loc, ok := s.live.locationOf(ctx, p.ID); ok {
 			out.Location = &loc
 		}
 	}

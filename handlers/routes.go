@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/illuwa/illuwa/store"
@@ -14,8 +16,16 @@ func (s *Server) routes() *gin.Engine {
 	r.RemoveExtraSlash = true
 	r.ContextWithFallback = true
 	r.Use(s.recoverer, s.requestID, s.metricsMiddleware, s.accessLog, securityHeaders)
-	r.NoRoute(func(c *gin.Context) { fail(c, errorf(404, "not_found", "no such endpoint")) })
-	r.NoMethod(func(c *gin.Context) { fail(c, errorf(405, "method_not_allowed", "this endpoint does not take that method")) })
+	r.NoRoute(func(c *gin.Context) {
+		if s.web == nil || strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			fail(c, errorf(404, "not_found", "no such endpoint"))
+			return
+		}
+		s.web.ServeHTTP(c.Writer, c.Request)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, errorf(405, "method_not_allowed", "this endpoint does not take that method"))
+	})
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", s.readyz)
@@ -40,6 +50,16 @@ func (s *Server) routes() *gin.Engine {
 	api.GET("/images/:id", s.getImage)
 	api.HEAD("/images/:id", s.getImage)
 
+	if s.live != nil {
+		api.GET("/pochas/nearby", s.nearby)
+		api.POST("/pochas/:id/open", user, owner, body, s.openPocha)
+		api.POST("/pochas/:id/close", user, owner, s.closePocha)
+		api.POST("/pochas/:id/location", user, owner, body, s.postLocation)
+	}
+	if s.hub != nil {
+		r.GET("/ws", s.serveWS)
+	}
+
 	api.POST("/pochas", user, owner, body, s.createPocha)
 	api.GET("/pochas/mine", user, owner, s.myPochas)
 	api.GET("/pochas/:id", s.getPocha)
@@ -48,5 +68,6 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/pochas/:id/menu", user, owner, body, s.createMenuItem)
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
+	s.orderRoutes(api)
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 )
@@ -26,6 +27,11 @@ type Options struct {
 	ImageLimits   imaging.Limits // uploads; default 10 MiB, 40 megapixels
 	LoginFailures int            // failed logins allowed per address or login id before 429; default 10
 	LoginWindow   time.Duration  // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
+
+	AcceptTimeout  time.Duration // a paid order not accepted within this is cancelled and refunded; default 10 minutes
+	WorkerInterval time.Duration // how often RunWorkers sweeps timeouts, refunds and unknown payments; default 5 s
+	PaymentFeeRate float64       // the gateway's fee as a fraction of each order (0.033 = 3.3%); default 0.033
+	PaymentTimeout time.Duration // bound on one call to the payment gateway; default 30 s
 }
 
 func (o Options) withDefaults() Options {
@@ -44,6 +50,18 @@ func (o Options) withDefaults() Options {
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
 	}
+	if o.AcceptTimeout <= 0 {
+		o.AcceptTimeout = 10 * time.Minute
+	}
+	if o.WorkerInterval <= 0 {
+		o.WorkerInterval = 5 * time.Second
+	}
+	if o.PaymentFeeRate <= 0 {
+		o.PaymentFeeRate = 0.033
+	}
+	if o.PaymentTimeout <= 0 {
+		o.PaymentTimeout = 30 * time.Second
+	}
 	return o
 }
 
@@ -61,8 +79,12 @@ type Deps struct {
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics; nil makes a private one
 	Ready    []Check              // extra readiness checks besides the database
 	Options  Options
+	Live     *LiveMap        // the live map; nil serves no live endpoints' data
+	Hub      *realtime.Hub   // the WebSocket hub behind GET /ws; nil disables it
 	Payments PaymentProvider // the card payment gateway (orders and payments)
 	Push     Pusher          // real-time hints to users' screens; nil sends none
+	// Web serves every path outside the API (the web app); nil answers 404.
+	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
 	Extra func(r *gin.Engine)
 }
@@ -77,15 +99,14 @@ type Server struct {
 	metrics *httpMetrics
 	ready   []Check
 	logins  *loginLimiter
-	live    liveLocator
-	pay     PaymentProvider
-	push    Pusher
-	engine  *gin.Engine
-}
-
-// liveLocator answers where an open stall is right now.
-type liveLocator interface {
-	Location(ctx context.Context, pochaID uint64) (liveLocation, bool)
+	// locationLimit caps positions sent over HTTP per stall.
+	locationLimit *keyedLimiter
+	live          *LiveMap
+	hub           *realtime.Hub
+	pay           PaymentProvider
+	push          Pusher
+	engine        *gin.Engine
+	web           http.Handler
 }
 
 // New builds the API.
@@ -97,16 +118,20 @@ func New(d Deps) *Server {
 	}
 	opts := d.Options.withDefaults()
 	s := &Server{
-		store:   d.Store,
-		images:  d.Images,
-		log:     d.Log,
-		opts:    opts,
-		reg:     reg,
-		metrics: newHTTPMetrics(reg),
-		ready:   append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
-		pay:     d.Payments,
-		push:    d.Push,
-		logins:  newLoginLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		store:         d.Store,
+		images:        d.Images,
+		log:           d.Log,
+		opts:          opts,
+		reg:           reg,
+		metrics:       newHTTPMetrics(reg),
+		ready:         append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
+		web:           d.Web,
+		live:          d.Live,
+		hub:           d.Hub,
+		pay:           d.Payments,
+		push:          d.Push,
+		logins:        newLoginLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		locationLimit: newKeyedLimiter(5, 10),
 	}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -1,0 +1,383 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/storetest"
+)
+
+// instance is a running illuwa serve started through Run.
+type instance struct {
+	t    *testing.T
+	base string
+	out  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start runs `illuwa serve` on 127.0.0.1:0 with env on top of a fresh data
+// dir, waits until /healthz answers, and stops it when the test ends.
+func start(t *testing.T, env map[string]string, args ...string) *instance {
+	t.Helper()
+	vars := map[string]string{"ILLUWA_ADDR": "127.0.0.1:0", "ILLUWA_DATA_DIR": t.TempDir(), "ILLUWA_LOG_LEVEL": "debug"}
+	for k, v := range env {
+		vars[k] = v
+	}
+	getenv := func(k string) string { return vars[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve"}, args...), getenv, pw, io.Discard)
+		pw.Close()
+	}()
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			out.Write(append(line, '\n'))
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" {
+				addr <- rec.Addr
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30 s")
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", out.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		in := &instance{t: t, base: "http://" + a, out: out}
+		in.waitHealthy()
+		return in
+	case err := <-done:
+		t.Fatalf("serve exited early: %v\n%s", err, out.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start:\n%s", out.String())
+	}
+	return nil
+}
+
+func (in *instance) waitHealthy() {
+	for i := 0; i < 100; i++ {
+		if res, err := http.Get(in.base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	in.t.Fatal("healthz never answered")
+}
+
+// call sends a JSON request and decodes a JSON answer into out (if non-nil).
+func (in *instance) call(method, path, token string, body any, want int, out any) []byte {
+	in.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case *multipartBody:
+		rd, ct = &b.buf, b.contentType
+	default:
+		js, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(js), "application/json"
+	}
+	req, _ := http.NewRequest(method, in.base+path, rd)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		in.t.Fatalf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, want, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			in.t.Fatalf("%s %s: decode: %v: %s", method, path, err, data)
+		}
+	}
+	return data
+}
+
+func (in *instance) account(login, role string) string {
+	in.t.Helper()
+	in.call("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": login, "password": "pocha-pass-1",
+		"nickname": login, "email": login + "@example.com", "phone": "010-5555-0000", "role": role}, 201, nil)
+	var res struct{ Token string }
+	in.call("POST", "/api/v1/auth/login", "", map[string]any{"login_id": login, "password": "pocha-pass-1"}, 200, &res)
+	return res.Token
+}
+
+type multipartBody struct {
+	buf         bytes.Buffer
+	contentType string
+}
+
+func pngUpload(t *testing.T) *multipartBody {
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for x := 0; x < 32; x++ {
+		img.Set(x, x%24, color.RGBA{200, 30, 30, 255})
+	}
+	var pic bytes.Buffer
+	if err := png.Encode(&pic, img); err != nil {
+		t.Fatal(err)
+	}
+	mb := &multipartBody{}
+	w := multipart.NewWriter(&mb.buf)
+	fw, _ := w.CreateFormFile("file", "stall.png")
+	fw.Write(pic.Bytes())
+	w.Close()
+	mb.contentType = w.FormDataContentType()
+	return mb
+}
+
+// TestEndToEnd drives the real program as its users would, on SQLite and on MariaDB.
+func TestEndToEnd(t *testing.T) {
+	for _, kind := range storetest.Backends {
+		t.Run(string(kind), func(t *testing.T) {
+			in := start(t, map[string]string{"ILLUWA_DATABASE_URL": storetest.URL(t, kind)})
+			var ready struct{ Status string }
+			in.call("GET", "/readyz", "", nil, 200, &ready)
+			if ready.Status != "ready" {
+				t.Fatalf("readyz: %+v", ready)
+			}
+			owner := in.account("owner1", "owner")
+			customer := in.account("customer1", "customer")
+
+			var img struct{ ID, URL string }
+			in.call("POST", "/api/v1/images", owner, pngUpload(t), 201, &img)
+			var p struct {
+				ID          uint64
+				Name        string
+				MainImageID *string `json:"main_image_id"`
+			}
+			in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "을지로 포차", "main_image_id": img.ID,
+				"hours": map[string]any{"fri": []map[string]string{{"open": "18:00", "close": "02:00"}}}}, 201, &p)
+			in.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/menu", owner, map[string]any{"name": "떡볶이", "price": 4000}, 201, nil)
+			in.call("POST", "/api/v1/pochas", customer, map[string]any{"name": "nope"}, 403, nil)
+
+			var got struct {
+				Name        string
+				MainImageID *string `json:"main_image_id"`
+			}
+			in.call("GET", "/api/v1/pochas/"+itoa(p.ID), customer, nil, 200, &got)
+			if got.Name != "을지로 포차" || got.MainImageID == nil || *got.MainImageID != img.ID {
+				t.Fatalf("stall read back: %+v", got)
+			}
+			var menu struct{ Items []struct{ Name string; Price int64 } }
+			in.call("GET", "/api/v1/pochas/"+itoa(p.ID)+"/menu", customer, nil, 200, &menu)
+			if len(menu.Items) != 1 || menu.Items[0].Price != 4000 {
+				t.Fatalf("menu: %+v", menu)
+			}
+			res, err := http.Get(in.base + img.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("ETag") == "" {
+				t.Fatalf("image: %d %v", res.StatusCode, res.Header)
+			}
+			in.call("POST", "/api/v1/auth/logout", customer, nil, 204, nil)
+			in.call("GET", "/api/v1/me", customer, nil, 401, nil)
+			// The web app is served beside the API.
+			page := in.call("GET", "/", "", nil, 200, nil)
+			if !strings.Contains(string(page), "<html") {
+				t.Fatalf("no web page at /: %.200s", page)
+			}
+		})
+	}
+}
+
+// wsClient is a test WebSocket client.
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func dialWS(t *testing.T, in *instance, token string) *wsClient {
+	t.Helper()
+	u := strings.Replace(in.base, "http://", "ws://", 1) + "/ws"
+	if token != "" {
+		u += "?token=" + token
+	}
+	c, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	w := &wsClient{t: t, conn: c}
+	w.next("hello", 5*time.Second)
+	return w
+}
+
+type event struct {
+	Type   string
+	ID     uint64
+	Lat    float64
+	Lng    float64
+	Code   string
+	Reason string
+	Pochas []struct{ ID uint64 }
+}
+
+// next reads messages until one of type typ arrives.
+func (w *wsClient) next(typ string, within time.Duration) event {
+	w.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		w.conn.SetReadDeadline(deadline)
+		_, data, err := w.conn.ReadMessage()
+		if err != nil {
+			w.t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		var ev event
+		if err := json.Unmarshal(data, &ev); err != nil {
+			w.t.Fatal(err)
+		}
+		if ev.Type == typ {
+			return ev
+		}
+	}
+}
+
+func (w *wsClient) send(v any) {
+	w.t.Helper()
+	if err := w.conn.WriteJSON(v); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// TestLiveMapAcrossInstances: a watcher on one instance sees, within a second,
+// a stall that opens and moves through another (one MariaDB, one Redis).
+func TestLiveMapAcrossInstances(t *testing.T) {
+	redisURL := os.Getenv("ILLUWA_TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		storetest.Unavailable(t, "Redis", err)
+	}
+	prefix := "illuwa-test-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	env := map[string]string{"ILLUWA_DATABASE_URL": storetest.URL(t, store.MySQL), "ILLUWA_REDIS_URL": redisURL, "ILLUWA_REDIS_PREFIX": prefix,
+		"ILLUWA_MAX_SPEED_KMH": "2000"}
+	a := start(t, env)
+	b := start(t, env)
+
+	watcher := dialWS(t, a, "")
+	watcher.send(map[string]any{"type": "watch", "lat": 37.5665, "lng": 126.9780, "radius_m": 1000})
+	if snap := watcher.next("snapshot", 5*time.Second); len(snap.Pochas) != 0 {
+		t.Fatalf("snapshot not empty: %+v", snap)
+	}
+	owner := b.account("owner2", "owner")
+	var p struct{ ID uint64 }
+	b.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "시청 포차"}, 201, &p)
+	b.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, map[string]any{"lat": 37.5670, "lng": 126.9785}, 200, nil)
+	if ev := watcher.next("pocha.opened", time.Second); ev.ID != p.ID {
+		t.Fatalf("opened: %+v", ev)
+	}
+	// The owner moves over b's WebSocket; the watcher on a sees it.
+	ows := dialWS(t, b, owner)
+	at := time.Now().UTC().Add(5 * time.Second)
+	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787, "at": at})
+	if ev := watcher.next("pocha.moved", time.Second); ev.ID != p.ID || ev.Lat != 37.5672 {
+		t.Fatalf("moved: %+v", ev)
+	}
+	// A bad message gets an error and the connection stays open.
+	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 91, "lng": 126.9787, "at": at.Add(time.Second)})
+	if ev := ows.next("error", 2*time.Second); ev.Code != "invalid_location" {
+		t.Fatalf("error: %+v", ev)
+	}
+	// Moving out of the watched circle: the watcher is told it left.
+	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787 + 0.013, "at": at.Add(10 * time.Second)})
+	if ev := watcher.next("pocha.left", time.Second); ev.ID != p.ID {
+		t.Fatalf("left: %+v", ev)
+	}
+	// Back inside, then closed.
+	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787, "at": at.Add(20 * time.Second)})
+	if ev := watcher.next("pocha.moved", time.Second); ev.ID != p.ID {
+		t.Fatalf("moved back: %+v", ev)
+	}
+	b.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/close", owner, nil, 200, nil)
+	if ev := watcher.next("pocha.closed", time.Second); ev.ID != p.ID || ev.Reason != "closed" {
+		t.Fatalf("closed: %+v", ev)
+	}
+	var near struct{ Items []struct{ ID uint64 } }
+	a.call("GET", "/api/v1/pochas/nearby?lat=37.5665&lng=126.9780&radius_m=1000", "", nil, 200, &near)
+	if len(near.Items) != 0 {
+		t.Fatalf("closed stall still nearby: %+v", near)
+	}
+}
+
+func itoa(n uint64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

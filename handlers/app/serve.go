@@ -1,0 +1,237 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/handlers/toss"
+	"github.com/illuwa/illuwa/handlers/toss/tossfake"
+	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/blob"
+	"github.com/illuwa/illuwa/web"
+)
+
+// fakeGatewayPath is where the built-in fake payment gateway is mounted when
+// no real one is configured.
+const fakeGatewayPath = "/fake-pg"
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// serve runs the server until ctx ends, then shuts down in order: HTTP,
+// WebSockets (close code 1001), workers, broker, Redis, database.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+	log := newLogger(stdout, cfg.LogLevel)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if n, err := st.MigrateUp(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("database migrated", "applied", n, "dialect", string(st.Dialect()))
+	}
+	images, err := blob.OpenDir(ctx, filepath.Join(cfg.DataDir, "images"))
+	if err != nil {
+		return err
+	}
+	defer images.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	var ready []handlers.Check
+	var rdb *redis.Client
+	var index geo.Index = geo.NewMemoryIndex()
+	if cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("invalid ILLUWA_REDIS_URL: %w", err)
+		}
+		rdb = redis.NewClient(opt)
+		defer rdb.Close()
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		err = rdb.Ping(pctx).Err()
+		pcancel()
+		if err != nil {
+			return fmt.Errorf("redis at %s: %w", opt.Addr, err)
+		}
+		index = geo.NewRedisIndex(rdb, cfg.RedisPrefix+"geo:")
+		ready = append(ready, handlers.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	}
+	defer index.Close()
+
+	live := handlers.NewLiveMap(index, nil, st, handlers.LiveOptions{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}, log, reg)
+	if err := live.Reconcile(ctx); err != nil {
+		return err
+	}
+	in := &inbound{live: live}
+	hub, err := realtime.NewHub(realtime.Options{
+		AllowedOrigins: cfg.AllowedOrigins,
+		MessageRate:    cfg.WSMessageRate,
+		MessageBurst:   int(2 * cfg.WSMessageRate),
+		Registerer:     reg,
+	}, live, in)
+	if err != nil {
+		return err
+	}
+	var broker realtime.Broker
+	if rdb != nil {
+		rb, err := realtime.NewRedisBroker(rdb, cfg.RedisPrefix+"ps:", hub)
+		if err != nil {
+			return err
+		}
+		broker = rb
+	} else {
+		broker = realtime.NewMemoryBroker(hub)
+	}
+	hub.SetBroker(broker)
+	live.SetPublisher(hub)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (ILLUWA_ADDR): %w", cfg.Addr, err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+
+	webCfg := web.DefaultConfig()
+	if cfg.TileURL != "" {
+		webCfg.TileURL = cfg.TileURL
+	}
+	if err := webCfg.Validate(); err != nil {
+		ln.Close()
+		return fmt.Errorf("invalid ILLUWA_TILE_URL: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", web.Handler(webCfg))
+	payments := cfg.PaymentsURL
+	secret := cfg.PaymentsKey
+	if payments == "" {
+		secret = "test_sk_illuwa_fake"
+		fake := tossfake.New(tossfake.Options{SecretKey: secret})
+		mux.Handle(fakeGatewayPath+"/", http.StripPrefix(fakeGatewayPath, fake))
+		payments = fmt.Sprintf("http://127.0.0.1:%d%s", addr.Port, fakeGatewayPath)
+		log.Warn("payments go to the built-in fake gateway; set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY for real payments")
+	}
+
+	api := handlers.New(handlers.Deps{
+		Store:    st,
+		Images:   images,
+		Log:      log,
+		Registry: reg,
+		Ready:    ready,
+		Live:     live,
+		Hub:      hub,
+		Payments: toss.New(payments, secret, nil),
+		Push:     hub,
+		Web:      mux,
+		Options: handlers.Options{
+			ImageLimits: imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+		},
+	})
+	in.api = api
+
+	workers, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		background(workers, log, hub, live)
+	}()
+	if cfg.Demo {
+		if err := startDemo(workers, st, live, cfg.DemoMovers, log); err != nil {
+			log.Error("demo data", "error", err.Error())
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return workers },
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port),
+		"database", string(st.Dialect()), "redis", rdb != nil, "demo", cfg.Demo, "version", Version)
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "error", err.Error())
+	}
+	if err := hub.Shutdown(sctx); err != nil {
+		log.Warn("websocket shutdown", "error", err.Error())
+	}
+	stopWorkers()
+	<-done
+	if err := broker.Close(); err != nil {
+		log.Warn("broker close", "error", err.Error())
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// background runs the hub and the periodic work until ctx ends.
+func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *handlers.LiveMap) {
+	done := make(chan struct{}, 2)
+	go func() {
+		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("hub stopped", "error", err.Error())
+		}
+		done <- struct{}{}
+	}()
+	go func() { live.RunExpiry(ctx); done <- struct{}{} }()
+	<-done
+	<-done
+}
+
+// inbound routes WebSocket messages that change state.
+type inbound struct {
+	live *handlers.LiveMap
+	api  *handlers.Server
+}
+
+func (i *inbound) Location(ctx context.Context, who realtime.Identity, m realtime.LocationMsg) error {
+	return i.live.Location(ctx, who, m)
+}
+
+func (i *inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
+	return i.api.AckOrder(ctx, who.UserID, orderID)
+}
+

@@ -1,0 +1,39 @@
+package handlers
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/illuwa/illuwa/store"
+)
+
+// orderRoutes registers the orders, payments, payment methods, sales and
+// settlement endpoints on the /api/v1 group.
+func (s *Server) orderRoutes(api *gin.RouterGroup) {
+	body := limitBody(s.opts.MaxBodyBytes)
+	user := requireUser
+	customer := requireRole(store.RoleCustomer)
+	owner := requireRole(store.RoleOwner)
+
+	api.POST("/orders", user, customer, body, s.createOrder)
+	api.GET("/orders", user, s.listOrders)
+	api.GET("/orders/:id", user, s.getOrder)
+	api.POST("/orders/:id/cancel", user, customer, body,
+		s.transition(orderAction{to: store.OrderCancelled, by: store.ActorCustomer, body: bindReason(false)}))
+	api.POST("/orders/:id/accept", user, owner, body,
+		s.transition(orderAction{to: store.OrderAccepted, by: store.ActorOwner, body: bindAccept}))
+	api.POST("/orders/:id/reject", user, owner, body,
+		s.transition(orderAction{to: store.OrderCancelled, by: store.ActorOwner, body: bindReason(true)}))
+	api.POST("/orders/:id/ready", user, owner, s.transition(orderAction{to: store.OrderReady, by: store.ActorOwner}))
+	api.POST("/orders/:id/complete", user, owner, s.transition(orderAction{to: store.OrderCompleted, by: store.ActorOwner}))
+
+	api.POST("/payments/confirm", user, customer, body, s.confirmPayment)
+	api.POST("/payments/webhook", body, s.paymentWebhook)
+
+	api.GET("/payment-methods", user, customer, s.listPaymentMethods)
+	api.POST("/payment-methods", user, customer, body, s.createPaymentMethod)
+	api.PATCH("/payment-methods/:id", user, customer, body, s.patchPaymentMethod)
+	api.DELETE("/payment-methods/:id", user, customer, s.deletePaymentMethod)
+
+	api.GET("/pochas/:id/sales", user, owner, s.sales)
+	api.GET("/pochas/:id/settlements/:month", user, owner, s.settlement)
+}

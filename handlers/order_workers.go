@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/illuwa/illuwa/handlers/toss"
+	"github.com/illuwa/illuwa/store"
+)
+
+// Worker tuning. A claim (lease) keeps other instances off a row while one
+// works on it; a crashed worker's claim simply runs out.
+const (
+	workerBatch     = 50
+	refundLease     = time.Minute
+	checkLease      = time.Minute
+	maxRetryBackoff = 10 * time.Minute
+)
+
+// RunWorkers runs the background work of orders and payments every
+// Options.WorkerInterval until ctx ends: cancelling paid orders not accepted
+// within Options.AcceptTimeout, sending queued refunds to the gateway, and
+// looking up payments whose outcome is unknown. Several instances may run it at
+// once: every row is claimed with a conditional update before it is worked on.
+// It returns when ctx is done.
+func (s *Server) RunWorkers(ctx context.Context) {
+	t := time.NewTicker(s.opts.WorkerInterval)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		s.expireUnaccepted(ctx, now)
+		s.processRefunds(ctx, now)
+		s.reconcilePayments(ctx, now)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// retryBackoff is the wait before attempt n+1: 5 s doubling, at most maxRetryBackoff.
+func retryBackoff(attempts int) time.Duration {
+	d := 5 * time.Second
+	for i := 1; i < attempts && d < maxRetryBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryBackoff)
+}
+
+// expireUnaccepted cancels (and so refunds) the paid orders not accepted
+// within AcceptTimeout of their payment, as of now. It returns how many it
+// cancelled.
+func (s *Server) expireUnaccepted(ctx context.Context, now time.Time) int {
+	orders, err := s.store.UnacceptedOrders(ctx, now.Add(-s.opts.AcceptTimeout), workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "accept timeout sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	n := 0
+	for _, o := range orders {
+		out, err := s.store.TransitionOrder(ctx, store.Transition{OrderID: o.ID, From: store.OrderPaid, To: store.OrderCancelled,
+			By: store.ActorSystem, Reason: "not accepted in time"})
+		if errors.Is(err, store.ErrInvalidTransition) {
+			continue // accepted or cancelled meanwhile, or another instance won
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "accept timeout", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
+			continue
+		}
+		n++
+		s.pushOrder(ctx, out, 0, false)
+	}
+	return n
+}
+
+// processRefunds sends every due refund job to the gateway, with the
+// Idempotency-Key "refund-<order id>", so a retry never refunds twice. A
+// gateway that does not answer is retried with backoff; a refusal other than
+// "already cancelled" marks the refund failed for a person to look at. It
+// returns how many refunds were completed.
+func (s *Server) processRefunds(ctx context.Context, now time.Time) int {
+	if s.pay == nil {
+		return 0
+	}
+	jobs, err := s.store.DueRefunds(ctx, now, workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "refund sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	done := 0
+	for _, j := range jobs {
+		won, err := s.store.ClaimRefund(ctx, j.ID, now, now.Add(refundLease))
+		if err != nil || !won {
+			continue
+		}
+		if s.refundOne(ctx, j, now) {
+			done++
+		}
+	}
+	return done
+}
+
+// refundOne makes one attempt at a claimed refund job and reports whether it completed.
+func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) bool {
+	log := s.log.With(slog.Uint64("order_id", j.OrderID))
+	p, err := s.store.PaymentByOrder(ctx, j.OrderID)
+	if err != nil {
+		log.ErrorContext(ctx, "refund: no payment record", slog.String("error", err.Error()))
+		_ = s.store.RetryRefund(ctx, j.ID, now.Add(retryBackoff(j.Attempts+1)), "no payment record")
+		return false
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
+	defer cancel()
+	_, err = s.pay.Cancel(pctx, "refund-"+itoa(j.OrderID), p.PaymentKey, toss.CancelRequest{Reason: truncateText(j.Reason, 200)})
+	ge, isGateway := toss.AsError(err)
+	switch {
+	case err == nil, isGateway && ge.Code == toss.CodeAlreadyCanceledPayment:
+		out, err := s.store.FinishRefund(ctx, j.OrderID, store.RefundDone, "")
+		if err != nil {
+			log.ErrorContext(ctx, "refund done but not recorded; it will be retried", slog.String("error", err.Error()))
+			_ = s.store.RetryRefund(ctx, j.ID, now, err.Error())
+			return false
+		}
+		s.pushOrder(ctx, out, 0, false)
+		return true
+	case errors.Is(err, toss.ErrRejected):
+		log.ErrorContext(ctx, "refund refused by the gateway", slog.String("error", err.Error()))
+		out, ferr := s.store.FinishRefund(ctx, j.OrderID, store.RefundFailed, err.Error())
+		if ferr == nil {
+			s.pushOrder(ctx, out, 0, false)
+		}
+		return false
+	default:
+		log.WarnContext(ctx, "refund attempt failed; retrying", slog.Int("attempt", j.Attempts+1), slog.String("error", err.Error()))
+		_ = s.store.RetryRefund(ctx, j.ID, now.Add(retryBackoff(j.Attempts+1)), err.Error())
+		return false
+	}
+}
+
+func truncateText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// reconcilePayments looks up, by order id, every payment whose confirm ended
+// without a clear answer (and every confirm stuck past its lease), and applies
+// the gateway's word: DONE makes the order paid; no approval marks the
+// payment failed so the customer may pay again; no answer is tried later. It
+// returns how many payments it settled either way.
+func (s *Server) reconcilePayments(ctx context.Context, now time.Time) int {
+	if s.pay == nil {
+		return 0
+	}
+	due, err := s.store.DuePayments(ctx, now, workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "payment reconcile sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	n := 0
+	for _, p := range due {
+		won, err := s.store.ClaimPaymentCheck(ctx, p.ID, now, now.Add(checkLease))
+		if err != nil || !won {
+			continue
+		}
+		if s.reconcileOne(ctx, p) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Server) reconcileOne(ctx context.Context, p store.Payment) bool {
+	log := s.log.With(slog.Uint64("order_id", p.OrderID))
+	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
+	defer cancel()
+	tp, err := s.pay.PaymentByOrderID(pctx, gatewayOrderID(p.OrderID))
+	if ge, ok := toss.AsError(err); ok && ge.Code == toss.CodeNotFoundPayment {
+		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID)
+		return err == nil
+	}
+	if err != nil {
+		log.WarnContext(ctx, "payment lookup failed; retrying later", slog.String("error", err.Error()))
+		return false
+	}
+	o, err := s.store.OrderByID(ctx, p.OrderID)
+	if err != nil {
+		log.ErrorContext(ctx, "reconcile: order", slog.String("error", err.Error()))
+		return false
+	}
+	switch tp.Status {
+	case toss.StatusDone:
+		if _, ok := s.applyGatewayPayment(ctx, o, tp); !ok {
+			log.ErrorContext(ctx, "reconcile: approved payment does not match its order")
+			return false
+		}
+		return true
+	case toss.StatusReady, toss.StatusAborted, toss.StatusExpired, toss.StatusCanceled:
+		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID)
+		return err == nil
+	}
+	return false // IN_PROGRESS and the like: look again at the next claim
+}

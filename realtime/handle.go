@@ -1,0 +1,128 @@
+package realtime
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+
+	"github.com/gorilla/websocket"
+)
+
+// handle answers one client message.
+func (c *conn) handle(mt int, data []byte) {
+	if mt != websocket.TextMessage {
+		c.invalidMessage("", "messages must be JSON text frames")
+		return
+	}
+	var m clientMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		c.invalidMessage("", "malformed JSON message")
+		return
+	}
+	switch m.Type {
+	case TypeWatch:
+		c.handleWatch(&m)
+	case TypeUnwatch:
+		c.invalid = 0
+		c.hub.unwatch(c)
+	case TypeLocation:
+		c.handleLocation(&m)
+	case TypeAck:
+		c.handleAck(&m)
+	default:
+		c.invalidMessage(m.Ref, "unknown message type")
+	}
+}
+
+func (c *conn) handleWatch(m *clientMessage) {
+	if m.Lat == nil || m.Lng == nil || m.RadiusM == nil ||
+		!validCoord(*m.Lat, *m.Lng) || !(*m.RadiusM >= MinRadiusM && *m.RadiusM <= MaxRadiusM) {
+		c.invalidMessage(m.Ref, "watch needs lat -90..90, lng -180..180 and radius_m 1..5000")
+		return
+	}
+	c.invalid = 0
+	c.hub.watch(c.hub.baseCtx, c, *m.Lat, *m.Lng, *m.RadiusM, m.Ref)
+}
+
+func (c *conn) handleLocation(m *clientMessage) {
+	if c.who.UserID == 0 {
+		c.sendError(m.Ref, CodeUnauthorized, "sign in to send a location")
+		return
+	}
+	if c.who.Role != "owner" {
+		c.sendError(m.Ref, CodeForbidden, "only stall owners send locations")
+		return
+	}
+	if m.PochaID == 0 || m.Lat == nil || m.Lng == nil || m.At.IsZero() {
+		c.invalidMessage(m.Ref, "location needs pocha_id, lat, lng and at")
+		return
+	}
+	if !validCoord(*m.Lat, *m.Lng) {
+		c.invalid++
+		c.sendError(m.Ref, CodeInvalidLocation, "lat must be -90..90 and lng -180..180")
+		if c.invalid >= c.hub.opts.MaxInvalid {
+			c.closeWith(ClosePolicyViolation, false)
+		}
+		return
+	}
+	c.invalid = 0
+	loc := LocationMsg{PochaID: m.PochaID, Lat: *m.Lat, Lng: *m.Lng, At: m.At.UTC()}
+	if err := c.hub.in.Location(c.hub.baseCtx, c.who, loc); err != nil {
+		c.sendInboundError(m.Ref, err)
+	}
+}
+
+func (c *conn) handleAck(m *clientMessage) {
+	if c.who.UserID == 0 {
+		c.sendError(m.Ref, CodeUnauthorized, "sign in to acknowledge orders")
+		return
+	}
+	if m.OrderID == 0 {
+		c.invalidMessage(m.Ref, "ack needs order_id")
+		return
+	}
+	c.invalid = 0
+	if err := c.hub.in.Ack(c.hub.baseCtx, c.who, m.OrderID); err != nil {
+		c.sendInboundError(m.Ref, err)
+	}
+}
+
+// invalidMessage answers a malformed message; MaxInvalid in a row close the
+// connection with 1008.
+func (c *conn) invalidMessage(ref, text string) {
+	c.invalid++
+	c.sendError(ref, CodeInvalidMessage, text)
+	if c.invalid >= c.hub.opts.MaxInvalid {
+		c.closeWith(ClosePolicyViolation, false)
+	}
+}
+
+// sendInboundError maps an Inbound error to an error message without
+// leaking internal error text.
+func (c *conn) sendInboundError(ref string, err error) {
+	var coded interface{ Code() string }
+	if errors.As(err, &coded) && coded.Code() != "" {
+		c.sendError(ref, coded.Code(), err.Error())
+		return
+	}
+	c.sendError(ref, CodeInternal, "internal error")
+}
+
+func (c *conn) sendError(ref, code, text string) {
+	c.send(ErrorMessage{Type: TypeError, Code: code, Message: text, Ref: ref, ServerTime: now()})
+}
+
+// send encodes msg and queues it.
+func (c *conn) send(msg any) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return // only our own message types are sent; they always encode
+	}
+	c.mu.Lock()
+	c.enqueueLocked(b)
+	c.mu.Unlock()
+}
+
+func validCoord(lat, lng float64) bool {
+	return !math.IsNaN(lat) && !math.IsNaN(lng) && lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180
+}

@@ -1,0 +1,55 @@
+package realtime
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the hub's Prometheus collectors.
+type metrics struct {
+	connections     prometheus.Gauge
+	sent            prometheus.Counter
+	dropped         prometheus.Counter
+	slowDisconnects prometheus.Counter
+	brokerReceived  prometheus.Counter
+	resyncs         prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "illuwa_ws_connections",
+			Help: "WebSocket connections open on this instance.",
+		}),
+		sent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_messages_sent_total",
+			Help: "Messages written to WebSocket clients.",
+		}),
+		dropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_messages_dropped_total",
+			Help: "Messages not delivered: send queue full, undecodable broker payloads, snapshot overflow.",
+		}),
+		slowDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_slow_disconnects_total",
+			Help: "Clients closed with 1013 because their send queue was full.",
+		}),
+		brokerReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_broker_messages_received_total",
+			Help: "Messages received from the broker.",
+		}),
+		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_broker_resyncs_total",
+			Help: "Broker reconnects after which every watcher got a fresh snapshot.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("realtime: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,74 @@
+package realtime
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configures a Hub. Zero fields take the documented defaults.
+type Options struct {
+	// AllowedOrigins lists the browser origins ("https://illuwa.kr") allowed
+	// to connect. Empty means the request's own host only; "*" allows any.
+	// Requests without an Origin header (non-browser clients) are allowed.
+	AllowedOrigins []string
+	// MessageRate and MessageBurst limit the messages a client may send
+	// (default 20 per second, burst 40). Excess messages are not refused:
+	// the server reads them more slowly.
+	MessageRate  float64
+	MessageBurst int
+	// ReadLimit is the largest client message in bytes (default 4096).
+	// A larger message closes the connection with 1008.
+	ReadLimit int64
+	// SendQueue is the number of messages that may wait for a slow client
+	// (default 256). When it is full the client is closed with 1013.
+	SendQueue int
+	// MaxInvalid is the number of invalid messages in a row after which
+	// the connection is closed with 1008 (default 20).
+	MaxInvalid int
+	// PingInterval is how often the server pings every connection (default
+	// 30s). A connection that sends nothing, not even a pong, for two
+	// intervals plus WriteTimeout is closed.
+	PingInterval time.Duration
+	// WriteTimeout bounds every write to a client and every broker
+	// subscribe or unsubscribe (default 10s).
+	WriteTimeout time.Duration
+	// ResyncWorkers is the number of snapshots taken concurrently after a
+	// broker Resync (default 8).
+	ResyncWorkers int
+	// Registerer receives the hub's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+}
+
+func (o Options) withDefaults() Options {
+	if o.MessageRate <= 0 {
+		o.MessageRate = 20
+	}
+	if o.MessageBurst <= 0 {
+		o.MessageBurst = 40
+	}
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = 4096
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.MaxInvalid <= 0 {
+		o.MaxInvalid = 20
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.ResyncWorkers <= 0 {
+		o.ResyncWorkers = 8
+	}
+	return o
+}
+
+// readTimeout is how long a connection may stay silent.
+func (o Options) readTimeout() time.Duration {
+	return 2*o.PingInterval + o.WriteTimeout
+}

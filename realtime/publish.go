@@ -1,0 +1,82 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// PublishPocha publishes a stall event to topics (the topics of the cells
+// the stall left and entered; duplicates are ignored). Every instance
+// delivers it to its watchers whose circle it concerns, exactly once per
+// watcher. ev.Type must be TypePochaMoved, TypePochaOpened or
+// TypePochaClosed. The index must already hold the new state.
+func (h *Hub) PublishPocha(ctx context.Context, ev PochaEvent, topics []string) error {
+	if h.broker == nil {
+		return errors.New("realtime: publish pocha: no broker set")
+	}
+	kind, ok := kindOf(ev.Type)
+	if !ok {
+		return fmt.Errorf("realtime: publish pocha: unknown event type %q", ev.Type)
+	}
+	if kind != kindClosed {
+		ev.Reason = ""
+	}
+	at := ev.At.UTC()
+	msg, err := json.Marshal(PochaMessage{
+		Type: ev.Type, ID: ev.ID, Name: ev.Name, Lat: ev.Lat, Lng: ev.Lng,
+		At: at, Reason: ev.Reason, ServerTime: now(),
+	})
+	if err != nil {
+		return fmt.Errorf("realtime: publish pocha: %w", err)
+	}
+	payload := encodeEnvelope(kind, ev.ID, ev.Lat, ev.Lng, at.UnixNano(), msg)
+	seen := make(map[string]struct{}, len(topics))
+	var errs []error
+	for _, t := range topics {
+		if _, dup := seen[t]; dup {
+			continue
+		}
+		seen[t] = struct{}{}
+		if err := h.broker.Publish(ctx, t, payload); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("realtime: publish pocha %d: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// PublishUser pushes a message to every connection of userID on every
+// instance. msgType is TypeOrderCreated or TypeOrderUpdated (body is the
+// order) or TypeNotification (body is the notification); body must encode
+// as a JSON object.
+func (h *Hub) PublishUser(ctx context.Context, userID uint64, msgType string, body any) error {
+	if h.broker == nil {
+		return errors.New("realtime: publish user: no broker set")
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("realtime: publish user: encode body: %w", err)
+	}
+	var msg any
+	switch msgType {
+	case TypeOrderCreated, TypeOrderUpdated:
+		msg = OrderMessage{Type: msgType, Order: raw, ServerTime: now()}
+	case TypeNotification:
+		msg = NotificationMessage{Type: msgType, Notification: raw, ServerTime: now()}
+	default:
+		return fmt.Errorf("realtime: publish user: unknown message type %q", msgType)
+	}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("realtime: publish user: %w", err)
+	}
+	payload := encodeEnvelope(kindUser, userID, 0, 0, now().UnixNano(), b)
+	if err := h.broker.Publish(ctx, userTopic(userID), payload); err != nil {
+		return fmt.Errorf("realtime: publish user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,202 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+var errTooLarge = errors.New("realtime: message over the read limit")
+
+// ServeWS upgrades the request to a WebSocket and serves it in the
+// background until it closes or Shutdown ends it; it returns right after the
+// upgrade, so the HTTP server's goroutine and buffers are released (an idle
+// connection then holds one small reader goroutine and no write buffer).
+// who is the authenticated caller (UserID 0 for anonymous). A refused Origin
+// gets 403; a hub that is shutting down or has no broker answers 503.
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity) {
+	h.mu.RLock()
+	refuse := h.closing || h.broker == nil
+	h.mu.RUnlock()
+	if refuse {
+		http.Error(w, "websocket service unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := &conn{hub: h, ws: ws, who: who}
+	if !h.register(c) {
+		_ = ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(CloseGoingAway, closeText(CloseGoingAway)),
+			time.Now().Add(h.opts.WriteTimeout))
+		_ = ws.Close()
+		return
+	}
+	go c.serve()
+}
+
+// serve is the connection's reader goroutine.
+func (c *conn) serve() {
+	h := c.hub
+	defer h.unregister(c)
+	shallow(func() {
+		if c.userTopic != "" {
+			if err := h.syncTopics(h.baseCtx, []string{c.userTopic}); err != nil {
+				c.sendError("", CodeInternal, "order pushes are unavailable on this connection")
+			}
+		}
+		c.send(HelloMessage{Type: TypeHello, UserID: c.who.UserID, Role: c.who.Role, ServerTime: now()})
+	})
+	c.readLoop()
+}
+
+// shallow runs f on a short-lived goroutine and waits for it. The reader
+// goroutine spends its life parked in a read; running the deep work (JSON,
+// broker and index calls) elsewhere keeps its stack at the runtime's
+// smallest sizes, which is most of what an idle connection costs.
+func shallow(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
+// register lists c in the hub (and under its user topic); false when the
+// hub is shutting down.
+func (h *Hub) register(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.wg.Add(1)
+	h.conns[c] = struct{}{}
+	if c.who.UserID != 0 {
+		c.userTopic = userTopic(c.who.UserID)
+		h.addToTopicLocked(c, c.userTopic)
+	}
+	h.metrics.connections.Inc()
+	return true
+}
+
+// unregister runs when the reader ends: it stops the writer, removes c from
+// every topic, unsubscribes topics nobody needs, and closes the socket when
+// no writer is left to do it.
+func (h *Hub) unregister(c *conn) {
+	c.mu.Lock()
+	c.readerDone = true
+	if !c.closing {
+		c.closing, c.closeSent, c.queue = true, true, nil
+	}
+	writing := c.writing
+	c.w = nil
+	c.mu.Unlock()
+	if !writing {
+		_ = c.ws.Close()
+	}
+
+	h.mu.Lock()
+	delete(h.conns, c)
+	changed := h.setTopicsLocked(c, nil)
+	if c.userTopic != "" {
+		h.removeFromTopicLocked(c, c.userTopic)
+		changed = append(changed, c.userTopic)
+	}
+	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
+	_ = h.syncTopics(ctx, changed) // on failure the next change of these topics retries
+	cancel()
+	h.metrics.connections.Dec()
+	h.wg.Done()
+}
+
+// readLoop reads client messages until the connection fails or closes.
+func (c *conn) readLoop() {
+	h := c.hub
+	_ = c.ws.SetReadDeadline(time.Now().Add(h.opts.readTimeout()))
+	c.ws.SetPongHandler(func(string) error { c.extendDeadline(); return nil })
+	for {
+		mt, r, err := c.ws.NextReader()
+		if err != nil {
+			return
+		}
+		if c.isClosing() {
+			continue // waiting for the client's close reply; the rest is discarded
+		}
+		data, err := readLimited(r, h.opts.ReadLimit)
+		if errors.Is(err, errTooLarge) {
+			c.closeWith(ClosePolicyViolation, false)
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if c.limiter == nil {
+			c.limiter = rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst)
+		}
+		if err := c.limiter.Wait(h.baseCtx); err != nil {
+			return // shutting down
+		}
+		c.extendDeadline()
+		shallow(func() { c.handle(mt, data) })
+	}
+}
+
+func (c *conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// extendDeadline gives the client another read timeout, unless the
+// connection is closing (then the close grace stands).
+func (c *conn) extendDeadline() {
+	if !c.isClosing() {
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.hub.opts.readTimeout()))
+	}
+}
+
+// readLimited reads one message of at most limit bytes.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+// originChecker implements Options.AllowedOrigins.
+func originChecker(allowed []string) func(*http.Request) bool {
+	anyOrigin := slices.Contains(allowed, "*")
+	set := make(map[string]struct{}, len(allowed))
+	for _, o := range allowed {
+		set[strings.ToLower(strings.TrimRight(o, "/"))] = struct{}{}
+	}
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" || anyOrigin {
+			return true
+		}
+		if len(set) == 0 {
+			u, err := url.Parse(origin)
+			return err == nil && strings.EqualFold(u.Host, r.Host)
+		}
+		_, ok := set[strings.ToLower(strings.TrimRight(origin, "/"))]
+		return ok
+	}
+}

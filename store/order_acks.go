@@ -1,0 +1,38 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// OrderAck records that a user's screen or POS received an order push.
+type OrderAck struct {
+	OrderID uint64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID  uint64 `gorm:"primaryKey;autoIncrement:false"`
+	AckedAt time.Time
+}
+
+// AckOrder records that ownerID received the order, if the order is at one of
+// ownerID's stalls (else ErrNotFound). Acknowledging twice keeps the first time.
+func (s *Store) AckOrder(ctx context.Context, orderID, ownerID uint64) error {
+	var n int64
+	err := s.db.WithContext(ctx).Table("orders").Joins("JOIN pochas ON pochas.id = orders.pocha_id").
+		Where("orders.id = ? AND pochas.owner_id = ?", orderID, ownerID).Count(&n).Error
+	if err != nil {
+		return wrap("ack order", err)
+	}
+	if n == 0 {
+		return wrap("ack order", ErrNotFound)
+	}
+	ack := OrderAck{OrderID: orderID, UserID: ownerID, AckedAt: s.db.NowFunc()}
+	return wrap("ack order", s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&ack).Error)
+}
+
+// OrderAcked reports whether the user acknowledged the order.
+func (s *Store) OrderAcked(ctx context.Context, orderID, userID uint64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&OrderAck{}).Where("order_id = ? AND user_id = ?", orderID, userID).Count(&n).Error
+	return n > 0, wrap("order acked", err)
+}
