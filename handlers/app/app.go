@@ -94,4 +94,3 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	}
 	return nil
 }
-

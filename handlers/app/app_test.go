@@ -220,7 +220,12 @@ func TestEndToEnd(t *testing.T) {
 			if got.Name != "을지로 포차" || got.MainImageID == nil || *got.MainImageID != img.ID {
 				t.Fatalf("stall read back: %+v", got)
 			}
-			var menu struct{ Items []struct{ Name string; Price int64 } }
+			var menu struct {
+				Items []struct {
+					Name  string
+					Price int64
+				}
+			}
 			in.call("GET", "/api/v1/pochas/"+itoa(p.ID)+"/menu", customer, nil, 200, &menu)
 			if len(menu.Items) != 1 || menu.Items[0].Price != 4000 {
 				t.Fatalf("menu: %+v", menu)

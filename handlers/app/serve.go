@@ -234,4 +234,3 @@ func (i *inbound) Location(ctx context.Context, who realtime.Identity, m realtim
 func (i *inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
 	return i.api.AckOrder(ctx, who.UserID, orderID)
 }
-
