@@ -14,7 +14,7 @@ import (
 )
 
 // Benchmarks: go test -run '^$' -bench . -benchmem ./geo/
-// The Redis ones need a Redis (REDIS_ADDR, default 127.0.0.1:6379).
+// The Redis ones need a Redis (ILLUWA_TEST_REDIS_URL, default redis://127.0.0.1:6379/0).
 
 const benchStalls = 10_000
 

@@ -11,17 +11,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// mustOpenRedis returns a client to the test Redis (REDIS_ADDR, default
-// 127.0.0.1:6379) and a fresh key prefix that is deleted when the test ends.
+// mustOpenRedis returns a client to the test Redis (ILLUWA_TEST_REDIS_URL,
+// default redis://127.0.0.1:6379/0) and a fresh key prefix that is deleted when the test ends.
 // Without a reachable Redis the test fails when CI=true and is skipped
 // otherwise.
 func mustOpenRedis(tb testing.TB) (*redis.Client, string) {
 	tb.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	client := redis.NewClient(&redis.Options{Addr: addr})
+	opt := testRedisOptions(tb)
+	addr := opt.Addr
+	client := redis.NewClient(opt)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
@@ -29,7 +27,7 @@ func mustOpenRedis(tb testing.TB) (*redis.Client, string) {
 		if os.Getenv("CI") == "true" {
 			tb.Fatalf("redis at %s unreachable: %v", addr, err)
 		}
-		tb.Skipf("redis at %s unreachable (set REDIS_ADDR; CI=true makes this fail): %v", addr, err)
+		tb.Skipf("redis at %s unreachable (set ILLUWA_TEST_REDIS_URL; CI=true makes this fail): %v", addr, err)
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -159,4 +157,18 @@ func TestRedisIndexConcurrentExpireAcrossClients(t *testing.T) {
 			t.Errorf("stall %d returned %d times", id, c)
 		}
 	}
+}
+
+// testRedisOptions reads ILLUWA_TEST_REDIS_URL (default redis://127.0.0.1:6379/0).
+func testRedisOptions(tb testing.TB) *redis.Options {
+	tb.Helper()
+	u := os.Getenv("ILLUWA_TEST_REDIS_URL")
+	if u == "" {
+		u = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		tb.Fatalf("ILLUWA_TEST_REDIS_URL: %v", err)
+	}
+	return opt
 }

@@ -12,16 +12,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// mustRedis returns a client named name for the test Redis (REDIS_ADDR,
-// default 127.0.0.1:6379). Unreachable Redis fails the test when CI=true
+// mustRedis returns a client named name for the test Redis
+// (ILLUWA_TEST_REDIS_URL, default redis://127.0.0.1:6379/0). Unreachable Redis fails the test when CI=true
 // and skips it otherwise.
 func mustRedis(t *testing.T, name string) *redis.Client {
 	t.Helper()
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	c := redis.NewClient(&redis.Options{Addr: addr, ClientName: name})
+	opt := testRedisOptions(t)
+	addr := opt.Addr
+	opt.ClientName = name
+	c := redis.NewClient(opt)
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		_ = c.Close()
 		if os.Getenv("CI") == "true" {
@@ -120,4 +119,18 @@ func TestRedisBrokerResyncAfterConnectionKilled(t *testing.T) {
 	if got := r.next(t); got.payload != "after" {
 		t.Fatalf("got %+v, want delivery to resume", got)
 	}
+}
+
+// testRedisOptions reads ILLUWA_TEST_REDIS_URL (default redis://127.0.0.1:6379/0).
+func testRedisOptions(tb testing.TB) *redis.Options {
+	tb.Helper()
+	u := os.Getenv("ILLUWA_TEST_REDIS_URL")
+	if u == "" {
+		u = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		tb.Fatalf("ILLUWA_TEST_REDIS_URL: %v", err)
+	}
+	return opt
 }

@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -106,10 +105,7 @@ func (p *freezeProxy) freeze() {
 
 func TestRedisBrokerReplacesSilentConnection(t *testing.T) {
 	direct := mustRedis(t, randomName("illuwa-test-"))
-	addr := os.Getenv("REDIS_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
+	addr := testRedisOptions(t).Addr
 	proxy := newFreezeProxy(t, addr)
 	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.ln.Addr().String()})
 	t.Cleanup(func() { _ = viaProxy.Close() })
