@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/illuwa/illuwa/handlers"
@@ -70,7 +71,7 @@ func startDemo(ctx context.Context, st *store.Store, live *handlers.LiveMap, mov
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	walkers := make([]*walker, 0, len(stalls))
 	for i, p := range stalls {
-		spot := demoSpots[i%len(demoSpots)]
+		spot := spotOf(p.Name)
 		// Scatter around the spot, up to ~500 m.
 		lat := spot.lat + (rng.Float64()-0.5)*0.009
 		lng := spot.lng + (rng.Float64()-0.5)*0.011
@@ -86,6 +87,16 @@ func startDemo(ctx context.Context, st *store.Store, live *handlers.LiveMap, mov
 		"owners", "demo-owner-1..3", "customer", "demo-customer", "password", DemoPassword)
 	go moveDemo(ctx, live, walkers, rng, log)
 	return nil
+}
+
+// spotOf finds the place a demo stall is named after.
+func spotOf(name string) demoSpot {
+	for _, s := range demoSpots {
+		if strings.HasPrefix(name, s.area+" ") {
+			return s
+		}
+	}
+	return demoSpots[0]
 }
 
 func ensureUser(ctx context.Context, st *store.Store, login, role string) (store.User, error) {
