@@ -386,3 +386,119 @@ func itoa(n uint64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestStallExpires: a stall whose owner stops sending drops off the map after
+// the TTL, and its watchers are told.
+func TestStallExpires(t *testing.T) {
+	in := start(t, map[string]string{"ILLUWA_LOCATION_TTL": "1s"})
+	owner := in.account("owner3", "owner")
+	var p struct{ ID uint64 }
+	in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "잠든 포차"}, 201, &p)
+	in.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, map[string]any{"lat": 37.5, "lng": 127.0}, 200, nil)
+	w := dialWS(t, in, "")
+	w.send(map[string]any{"type": "watch", "lat": 37.5, "lng": 127.0, "radius_m": 500})
+	if snap := w.next("snapshot", 5*time.Second); len(snap.Pochas) != 1 {
+		t.Fatalf("snapshot: %+v", snap)
+	}
+	if ev := w.next("pocha.closed", 10*time.Second); ev.ID != p.ID || ev.Reason != "expired" {
+		t.Fatalf("closed: %+v", ev)
+	}
+	var got struct {
+		IsOpen bool `json:"is_open"`
+	}
+	in.call("GET", "/api/v1/pochas/"+itoa(p.ID), "", nil, 200, &got)
+	if got.IsOpen {
+		t.Fatal("an expired stall is still open")
+	}
+}
+
+// TestRedisOutageHeals kills the instance's Redis connections for a few
+// seconds: the instance keeps serving, and afterwards its watchers get a
+// fresh snapshot and live moves again.
+func TestRedisOutageHeals(t *testing.T) {
+	redisURL := os.Getenv("ILLUWA_TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	opt, _ := redis.ParseURL(redisURL)
+	admin := redis.NewClient(opt)
+	defer admin.Close()
+	ctx := context.Background()
+	if err := admin.Ping(ctx).Err(); err != nil {
+		storetest.Unavailable(t, "Redis", err)
+	}
+	prefix := "illuwa-outage-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
+	t.Cleanup(func() {
+		if keys, _ := admin.Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
+			admin.Del(ctx, keys...)
+		}
+	})
+	in := start(t, map[string]string{"ILLUWA_REDIS_URL": redisURL, "ILLUWA_REDIS_PREFIX": prefix, "ILLUWA_MAX_SPEED_KMH": "2000"})
+	owner := in.account("owner4", "owner")
+	var p struct{ ID uint64 }
+	in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "끈질긴 포차"}, 201, &p)
+	in.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, map[string]any{"lat": 37.55, "lng": 126.92}, 200, nil)
+	w := dialWS(t, in, "")
+	w.send(map[string]any{"type": "watch", "lat": 37.55, "lng": 126.92, "radius_m": 1000})
+	w.next("snapshot", 5*time.Second)
+
+	// The outage: kill every connection of this instance for three seconds.
+	name := redisClientName(prefix)
+	killed := 0
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		list, err := admin.ClientList(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(list, "\n") {
+			if strings.Contains(line, " name="+name+" ") {
+				id := strings.TrimPrefix(strings.Fields(line)[0], "id=")
+				if admin.Do(ctx, "CLIENT", "KILL", "ID", id).Err() == nil {
+					killed++
+				}
+			}
+		}
+	}
+	if killed == 0 {
+		t.Fatal("found no connection of the instance to kill")
+	}
+	// Healed: a fresh snapshot arrives by itself, then live moves flow again.
+	if snap := w.next("snapshot", 15*time.Second); len(snap.Pochas) != 1 {
+		t.Fatalf("snapshot after the outage: %+v", snap)
+	}
+	ows := dialWS(t, in, owner)
+	at := time.Now().UTC().Add(5 * time.Second)
+	// Keep moving (from another goroutine) until the watcher sees a move.
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for i := 0; i < 20; i++ {
+			msg := map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5501, "lng": 126.9201 + float64(i)*0.0001, "at": at.Add(time.Duration(i) * time.Second)}
+			if ows.conn.WriteJSON(msg) != nil {
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}()
+	moved := false
+	w.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for !moved {
+		_, data, err := w.conn.ReadMessage()
+		if err != nil {
+			break
+		}
+		moved = strings.Contains(string(data), `"pocha.moved"`)
+	}
+	close(stop)
+	<-sent
+	if !moved {
+		t.Fatal("no move delivered after the outage")
+	}
+	var ready struct{ Status string }
+	in.call("GET", "/readyz", "", nil, 200, &ready)
+}

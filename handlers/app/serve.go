@@ -74,6 +74,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("invalid ILLUWA_REDIS_URL: %w", err)
 		}
+		if opt.ClientName == "" {
+			opt.ClientName = redisClientName(cfg.RedisPrefix)
+		}
 		rdb = redis.NewClient(opt)
 		defer rdb.Close()
 		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
@@ -233,4 +236,16 @@ func (i *inbound) Location(ctx context.Context, who realtime.Identity, m realtim
 
 func (i *inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
 	return i.api.AckOrder(ctx, who.UserID, orderID)
+}
+
+// redisClientName names this program's Redis connections (CLIENT LIST) after
+// the key prefix, so operators can tell deployments apart.
+func redisClientName(prefix string) string {
+	name := []byte("illuwa")
+	for _, r := range []byte(prefix) {
+		if r > ' ' && r < 0x7f {
+			name = append(name, r)
+		}
+	}
+	return string(name)
 }
