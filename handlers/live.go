@@ -140,6 +140,8 @@ func (m *LiveMap) Location(ctx context.Context, who realtime.Identity, msg realt
 		return errBadLocation
 	}
 	now := m.now()
+	// Positions are kept to the microsecond; compare at that precision.
+	msg.At = msg.At.UTC().Truncate(time.Microsecond)
 	if msg.At.IsZero() || msg.At.After(now.Add(m.opts.MaxSkew)) {
 		return errStaleTime
 	}

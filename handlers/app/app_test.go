@@ -308,9 +308,10 @@ func (w *wsClient) send(v any) {
 	}
 }
 
-// TestLiveMapAcrossInstances: a watcher on one instance sees, within a second,
-// a stall that opens and moves through another (one MariaDB, one Redis).
-func TestLiveMapAcrossInstances(t *testing.T) {
+// testRedisURL is the Redis the tests use; unreachable, the test skips (or
+// fails under CI=true).
+func testRedisURL(t *testing.T) string {
+	t.Helper()
 	redisURL := os.Getenv("ILLUWA_TEST_REDIS_URL")
 	if redisURL == "" {
 		redisURL = "redis://127.0.0.1:6379/0"
@@ -324,25 +325,50 @@ func TestLiveMapAcrossInstances(t *testing.T) {
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		storetest.Unavailable(t, "Redis", err)
 	}
+	return redisURL
+}
+
+// redisEnv is the environment of instances sharing one MariaDB and one Redis
+// under a fresh key prefix, removed when the test ends.
+func redisEnv(t *testing.T) map[string]string {
+	redisURL := testRedisURL(t)
 	prefix := "illuwa-test-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
 	t.Cleanup(func() {
+		opt, _ := redis.ParseURL(redisURL)
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
 		ctx := context.Background()
-		keys, _ := rdb.Keys(ctx, prefix+"*").Result()
-		if len(keys) > 0 {
+		if keys, _ := rdb.Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
 			rdb.Del(ctx, keys...)
 		}
 	})
-	env := map[string]string{"ILLUWA_DATABASE_URL": storetest.URL(t, store.MySQL), "ILLUWA_REDIS_URL": redisURL, "ILLUWA_REDIS_PREFIX": prefix,
-		"ILLUWA_MAX_SPEED_KMH": "2000"}
-	a := start(t, env)
-	b := start(t, env)
+	return map[string]string{"ILLUWA_DATABASE_URL": storetest.URL(t, store.MySQL), "ILLUWA_REDIS_URL": redisURL,
+		"ILLUWA_REDIS_PREFIX": prefix, "ILLUWA_MAX_SPEED_KMH": "2000"}
+}
 
+// TestLiveMap drives the live map over real WebSockets on the memory backend
+// (one instance) and on Redis (two instances on one MariaDB and one Redis: a
+// watcher on the first sees, within a second, a stall that opens and moves
+// through the second).
+func TestLiveMap(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		in := start(t, map[string]string{"ILLUWA_MAX_SPEED_KMH": "2000"})
+		liveScenario(t, in, in)
+	})
+	t.Run("redis", func(t *testing.T) {
+		env := redisEnv(t)
+		liveScenario(t, start(t, env), start(t, env))
+	})
+}
+
+func liveScenario(t *testing.T, a, b *instance) {
 	watcher := dialWS(t, a, "")
 	watcher.send(map[string]any{"type": "watch", "lat": 37.5665, "lng": 126.9780, "radius_m": 1000})
 	if snap := watcher.next("snapshot", 5*time.Second); len(snap.Pochas) != 0 {
 		t.Fatalf("snapshot not empty: %+v", snap)
 	}
 	owner := b.account("owner2", "owner")
+	intruder := b.account("owner5", "owner")
 	var p struct{ ID uint64 }
 	b.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "시청 포차"}, 201, &p)
 	b.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, map[string]any{"lat": 37.5670, "lng": 126.9785}, 200, nil)
@@ -356,29 +382,54 @@ func TestLiveMapAcrossInstances(t *testing.T) {
 	if ev := watcher.next("pocha.moved", time.Second); ev.ID != p.ID || ev.Lat != 37.5672 {
 		t.Fatalf("moved: %+v", ev)
 	}
-	// A bad message gets an error and the connection stays open.
-	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 91, "lng": 126.9787, "at": at.Add(time.Second)})
-	if ev := ows.next("error", 2*time.Second); ev.Code != "invalid_location" {
-		t.Fatalf("error: %+v", ev)
+	// Bad messages get an error and the connection stays open.
+	for _, bad := range []struct {
+		msg  map[string]any
+		code string
+	}{
+		{map[string]any{"type": "location", "pocha_id": p.ID, "lat": 91, "lng": 126.9787, "at": at.Add(time.Second)}, "invalid_location"},
+		{map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787, "at": at}, "stale_time"},
+		{map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787, "at": at.Add(time.Hour)}, "stale_time"},
+		{map[string]any{"type": "location", "pocha_id": p.ID, "lat": 35.1, "lng": 129.0, "at": at.Add(2 * time.Second)}, "too_fast"},
+		{map[string]any{"type": "location", "pocha_id": p.ID, "lat": "north", "lng": 126.9787, "at": at.Add(time.Second)}, "invalid_message"},
+		{map[string]any{"type": "teleport"}, "invalid_message"},
+	} {
+		ows.send(bad.msg)
+		if ev := ows.next("error", 2*time.Second); ev.Code != bad.code {
+			t.Fatalf("%v: error %+v, want %s", bad.msg, ev, bad.code)
+		}
+	}
+	// Another owner cannot move this stall.
+	iws := dialWS(t, b, intruder)
+	iws.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5673, "lng": 126.9787, "at": at.Add(time.Second)})
+	if ev := iws.next("error", 2*time.Second); ev.Code != "forbidden" {
+		t.Fatalf("intruder: %+v", ev)
 	}
 	// Moving out of the watched circle: the watcher is told it left.
 	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787 + 0.013, "at": at.Add(10 * time.Second)})
 	if ev := watcher.next("pocha.left", time.Second); ev.ID != p.ID {
 		t.Fatalf("left: %+v", ev)
 	}
-	// Back inside, then closed.
-	ows.send(map[string]any{"type": "location", "pocha_id": p.ID, "lat": 37.5672, "lng": 126.9787, "at": at.Add(20 * time.Second)})
+	// Over HTTP too: back inside, then closed.
+	b.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/location", owner, map[string]any{"lat": 37.5672, "lng": 126.9787, "at": at.Add(20 * time.Second)}, 204, nil)
 	if ev := watcher.next("pocha.moved", time.Second); ev.ID != p.ID {
 		t.Fatalf("moved back: %+v", ev)
+	}
+	var near struct{ Items []struct{ ID uint64 } }
+	a.call("GET", "/api/v1/pochas/nearby?lat=37.5665&lng=126.9780&radius_m=1000", "", nil, 200, &near)
+	if len(near.Items) != 1 || near.Items[0].ID != p.ID {
+		t.Fatalf("nearby: %+v", near)
 	}
 	b.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/close", owner, nil, 200, nil)
 	if ev := watcher.next("pocha.closed", time.Second); ev.ID != p.ID || ev.Reason != "closed" {
 		t.Fatalf("closed: %+v", ev)
 	}
-	var near struct{ Items []struct{ ID uint64 } }
 	a.call("GET", "/api/v1/pochas/nearby?lat=37.5665&lng=126.9780&radius_m=1000", "", nil, 200, &near)
 	if len(near.Items) != 0 {
 		t.Fatalf("closed stall still nearby: %+v", near)
+	}
+	for _, q := range []string{"lat=NaN&lng=126.9", "lat=37.5&lng=200", "lat=37.5&lng=126.9&radius_m=50000", "lng=126.9", "lat=abc&lng=1"} {
+		a.call("GET", "/api/v1/pochas/nearby?"+q, "", nil, 422, nil)
 	}
 }
 
@@ -416,17 +467,11 @@ func TestStallExpires(t *testing.T) {
 // seconds: the instance keeps serving, and afterwards its watchers get a
 // fresh snapshot and live moves again.
 func TestRedisOutageHeals(t *testing.T) {
-	redisURL := os.Getenv("ILLUWA_TEST_REDIS_URL")
-	if redisURL == "" {
-		redisURL = "redis://127.0.0.1:6379/0"
-	}
+	redisURL := testRedisURL(t)
 	opt, _ := redis.ParseURL(redisURL)
 	admin := redis.NewClient(opt)
 	defer admin.Close()
 	ctx := context.Background()
-	if err := admin.Ping(ctx).Err(); err != nil {
-		storetest.Unavailable(t, "Redis", err)
-	}
 	prefix := "illuwa-outage-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
 	t.Cleanup(func() {
 		if keys, _ := admin.Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
