@@ -168,3 +168,8 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// blobOpenDir opens image storage on a folder.
+func blobOpenDir(dir string) (blob.Storage, error) {
+	return blob.OpenDir(context.Background(), dir)
+}
