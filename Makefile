@@ -73,8 +73,8 @@ docs-lint:
 		echo "docs lint: docs/node_modules is missing; run 'make services' (or npm ci --prefix docs)" >&2
 		exit 1
 	fi
-	echo "redocly lint docs/openapi.yaml"
-	docs/node_modules/.bin/redocly lint --format=stylish docs/openapi.yaml
+	echo "redocly lint --config docs/redocly.yaml docs/openapi.yaml"
+	docs/node_modules/.bin/redocly lint --config docs/redocly.yaml --format=stylish docs/openapi.yaml
 
 # The whole suite, with the race detector, against the real servers.
 # gotestsum runs go test and closes with a "DONE N tests, ..." summary line.

@@ -8,7 +8,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"sort"
@@ -18,12 +20,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"sigs.k8s.io/yaml"
 
 	"github.com/illuwa/illuwa/docs"
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/toss"
+	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/storetest"
 )
 
 // openAPIMethods are the operation keys of an OpenAPI path item.
@@ -66,8 +72,9 @@ func routedOperations(s *Server) map[string]bool {
 	return out
 }
 
-// withEverything gives the test API every optional dependency, so that every
-// route of routes.go is registered.
+// withEverything gives the test API every optional dependency (the live map,
+// the WebSocket hub on an in-process broker), so that every route of
+// routes.go is registered and served.
 func withEverything(t *testing.T) func(*Deps) {
 	return func(d *Deps) {
 		live := NewLiveMap(geo.NewMemoryIndex(), nil, d.Store, LiveOptions{}, d.Log, nil)
@@ -75,10 +82,13 @@ func withEverything(t *testing.T) func(*Deps) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		broker := realtime.NewMemoryBroker(hub)
+		hub.SetBroker(broker)
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = hub.Shutdown(ctx)
+			_ = broker.Close()
 		})
 		d.Live, d.Hub = live, hub
 	}
@@ -237,8 +247,8 @@ func TestOpenAPIServed(t *testing.T) {
 type schemaChecker struct{ doc map[string]any }
 
 func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
-func list(v any) []any          { l, _ := v.([]any); return l }
-func str(v any) string          { s, _ := v.(string); return s }
+func list(v any) []any         { l, _ := v.([]any); return l }
+func str(v any) string         { s, _ := v.(string); return s }
 
 // resolve follows local $refs.
 func (sc *schemaChecker) resolve(s map[string]any) map[string]any {
@@ -504,7 +514,13 @@ func multipartImage(data []byte) (string, []byte) {
 // that each answer's status is documented for its operation and that its
 // body fits the documented schema, with no undocumented field.
 func TestOpenAPIExamplesValidate(t *testing.T) {
-	api := newTestAPI(t, store.SQLite, withEverything(t))
+	for _, kind := range storetest.Backends {
+		t.Run(string(kind), func(t *testing.T) { testOpenAPIExamples(t, kind) })
+	}
+}
+
+func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
+	api := newTestAPI(t, kind, withEverything(t))
 	sc := &schemaChecker{doc: loadOpenAPI(t)}
 	call := func(method, docPath, path, token string, body any, headers ...string) response {
 		t.Helper()
@@ -584,8 +600,211 @@ func TestOpenAPIExamplesValidate(t *testing.T) {
 	call("POST", "/api/v1/pochas/{id}/close", pid+"/close", owner, nil).mustStatus(t, http.StatusOK)
 
 	call("DELETE", "/api/v1/pochas/{id}/menu/{item_id}", item, owner, nil).mustStatus(t, http.StatusNoContent)
+
+	call("GET", "/ws", "/ws", "", nil).mustStatus(t, http.StatusBadRequest)
+	call("GET", "/ws", "/ws?token=not-a-token", "", nil).mustStatus(t, http.StatusUnauthorized)
+	wsURL := "ws" + strings.TrimPrefix(api.http.URL, "http") + "/ws?token=" + owner
+	_, res, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"https://evil.example"}})
+	if err == nil || res == nil {
+		t.Fatalf("a foreign Origin was let in: %v", err)
+	}
+	sc.validateResponse(t, "GET", "/ws", wsResponse(t, res))
+	ws, res, err := websocket.DefaultDialer.Dial(wsURL, nil)
+	if err != nil {
+		t.Fatalf("dial /ws: %v", err)
+	}
+	sc.validateResponse(t, "GET", "/ws", wsResponse(t, res))
+	var hello map[string]any
+	if err := ws.ReadJSON(&hello); err != nil || hello["type"] != "hello" {
+		t.Errorf("first WebSocket message %v (%v), want hello", hello, err)
+	}
+	_ = ws.Close()
 	call("GET", "/healthz", "/healthz", "", nil).mustStatus(t, http.StatusOK)
 	call("GET", "/readyz", "/readyz", "", nil).mustStatus(t, http.StatusOK)
 	call("GET", "/metrics", "/metrics", "", nil).mustStatus(t, http.StatusOK)
 	call("POST", "/api/v1/auth/logout", "/api/v1/auth/logout", owner, nil).mustStatus(t, http.StatusNoContent)
+}
+
+// wsResponse turns a WebSocket handshake answer into a response.
+func wsResponse(t *testing.T, res *http.Response) response {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil && res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// withFakeGateway wires the payments to a fake gateway over real HTTP and
+// returns the gateway's URL.
+func withFakeGateway(t *testing.T) (func(*Deps), string) {
+	const secret = "test_sk_openapi"
+	gw := httptest.NewServer(tossfake.New(tossfake.Options{SecretKey: secret, RequireIdempotencyKey: true}))
+	t.Cleanup(gw.Close)
+	client := toss.New(gw.URL, secret, &http.Client{Timeout: 5 * time.Second})
+	return func(d *Deps) { d.Payments = client }, gw.URL
+}
+
+// fakeCheckout opens a payment at the fake gateway, as the browser widget
+// would, and returns its payment key.
+func fakeCheckout(t *testing.T, gwURL string, o orderResponse) string {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total})
+	res, err := http.Post(gwURL+"/v1/fake/checkout", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		PaymentKey string `json:"paymentKey"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.PaymentKey == "" {
+		t.Fatalf("fake checkout: %d %v", res.StatusCode, err)
+	}
+	return out.PaymentKey
+}
+
+// TestOpenAPIOrderExamplesValidate does the same for orders, payments, saved
+// cards, sales and settlement.
+func TestOpenAPIOrderExamplesValidate(t *testing.T) {
+	for _, kind := range storetest.Backends {
+		t.Run(string(kind), func(t *testing.T) { testOpenAPIOrderExamples(t, kind) })
+	}
+}
+
+func testOpenAPIOrderExamples(t *testing.T, kind store.Dialect) {
+	gateway, gwURL := withFakeGateway(t)
+	api := newTestAPI(t, kind, withEverything(t), gateway)
+	sc := &schemaChecker{doc: loadOpenAPI(t)}
+	call := func(method, docPath, path, token string, body any, headers ...string) response {
+		t.Helper()
+		res := api.do(method, path, token, body, headers...)
+		sc.validateResponse(t, method, docPath, res)
+		return res
+	}
+	owner, _ := api.signupLogin("owner1", store.RoleOwner)
+	cust, _ := api.signupLogin("customer1", store.RoleCustomer)
+	pocha, item := api.createPocha(owner, "을지로 포차", 8000)
+	pid := "/api/v1/pochas/" + itoa(pocha)
+	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, map[string]any{"lat": 37.5665, "lng": 126.978}).mustStatus(t, http.StatusOK)
+
+	newOrder := map[string]any{"pocha_id": pocha, "items": []any{map[string]any{"menu_item_id": item, "quantity": 2}}}
+	order := func() orderResponse {
+		t.Helper()
+		var o orderResponse
+		call("POST", "/api/v1/orders", "/api/v1/orders", cust, newOrder).mustStatus(t, http.StatusCreated).decode(t, &o)
+		return o
+	}
+	pay := func(o orderResponse, idemKey string) response {
+		t.Helper()
+		return call("POST", "/api/v1/payments/confirm", "/api/v1/payments/confirm", cust,
+			map[string]any{"order_id": o.ID, "payment_key": fakeCheckout(t, gwURL, o), "amount": o.Total}, "Idempotency-Key", idemKey)
+	}
+	o := order()
+	call("POST", "/api/v1/orders", "/api/v1/orders", owner, newOrder).mustStatus(t, http.StatusForbidden)
+	call("POST", "/api/v1/orders", "/api/v1/orders", cust, map[string]any{"pocha_id": pocha, "items": []any{}}).
+		mustStatus(t, http.StatusUnprocessableEntity)
+	call("POST", "/api/v1/orders", "/api/v1/orders", cust, map[string]any{"pocha_id": pocha, "price": 1}).mustStatus(t, http.StatusBadRequest)
+	oid := "/api/v1/orders/" + itoa(o.ID)
+	call("GET", "/api/v1/orders/{id}", oid, cust, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/orders/{id}", "/api/v1/orders/999999", cust, nil).mustStatus(t, http.StatusNotFound)
+	call("GET", "/api/v1/orders", "/api/v1/orders?limit=1", cust, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/orders", "/api/v1/orders?pocha_id="+itoa(pocha), owner, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/orders", "/api/v1/orders?status=eaten", cust, nil).mustStatus(t, http.StatusUnprocessableEntity)
+
+	call("POST", "/api/v1/payments/confirm", "/api/v1/payments/confirm", cust,
+		map[string]any{"order_id": o.ID, "payment_key": "x", "amount": o.Total}).mustStatus(t, http.StatusBadRequest)
+	call("POST", "/api/v1/payments/confirm", "/api/v1/payments/confirm", cust,
+		map[string]any{"order_id": o.ID, "payment_key": "x", "amount": 1}, "Idempotency-Key", "openapi-wrong-amount").
+		mustStatus(t, http.StatusUnprocessableEntity)
+	pay(o, "openapi-pay-1").mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/orders/{id}/accept", oid+"/accept", owner, map[string]any{"ready_in_minutes": 0}).
+		mustStatus(t, http.StatusUnprocessableEntity)
+	call("POST", "/api/v1/orders/{id}/accept", oid+"/accept", owner, map[string]any{"ready_in_minutes": 15}).mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/orders/{id}/accept", oid+"/accept", owner, map[string]any{"ready_in_minutes": 15}).mustStatus(t, http.StatusConflict)
+	call("POST", "/api/v1/orders/{id}/ready", oid+"/ready", owner, nil).mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/orders/{id}/complete", oid+"/complete", owner, nil).mustStatus(t, http.StatusOK)
+
+	o2 := order()
+	call("POST", "/api/v1/orders/{id}/cancel", "/api/v1/orders/"+itoa(o2.ID)+"/cancel", cust, map[string]any{"reason": "잘못 주문"}).
+		mustStatus(t, http.StatusOK)
+	o3 := order()
+	pay(o3, "openapi-pay-3").mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/orders/{id}/reject", "/api/v1/orders/"+itoa(o3.ID)+"/reject", owner, map[string]any{"reason": "재료 소진"}).
+		mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/orders/{id}", "/api/v1/orders/"+itoa(o3.ID), cust, nil).mustStatus(t, http.StatusOK)
+
+	today := time.Now().In(seoul()).Format(time.DateOnly)
+	call("GET", "/api/v1/pochas/{id}/sales", pid+"/sales?from="+today+"&to="+today, owner, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/pochas/{id}/sales", pid+"/sales?from="+today, owner, nil).mustStatus(t, http.StatusUnprocessableEntity)
+	month := "/api/v1/pochas/{id}/settlements/{month}"
+	call("GET", month, pid+"/settlements/"+today[:7], owner, nil).mustStatus(t, http.StatusOK)
+	call("GET", month, pid+"/settlements/"+today[:7], owner, nil, "Accept", "text/csv").mustStatus(t, http.StatusOK)
+	call("GET", month, pid+"/settlements/2026-13", owner, nil).mustStatus(t, http.StatusUnprocessableEntity)
+	call("GET", month, pid+"/settlements/"+today[:7], cust, nil).mustStatus(t, http.StatusForbidden)
+
+	var pm paymentMethodResponse
+	call("POST", "/api/v1/payment-methods", "/api/v1/payment-methods", cust,
+		map[string]any{"card_number": "4111-1111-1111-1111", "exp_month": 12, "exp_year": time.Now().Year() + 3}).
+		mustStatus(t, http.StatusCreated).decode(t, &pm)
+	call("POST", "/api/v1/payment-methods", "/api/v1/payment-methods", cust,
+		map[string]any{"card_number": "1234", "exp_month": 13, "exp_year": 1999}).mustStatus(t, http.StatusUnprocessableEntity)
+	call("GET", "/api/v1/payment-methods", "/api/v1/payment-methods", cust, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/payment-methods", "/api/v1/payment-methods", owner, nil).mustStatus(t, http.StatusForbidden)
+	card := "/api/v1/payment-methods/" + itoa(pm.ID)
+	call("PATCH", "/api/v1/payment-methods/{id}", card, cust, map[string]any{"nickname": "생활비 카드"}).mustStatus(t, http.StatusOK)
+	call("DELETE", "/api/v1/payment-methods/{id}", card, cust, nil).mustStatus(t, http.StatusNoContent)
+	call("DELETE", "/api/v1/payment-methods/{id}", card, cust, nil).mustStatus(t, http.StatusNotFound)
+
+	call("POST", "/api/v1/payments/webhook", "/api/v1/payments/webhook", "", map[string]any{"eventType": "DEPOSIT_CALLBACK"}).
+		mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/payments/webhook", "/api/v1/payments/webhook", "", "not json").mustStatus(t, http.StatusBadRequest)
+}
+
+// TestSchemaCheckerCatches makes sure the checker behind the example tests
+// reports what it should, on the document's own schemas.
+func TestSchemaCheckerCatches(t *testing.T) {
+	sc := &schemaChecker{doc: loadOpenAPI(t)}
+	user := `{"id": 1, "login_id": "kim.minji", "nickname": "민지", "email": "a@example.com", "phone": "01012345678",
+		"role": "owner", "verified": false, "created_at": "2026-11-25T08:00:00Z"}`
+	tests := []struct {
+		name, schema, body string
+		bad                bool
+	}{
+		{name: "ok", schema: "User", body: user},
+		{name: "missing_required", schema: "User", body: strings.Replace(user, `"verified": false,`, "", 1), bad: true},
+		{name: "undocumented_field", schema: "User", body: strings.Replace(user, `"id": 1,`, `"id": 1, "password_hash": "x",`, 1), bad: true},
+		{name: "wrong_type", schema: "User", body: strings.Replace(user, `"id": 1`, `"id": "1"`, 1), bad: true},
+		{name: "not_an_integer", schema: "User", body: strings.Replace(user, `"id": 1`, `"id": 1.5`, 1), bad: true},
+		{name: "below_minimum", schema: "User", body: strings.Replace(user, `"id": 1`, `"id": 0`, 1), bad: true},
+		{name: "enum", schema: "User", body: strings.Replace(user, `"owner"`, `"king"`, 1), bad: true},
+		{name: "pattern", schema: "User", body: strings.Replace(user, `"kim.minji"`, `"Kim Minji"`, 1), bad: true},
+		{name: "date_time", schema: "User", body: strings.Replace(user, `2026-11-25T08:00:00Z`, `yesterday`, 1), bad: true},
+		{name: "null_is_not_a_location", schema: "Location", body: `null`, bad: true},
+		{name: "hours_ok", schema: "Hours", body: `{"fri": [{"open": "18:00", "close": "02:00"}]}`},
+		{name: "hours_unknown_day", schema: "Hours", body: `{"fri2": []}`, bad: true},
+		{name: "hours_bad_clock", schema: "Hours", body: `{"fri": [{"open": "24:00", "close": "02:00"}]}`, bad: true},
+		{name: "hours_too_many_spans", schema: "Hours", body: `{"mon": [{"open":"01:00","close":"02:00"},{"open":"03:00","close":"04:00"},
+			{"open":"05:00","close":"06:00"},{"open":"07:00","close":"08:00"},{"open":"09:00","close":"10:00"}]}`, bad: true},
+		{name: "nullable_string", schema: "MenuItem", body: `{"id": 1, "pocha_id": 1, "name": "순대", "description": "", "price": 4000,
+			"image_id": null, "image_url": null, "sold_out": false, "position": 0, "updated_at": "2026-11-25T08:00:00Z"}`},
+		{name: "price_over_max", schema: "MenuItem", body: `{"id": 1, "pocha_id": 1, "name": "순대", "description": "", "price": 10000001,
+			"image_id": null, "image_url": null, "sold_out": false, "position": 0, "updated_at": "2026-11-25T08:00:00Z"}`, bad: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dec := json.NewDecoder(strings.NewReader(tc.body))
+			dec.UseNumber()
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			var errs []string
+			sc.check("body", map[string]any{"$ref": "#/components/schemas/" + tc.schema}, v, &errs)
+			if tc.bad != (len(errs) > 0) {
+				t.Errorf("bad = %v, errors: %v", tc.bad, errs)
+			}
+		})
+	}
 }
