@@ -121,4 +121,3 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 		})
 	}
 }
-
