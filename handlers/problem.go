@@ -48,7 +48,6 @@ func errorf(status int, code, detail string) *apiError {
 // Common errors.
 var (
 	errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
-	errForbidden    = errorf(http.StatusForbidden, "forbidden", "you may not do this")
 	errNotFound     = errorf(http.StatusNotFound, "not_found", "no such resource")
 )
 

@@ -69,7 +69,7 @@ func settings() []setting {
 		{"ILLUWA_REDIS_URL", "redis-url", "", "redis://host:port/db; empty runs one instance with the index and pub/sub in memory", func(c *Config, v string) error {
 			if v != "" {
 				if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-					return errors.New("want redis://host:port/db or rediss://...")
+					return errors.New("want redis://host:port/db (or rediss:// for TLS)")
 				}
 			}
 			c.RedisURL = v
