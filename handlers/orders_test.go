@@ -173,7 +173,9 @@ func TestCreateOrderValidation(t *testing.T) {
 	p.do("POST", "/api/v1/pochas/"+itoa(p.pocha)+"/menu", p.owner, map[string]any{"name": "랍스터", "price": 100000}).
 		mustStatus(t, 201).decode(t, &dear)
 
-	line := func(item uint64, qty any) map[string]any { return map[string]any{"menu_item_id": item, "quantity": qty} }
+	line := func(item uint64, qty any) map[string]any {
+		return map[string]any{"menu_item_id": item, "quantity": qty}
+	}
 	body := func(pocha uint64, lines ...map[string]any) map[string]any {
 		return map[string]any{"pocha_id": pocha, "items": lines}
 	}
@@ -390,7 +392,7 @@ func TestIllegalTransitions(t *testing.T) {
 				wins++
 			case 409:
 			default:
-				t.Fatalf("concurrent accept answered %d", s)
+				t.Fatalf("concurrent accept answered %d; logs: %s", s, p.logs.String())
 			}
 		}
 		if wins != 1 {

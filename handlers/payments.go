@@ -93,12 +93,6 @@ func (s *Server) confirmPayment(c *gin.Context) {
 			"send an Idempotency-Key header of 8 to 64 characters (letters, digits, '-', '_', '.')"))
 		return
 	}
-	raw, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		fail(c, jsonProblem(err))
-		return
-	}
-	c.Request.Body = io.NopCloser(strings.NewReader(string(raw)))
 	var req confirmRequest
 	if !bindJSON(c, &req) {
 		return

@@ -227,7 +227,10 @@ func (s *Store) TransitionOrder(ctx context.Context, t Transition) (Order, error
 		return Order{}, err
 	}
 	var out Order
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.orderTx(ctx, t.OrderID, func(tx *gorm.DB, cur Order) error {
+		if cur.Status != t.From {
+			return fmt.Errorf("store: order %d is %s, not %s: %w", t.OrderID, cur.Status, t.From, ErrInvalidTransition)
+		}
 		now := s.now()
 		set := map[string]any{"status": t.To, "updated_at": now}
 		switch t.To {
@@ -248,9 +251,6 @@ func (s *Store) TransitionOrder(ctx context.Context, t Transition) (Order, error
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			if err := tx.Select("id").Take(&Order{}, t.OrderID).Error; err != nil {
-				return err
-			}
 			return fmt.Errorf("store: order %d is no longer %s: %w", t.OrderID, t.From, ErrInvalidTransition)
 		}
 		if t.To == OrderCancelled && t.From == OrderPaid {

@@ -79,7 +79,7 @@ func (s *Store) PaymentByOrder(ctx context.Context, orderID uint64) (Payment, er
 // record).
 func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey string, amount int64) (Payment, error) {
 	var out Payment
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.orderTx(ctx, orderID, func(tx *gorm.DB, _ Order) error {
 		now := s.now()
 		var p Payment
 		err := tx.Where("order_id = ?", orderID).Take(&p).Error
@@ -189,12 +189,8 @@ func (s *Store) ClaimPaymentCheck(ctx context.Context, id uint64, now, until tim
 func (s *Store) SettlePayment(ctx context.Context, orderID uint64, a ApprovedPayment) (Order, bool, error) {
 	var out Order
 	paidNow := false
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.orderTx(ctx, orderID, func(tx *gorm.DB, o Order) error {
 		now := s.now()
-		var o Order
-		if err := tx.Take(&o, orderID).Error; err != nil {
-			return err
-		}
 		approved := a.ApprovedAt.UTC()
 		set := map[string]any{"status": PaymentDone, "payment_key": a.PaymentKey, "amount": a.Amount, "method": a.Method,
 			"card_company": a.CardCompany, "card_number": a.CardNumber, "approved_at": approved, "updated_at": now}

@@ -82,7 +82,7 @@ func (s *Store) RetryRefund(ctx context.Context, id uint64, next time.Time, last
 // (and, when done, on the payment). It returns the order.
 func (s *Store) FinishRefund(ctx context.Context, orderID uint64, status, lastErr string) (Order, error) {
 	var out Order
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.orderTx(ctx, orderID, func(tx *gorm.DB, _ Order) error {
 		now := s.now()
 		set := map[string]any{"status": status, "last_error": truncate(lastErr, 500), "updated_at": now}
 		if status == RefundDone {

@@ -155,7 +155,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Push:     hub,
 		Web:      mux,
 		Options: handlers.Options{
-			ImageLimits: imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+			AcceptTimeout:  cfg.AcceptTimeout,
+			PaymentFeeRate: cfg.PaymentFeeRate,
 		},
 	})
 	in.api = api
@@ -165,7 +167,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		background(workers, log, hub, live)
+		background(workers, log, hub, live, api)
 	}()
 	if cfg.Demo {
 		if err := startDemo(workers, st, live, cfg.DemoMovers, log); err != nil {
@@ -211,8 +213,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 }
 
 // background runs the hub and the periodic work until ctx ends.
-func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *handlers.LiveMap) {
-	done := make(chan struct{}, 2)
+func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *handlers.LiveMap, api *handlers.Server) {
+	done := make(chan struct{}, 3)
 	go func() {
 		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("hub stopped", "error", err.Error())
@@ -220,8 +222,10 @@ func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *
 		done <- struct{}{}
 	}()
 	go func() { live.RunExpiry(ctx); done <- struct{}{} }()
-	<-done
-	<-done
+	go func() { api.RunWorkers(ctx); done <- struct{}{} }()
+	for range 3 {
+		<-done
+	}
 }
 
 // inbound routes WebSocket messages that change state.
