@@ -1,0 +1,21 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"io"
+
+	"github.com/illuwa/illuwa/realtime/loadgen"
+)
+
+// loadgenCmd drives a running server: illuwa loadgen --help lists the flags.
+func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg loadgen.Config
+	fs := flag.NewFlagSet("illuwa loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return quietHelp(err)
+	}
+	return loadgen.Run(ctx, cfg, stdout)
+}

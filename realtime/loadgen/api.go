@@ -1,0 +1,144 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// apiClient calls the server's HTTP API.
+type apiClient struct {
+	base string
+	http *http.Client
+}
+
+func newAPIClient(base string, conns int) *apiClient {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = conns * 2
+	tr.MaxIdleConnsPerHost = conns * 2
+	tr.MaxConnsPerHost = 0
+	return &apiClient{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+// statusError is a response with an unexpected status.
+type statusError struct {
+	Method, Path string
+	Status       int
+	Body         string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s %s: status %d: %s", e.Method, e.Path, e.Status, e.Body)
+}
+
+// do sends body (JSON-encoded when not nil) and decodes a 2xx answer into
+// out (when not nil). Other statuses return a *statusError.
+func (a *apiClient) do(ctx context.Context, method, path, token string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("loadgen: encode %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return fmt.Errorf("loadgen: %s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("loadgen: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return &statusError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(b))}
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("loadgen: decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+type signupRequest struct {
+	LoginID  string `json:"login_id"`
+	Password string `json:"password"`
+	Nickname string `json:"nickname"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	Role     string `json:"role"`
+}
+
+type loginRequest struct {
+	LoginID  string `json:"login_id"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token string `json:"token"`
+}
+
+type pochaCreated struct {
+	ID uint64 `json:"id"`
+}
+
+// signupOrLogin creates the owner account (an existing one is fine) and
+// returns a fresh token.
+func (a *apiClient) signupOrLogin(ctx context.Context, s signupRequest) (string, error) {
+	err := a.do(ctx, http.MethodPost, "/api/v1/auth/signup", "", s, nil)
+	var se *statusError
+	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusConflict) {
+		return "", err
+	}
+	var out loginResponse
+	if err := a.do(ctx, http.MethodPost, "/api/v1/auth/login", "", loginRequest{s.LoginID, s.Password}, &out); err != nil {
+		return "", err
+	}
+	if out.Token == "" {
+		return "", fmt.Errorf("loadgen: login %s: empty token", s.LoginID)
+	}
+	return out.Token, nil
+}
+
+func (a *apiClient) createPocha(ctx context.Context, token, name string) (uint64, error) {
+	var out pochaCreated
+	if err := a.do(ctx, http.MethodPost, "/api/v1/pochas", token, map[string]string{"name": name}, &out); err != nil {
+		return 0, err
+	}
+	if out.ID == 0 {
+		return 0, fmt.Errorf("loadgen: create pocha: no id in answer")
+	}
+	return out.ID, nil
+}
+
+// openPocha puts the stall on the live map at p. A stall that is already
+// open (409) is closed and opened again so that it stands at p.
+func (a *apiClient) openPocha(ctx context.Context, token string, id uint64, p Point) error {
+	path := fmt.Sprintf("/api/v1/pochas/%d/open", id)
+	err := a.do(ctx, http.MethodPost, path, token, p, nil)
+	var se *statusError
+	if err != nil && errors.As(err, &se) && se.Status == http.StatusConflict {
+		if err := a.do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/pochas/%d/close", id), token, nil, nil); err != nil {
+			return err
+		}
+		err = a.do(ctx, http.MethodPost, path, token, p, nil)
+	}
+	return err
+}

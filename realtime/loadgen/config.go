@@ -1,0 +1,132 @@
+package loadgen
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Modes of a run (Config.Mode).
+const (
+	ModeMap    = "map"    // movers send locations, watchers receive them
+	ModeIdle   = "idle"   // idle watcher connections; server memory per connection
+	ModeNearby = "nearby" // HTTP clients hammer GET /api/v1/pochas/nearby
+)
+
+// Config is one load run. The zero value is not usable: start from
+// DefaultConfig (or bind the fields with Flags, which sets the defaults).
+type Config struct {
+	URL           string        // server base URL
+	Mode          string        // ModeMap, ModeIdle or ModeNearby
+	Owners        int           // owner accounts that own the stalls
+	Stalls        int           // open stalls spread uniformly over Area
+	Movers        int           // stalls that move (the first Movers stalls), one WebSocket each
+	Rate          float64       // total location updates per second over all movers
+	Watchers      int           // WebSocket watchers, centres uniform over Area
+	RadiusM       float64       // watch radius in metres
+	Duration      time.Duration // measured time, after Warmup
+	Warmup        time.Duration // load before measuring starts
+	Drain         time.Duration // wait for late deliveries after the senders stop (lost after 2 s)
+	IdleConns     int           // idle mode: watcher connections to open
+	IdleWatch     bool          // idle mode: each idle connection also watches RadiusM
+	NearbyClients int           // nearby mode: concurrent HTTP clients
+	MaxSpeedKMH   float64       // the server's speed limit for stalls (ILLUWA_MAX_SPEED_KMH)
+	Dialers       int           // concurrent WebSocket dials and setup requests
+	SetupOnly     bool          // create (or reuse) accounts and stalls, then stop
+	Reuse         bool          // reuse the accounts and stalls in StatePath when it matches
+	StatePath     string        // state file
+	AccountPrefix string        // login ids are AccountPrefix + ".owner" + number
+	Seed          uint64        // random seed (positions, walks)
+	JSON          bool          // print the Result as JSON instead of a table
+	Area          Area          // where stalls and watchers are placed
+}
+
+// DefaultConfig returns the documented defaults: 10 owners, 10,000 stalls
+// over Seoul, 1,000 movers at 4,000 updates/s, 1,000 watchers of 1 km,
+// 30 s measured after 5 s of warm-up, against http://127.0.0.1:8080.
+func DefaultConfig() Config {
+	return Config{
+		URL: "http://127.0.0.1:8080", Mode: ModeMap,
+		Owners: 10, Stalls: 10000, Movers: 1000, Rate: 4000, Watchers: 1000, RadiusM: 1000,
+		Duration: 30 * time.Second, Warmup: 5 * time.Second, Drain: 2500 * time.Millisecond,
+		IdleConns: 10000, IdleWatch: true, NearbyClients: 50, MaxSpeedKMH: 120, Dialers: 64,
+		StatePath:     filepath.Join(os.TempDir(), "illuwa-loadgen-state.json"),
+		AccountPrefix: "loadgen", Seed: 1, Area: Seoul,
+	}
+}
+
+// Flags binds every setting to fs with DefaultConfig's values as defaults
+// (overwriting c). Area is not a flag.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	d := DefaultConfig()
+	*c = d
+	fs.StringVar(&c.URL, "url", d.URL, "server base URL")
+	fs.StringVar(&c.Mode, "mode", d.Mode, "map | idle | nearby")
+	fs.IntVar(&c.Owners, "owners", d.Owners, "owner accounts (each owns many stalls)")
+	fs.IntVar(&c.Stalls, "stalls", d.Stalls, "open stalls spread over Seoul")
+	fs.IntVar(&c.Movers, "movers", d.Movers, "stalls that move, one WebSocket each")
+	fs.Float64Var(&c.Rate, "rate", d.Rate, "total location updates per second")
+	fs.IntVar(&c.Watchers, "watchers", d.Watchers, "WebSocket watchers")
+	fs.Float64Var(&c.RadiusM, "radius", d.RadiusM, "watch radius in metres")
+	fs.DurationVar(&c.Duration, "duration", d.Duration, "measured duration (after warm-up)")
+	fs.DurationVar(&c.Warmup, "warmup", d.Warmup, "warm-up before measuring")
+	fs.DurationVar(&c.Drain, "drain", d.Drain, "wait for deliveries after the senders stop")
+	fs.IntVar(&c.IdleConns, "idle-conns", d.IdleConns, "idle mode: watcher connections")
+	fs.BoolVar(&c.IdleWatch, "idle-watch", d.IdleWatch, "idle mode: each idle connection watches --radius")
+	fs.IntVar(&c.NearbyClients, "nearby-clients", d.NearbyClients, "nearby mode: concurrent HTTP clients")
+	fs.Float64Var(&c.MaxSpeedKMH, "max-speed-kmh", d.MaxSpeedKMH, "the server's speed limit (ILLUWA_MAX_SPEED_KMH)")
+	fs.IntVar(&c.Dialers, "dialers", d.Dialers, "concurrent dials and setup requests")
+	fs.BoolVar(&c.SetupOnly, "setup-only", d.SetupOnly, "create accounts and stalls, then stop")
+	fs.BoolVar(&c.Reuse, "reuse", d.Reuse, "reuse accounts and stalls from --state when it matches")
+	fs.StringVar(&c.StatePath, "state", d.StatePath, "state file of created accounts and stalls")
+	fs.StringVar(&c.AccountPrefix, "account-prefix", d.AccountPrefix, "prefix of owner login ids")
+	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
+	fs.BoolVar(&c.JSON, "json", d.JSON, "print the result as JSON")
+}
+
+// validate checks the settings of the selected mode.
+func (c *Config) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("loadgen: "+format, args...)
+	}
+	if c.URL == "" {
+		return bad("--url is required")
+	}
+	if c.Dialers < 1 {
+		return bad("--dialers must be at least 1")
+	}
+	if !(c.RadiusM >= 1 && c.RadiusM <= 5000) {
+		return bad("--radius must be 1..5000 m")
+	}
+	switch c.Mode {
+	case ModeMap:
+		if c.Owners < 1 || c.Stalls < 1 {
+			return bad("--owners and --stalls must be at least 1")
+		}
+		if c.Movers < 0 || c.Movers > c.Stalls {
+			return bad("--movers must be 0..--stalls")
+		}
+		if c.Movers > 0 && !(c.Rate > 0) {
+			return bad("--rate must be positive")
+		}
+		if c.Watchers < 0 || c.Duration <= 0 || c.Warmup < 0 || c.Drain < 0 {
+			return bad("--watchers, --duration, --warmup and --drain must not be negative (duration > 0)")
+		}
+		if !(c.MaxSpeedKMH > 0) {
+			return bad("--max-speed-kmh must be positive")
+		}
+	case ModeIdle:
+		if c.IdleConns < 1 {
+			return bad("--idle-conns must be at least 1")
+		}
+	case ModeNearby:
+		if c.NearbyClients < 1 || c.Duration <= 0 || c.Warmup < 0 {
+			return bad("--nearby-clients must be at least 1 and --duration positive")
+		}
+	default:
+		return bad("unknown --mode %q (map, idle or nearby)", c.Mode)
+	}
+	return nil
+}

@@ -1,0 +1,11 @@
+// Package loadgen drives a running Illuwa server the way real clients do:
+// owners send "location" messages over WebSockets, anonymous customers
+// "watch" circles, and HTTP clients query GET /api/v1/pochas/nearby. It
+// measures throughput, update-to-delivery latency, delivery completeness
+// against an expectation model, and the server's memory from /metrics.
+//
+// Run is the entry point; Config.Flags binds its settings to a flag set so
+// that the "illuwa loadgen" subcommand can expose them. The generator is
+// meant to run on the same machine as the server: latency is the receive
+// time minus the "at" the owner put in the location, on one clock.
+package loadgen

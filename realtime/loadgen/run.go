@@ -1,0 +1,44 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Run executes one load run described by cfg and writes its Result to out
+// (a table, or JSON when cfg.JSON). Progress lines go to out as well, or to
+// standard error when cfg.JSON so that out holds only the JSON document.
+// With cfg.SetupOnly it only prepares accounts and stalls (map and nearby
+// modes) and writes nothing but progress. Run returns when the run is over
+// or ctx is cancelled; every connection it opened is closed by then.
+func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	logw := out
+	if cfg.JSON {
+		logw = os.Stderr
+	}
+	var (
+		res *Result
+		err error
+	)
+	switch cfg.Mode {
+	case ModeMap:
+		res, err = runMap(ctx, &cfg, logw)
+	case ModeIdle:
+		res, err = runIdle(ctx, &cfg, logw)
+	case ModeNearby:
+		res, err = runNearby(ctx, &cfg, logw)
+	}
+	if err != nil {
+		return err
+	}
+	if res == nil {
+		fmt.Fprintf(logw, "setup done; state in %s\n", cfg.StatePath)
+		return nil
+	}
+	return res.Write(out, cfg.JSON)
+}

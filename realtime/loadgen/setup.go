@@ -1,0 +1,151 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// fleet is what a map run drives: owner tokens and open stalls.
+type fleet struct {
+	state    *State
+	tokens   []string    // per owner
+	openedAt []time.Time // per stall: when it was (re)opened at its position
+}
+
+// ownerSignup is the signup of owner i: deterministic names so that a run
+// without a state file logs in to accounts an earlier run created.
+func ownerSignup(prefix string, i int) signupRequest {
+	id := fmt.Sprintf("%s.owner%04d", prefix, i)
+	return signupRequest{
+		LoginID: id, Password: "loadgen-" + id, Nickname: fmt.Sprintf("load owner %d", i),
+		Email: id + "@example.com", Phone: fmt.Sprintf("010-%04d-%04d", 9000+i/10000, i%10000), Role: "owner",
+	}
+}
+
+// prepareFleet reuses the stalls of the state file when allowed and
+// matching, and otherwise creates owners and stalls; either way every stall
+// is opened at its position and the state file is written.
+func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writer) (*fleet, error) {
+	var st *State
+	if cfg.Reuse {
+		s, err := loadState(cfg.StatePath)
+		if err != nil {
+			return nil, err
+		}
+		if s.usable(cfg.URL, cfg.Stalls) {
+			st = s
+			fmt.Fprintf(logw, "reusing %d stalls and %d owners from %s\n", len(s.Stalls), len(s.Owners), cfg.StatePath)
+		}
+	}
+	fresh := st == nil
+	if fresh {
+		st = &State{URL: cfg.URL}
+		for i := 0; i < cfg.Owners; i++ {
+			s := ownerSignup(cfg.AccountPrefix, i)
+			st.Owners = append(st.Owners, OwnerState{LoginID: s.LoginID, Password: s.Password})
+		}
+	}
+	f := &fleet{state: st, tokens: make([]string, len(st.Owners))}
+	start := time.Now()
+	// Password hashing is deliberately slow: a few logins at a time.
+	err := forEach(ctx, len(st.Owners), 4, func(ctx context.Context, i int) error {
+		var err error
+		if fresh {
+			f.tokens[i], err = api.signupOrLogin(ctx, ownerSignup(cfg.AccountPrefix, i))
+		} else {
+			var out loginResponse
+			o := st.Owners[i]
+			err = api.do(ctx, "POST", "/api/v1/auth/login", "", loginRequest{o.LoginID, o.Password}, &out)
+			f.tokens[i] = out.Token
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: owners: %w", err)
+	}
+	if fresh {
+		rng := rand.New(rand.NewPCG(cfg.Seed, 0x57a11))
+		st.Stalls = make([]StallState, cfg.Stalls)
+		for i := range st.Stalls {
+			st.Stalls[i] = StallState{Owner: i % len(st.Owners), Point: cfg.Area.Random(rng)}
+		}
+	}
+	st.Stalls = st.Stalls[:cfg.Stalls]
+	f.openedAt = make([]time.Time, len(st.Stalls))
+	var done atomic.Int64
+	err = forEach(ctx, len(st.Stalls), cfg.Dialers, func(ctx context.Context, i int) error {
+		s := &st.Stalls[i]
+		tok := f.tokens[s.Owner]
+		if s.ID == 0 {
+			id, err := api.createPocha(ctx, tok, fmt.Sprintf("load stall %d", i))
+			if err != nil {
+				return err
+			}
+			s.ID = id
+		}
+		if err := api.openPocha(ctx, tok, s.ID, s.Point); err != nil {
+			return err
+		}
+		f.openedAt[i] = time.Now()
+		if n := done.Add(1); n%2000 == 0 {
+			fmt.Fprintf(logw, "  %d/%d stalls open\n", n, len(st.Stalls))
+		}
+		return nil
+	})
+	if err != nil {
+		if fresh {
+			// Keep what was created so that a retry with --reuse could
+			// at least log in; stalls without ids are recreated.
+			_ = saveState(cfg.StatePath, st)
+		}
+		return nil, fmt.Errorf("loadgen: stalls: %w", err)
+	}
+	fmt.Fprintf(logw, "%d stalls of %d owners open in %s\n", len(st.Stalls), len(st.Owners), time.Since(start).Round(time.Millisecond))
+	if err := saveState(cfg.StatePath, st); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// forEach runs fn(i) for i in [0, n) on at most workers goroutines. The
+// first error cancels the rest and is returned.
+func forEach(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	if workers > n {
+		workers = n
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		// the parent context was cancelled
+		return context.Cause(ctx)
+	}
+	return firstErr
+}
