@@ -17,14 +17,20 @@ type MemoryBroker struct {
 	quit  chan struct{}
 	done  chan struct{}
 
+	// deliverMu is held from the subscription check of a message until its
+	// Receive returns, so Unsubscribe can wait out a delivery in flight.
+	deliverMu sync.Mutex
+
 	mu     sync.RWMutex
-	subs   map[string]struct{}
+	subs   map[string]uint64 // topic → generation of its subscription
+	gen    uint64            // last generation handed out
 	closed bool
 	once   sync.Once
 }
 
 type memoryMessage struct {
 	topic   string
+	gen     uint64 // the subscription it was published under
 	payload []byte
 }
 
@@ -38,7 +44,7 @@ func NewMemoryBroker(recv Receiver) *MemoryBroker {
 		queue: make(chan memoryMessage, memoryQueueSize),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
-		subs:  make(map[string]struct{}),
+		subs:  make(map[string]uint64),
 	}
 	go b.deliver()
 	return b
@@ -49,12 +55,14 @@ func (b *MemoryBroker) deliver() {
 	for {
 		select {
 		case m := <-b.queue:
+			b.deliverMu.Lock()
 			b.mu.RLock()
-			_, ok := b.subs[m.topic]
+			ok := b.subs[m.topic] == m.gen // not unsubscribed (nor re-subscribed) since
 			b.mu.RUnlock()
 			if ok {
 				b.recv.Receive(m.topic, m.payload)
 			}
+			b.deliverMu.Unlock()
 		case <-b.quit:
 			return
 		}
@@ -69,10 +77,11 @@ func (b *MemoryBroker) Publish(ctx context.Context, topic string, payload []byte
 	if b.closed {
 		return ErrBrokerClosed
 	}
-	if _, ok := b.subs[topic]; !ok {
+	gen, ok := b.subs[topic]
+	if !ok {
 		return nil
 	}
-	m := memoryMessage{topic: topic, payload: append([]byte(nil), payload...)}
+	m := memoryMessage{topic: topic, gen: gen, payload: append([]byte(nil), payload...)}
 	select {
 	case b.queue <- m:
 	default: // full: at-most-once, the publisher never waits
@@ -88,21 +97,34 @@ func (b *MemoryBroker) Subscribe(ctx context.Context, topics ...string) error {
 		return ErrBrokerClosed
 	}
 	for _, t := range topics {
-		b.subs[t] = struct{}{}
+		if _, ok := b.subs[t]; !ok {
+			b.gen++
+			b.subs[t] = b.gen
+		}
 	}
 	return nil
 }
 
-// Unsubscribe removes topics; queued messages of those topics are dropped.
+// Unsubscribe removes topics. Queued messages of those topics are dropped,
+// even when a topic is subscribed again before they come up, and a delivery
+// already in Receive ends before Unsubscribe returns: once it has returned,
+// no message of those topics published before it is delivered. It must not
+// be called from Receive.
 func (b *MemoryBroker) Unsubscribe(ctx context.Context, topics ...string) error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.closed {
+		b.mu.Unlock()
 		return ErrBrokerClosed
 	}
 	for _, t := range topics {
 		delete(b.subs, t)
 	}
+	b.mu.Unlock()
+	// A delivery that checked the subscriptions before the change may still
+	// be in Receive: wait for it. Later ones see the change.
+	b.deliverMu.Lock()
+	//lint:ignore SA2001 an empty critical section is the point: wait for the delivery in flight
+	b.deliverMu.Unlock()
 	return nil
 }
 

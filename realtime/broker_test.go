@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -42,6 +43,22 @@ func (r *recorder) next(t *testing.T) recorded {
 		return recorded{}
 	}
 }
+
+// lateRecorder counts messages received after the Unsubscribe of their
+// round returned; payloads are round numbers.
+type lateRecorder struct {
+	unsubscribed atomic.Int64 // last round whose Unsubscribe returned
+	late         atomic.Int64
+}
+
+func (r *lateRecorder) Receive(topic string, payload []byte) {
+	round, _ := strconv.ParseInt(string(payload), 10, 64)
+	if r.unsubscribed.Load() >= round {
+		r.late.Add(1)
+	}
+}
+
+func (r *lateRecorder) Resync() {}
 
 // brokerFactory returns a running broker delivering to recv, closed by the
 // test's cleanup unless the test closes it.
@@ -84,6 +101,28 @@ func testBroker(t *testing.T, factory brokerFactory) {
 		publish(t, b, "marker", "end") // published after: arrives after "late" would have
 		if got := r.next(t); got.topic != "marker" {
 			t.Fatalf("got %+v after unsubscribe, want only the marker", got)
+		}
+	})
+
+	t.Run("none_after_unsubscribe_returns", func(t *testing.T) {
+		// A message published while subscribed may be delivered or lost,
+		// but never once Unsubscribe has returned.
+		r := &lateRecorder{}
+		b := factory(t, r)
+		const rounds = 2000
+		for i := int64(1); i <= rounds; i++ {
+			subscribe(t, b, "a")
+			publish(t, b, "a", strconv.FormatInt(i, 10))
+			if err := b.Unsubscribe(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+			r.unsubscribed.Store(i)
+		}
+		if err := b.Close(); err != nil { // no Receive call after Close returns
+			t.Fatalf("Close: %v", err)
+		}
+		if n := r.late.Load(); n > 0 {
+			t.Fatalf("%d of %d messages delivered after Unsubscribe returned", n, rounds)
 		}
 	})
 

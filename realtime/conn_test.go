@@ -11,8 +11,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-func TestSlowClientDisconnected(t *testing.T) {
-	e := newEnv(t, Options{SendQueue: 8}, nil, nil)
+func TestSlowClientDisconnected(t *testing.T) { forEachBroker(t, testSlowClientDisconnected) }
+
+func testSlowClientDisconnected(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{SendQueue: 8}, nil, mk)
 	slow := e.dial(t, "")
 	slow.watch(centerLat, centerLng, 1000, "")
 	fast := e.dial(t, "")
@@ -76,8 +78,10 @@ func slowClosed(e *testEnv) bool {
 	return false
 }
 
-func TestInvalidMessages(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestInvalidMessages(t *testing.T) { forEachBroker(t, testInvalidMessages) }
+
+func testInvalidMessages(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	t.Run("bad_json", func(t *testing.T) {
 		c := e.dial(t, "")
 		c.sendRaw(websocket.TextMessage, []byte("{"))
@@ -127,8 +131,10 @@ func TestInvalidMessages(t *testing.T) {
 	})
 }
 
-func TestInboundErrors(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestInboundErrors(t *testing.T) { forEachBroker(t, testInboundErrors) }
+
+func testInboundErrors(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	c := e.dial(t, "user=7&role=owner")
 	loc := `{"type":"location","ref":"L","pocha_id":12,"lat":37.57,"lng":126.99,"at":"2026-11-25T08:00:00.123Z"}`
 	c.sendRaw(websocket.TextMessage, []byte(loc)) // success: no reply
@@ -154,9 +160,11 @@ func TestInboundErrors(t *testing.T) {
 	}
 }
 
-func TestRateLimitSlowsFlood(t *testing.T) {
+func TestRateLimitSlowsFlood(t *testing.T) { forEachBroker(t, testRateLimitSlowsFlood) }
+
+func testRateLimitSlowsFlood(t *testing.T, mk brokerMaker) {
 	const rate, burst = 10, 5
-	e := newEnv(t, Options{MessageRate: rate, MessageBurst: burst}, nil, nil)
+	e := newEnv(t, Options{MessageRate: rate, MessageBurst: burst}, nil, mk)
 	c := e.dial(t, "user=7&role=owner")
 	start := time.Now()
 	const n = 40
@@ -175,7 +183,9 @@ func TestRateLimitSlowsFlood(t *testing.T) {
 	waitFor(t, "limited messages to be handled", func() bool { return check() >= burst+rate })
 }
 
-func TestOrigin(t *testing.T) {
+func TestOrigin(t *testing.T) { forEachBroker(t, testOrigin) }
+
+func testOrigin(t *testing.T, mk brokerMaker) {
 	for _, tc := range []struct {
 		name    string
 		allowed []string
@@ -190,7 +200,7 @@ func TestOrigin(t *testing.T) {
 		{"no_origin_header", nil, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, Options{AllowedOrigins: tc.allowed}, nil, nil)
+			e := newEnv(t, Options{AllowedOrigins: tc.allowed}, nil, mk)
 			h := http.Header{}
 			switch tc.origin {
 			case "SAME":
@@ -219,8 +229,10 @@ func TestOrigin(t *testing.T) {
 	}
 }
 
-func TestShutdownSends1001(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestShutdownSends1001(t *testing.T) { forEachBroker(t, testShutdownSends1001) }
+
+func testShutdownSends1001(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	c := e.dial(t, "")
 	c.watch(centerLat, centerLng, 1000, "")
 	done := make(chan error, 1)
@@ -239,8 +251,10 @@ func TestShutdownSends1001(t *testing.T) {
 	}
 }
 
-func TestKeepalive(t *testing.T) {
-	e := newEnv(t, Options{PingInterval: 20 * time.Millisecond, WriteTimeout: 50 * time.Millisecond}, nil, nil)
+func TestKeepalive(t *testing.T) { forEachBroker(t, testKeepalive) }
+
+func testKeepalive(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{PingInterval: 20 * time.Millisecond, WriteTimeout: 50 * time.Millisecond}, nil, mk)
 	t.Run("pings_arrive", func(t *testing.T) {
 		c := e.dial(t, "")
 		pings := make(chan struct{}, 100)

@@ -2,8 +2,6 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -15,8 +13,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // Test geometry: topics are 0.01° × 0.01° grid cells ("cell:<i>:<j>").
@@ -141,10 +137,63 @@ type testEnv struct {
 	broker Broker
 }
 
-// newEnv starts a hub on a memory broker (or on the broker made by
-// mkBroker) and an HTTP server whose /ws takes the identity from the query
+// brokerMaker returns a running broker delivering to recv, closed by the
+// test's cleanup.
+type brokerMaker func(recv Receiver) Broker
+
+// memoryBrokerMaker returns a brokerMaker for MemoryBroker.
+func memoryBrokerMaker(t *testing.T) brokerMaker {
+	return func(recv Receiver) Broker {
+		b := NewMemoryBroker(recv)
+		t.Cleanup(func() { _ = b.Close() })
+		return b
+	}
+}
+
+// forEachBroker runs test as the subtests "memory" and "redis", each with a
+// maker of its broker. The Redis maker uses a fresh random channel prefix;
+// an unreachable Redis fails the subtest when CI=true and skips it
+// otherwise.
+func forEachBroker(t *testing.T, test func(t *testing.T, mk brokerMaker)) {
+	t.Helper()
+	t.Run("memory", func(t *testing.T) { test(t, memoryBrokerMaker(t)) })
+	t.Run("redis", func(t *testing.T) {
+		mk, _ := redisBrokerMaker(t, randomName("illuwa-test-")+":")
+		test(t, mk)
+	})
+}
+
+// brokerTopics returns the topics b is subscribed to, sorted: the memory
+// broker's table, or the channels Redis itself reports under b's prefix.
+func brokerTopics(t *testing.T, b Broker) []string {
+	t.Helper()
+	var out []string
+	switch b := b.(type) {
+	case *MemoryBroker:
+		b.mu.RLock()
+		for tp := range b.subs {
+			out = append(out, tp)
+		}
+		b.mu.RUnlock()
+	case *RedisBroker:
+		chans, err := b.client.PubSubChannels(context.Background(), b.prefix+"*").Result()
+		if err != nil {
+			t.Fatalf("PUBSUB CHANNELS: %v", err)
+		}
+		for _, ch := range chans {
+			out = append(out, strings.TrimPrefix(ch, b.prefix))
+		}
+	default:
+		t.Fatalf("brokerTopics: unknown broker %T", b)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// newEnv starts a hub on the broker made by mk (a memory broker when mk is
+// nil) and an HTTP server whose /ws takes the identity from the query
 // (?user=7&role=owner). Everything is stopped by the test's cleanup.
-func newEnv(t *testing.T, opts Options, m *fakeMap, mkBroker func(recv Receiver) Broker) *testEnv {
+func newEnv(t *testing.T, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
 	t.Helper()
 	if m == nil {
 		m = newFakeMap()
@@ -154,14 +203,10 @@ func newEnv(t *testing.T, opts Options, m *fakeMap, mkBroker func(recv Receiver)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b Broker
-	if mkBroker == nil {
-		mb := NewMemoryBroker(hub)
-		t.Cleanup(func() { _ = mb.Close() })
-		b = mb
-	} else {
-		b = mkBroker(hub)
+	if mk == nil {
+		mk = memoryBrokerMaker(t)
 	}
+	b := mk(hub)
 	hub.SetBroker(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	runDone := make(chan struct{})
@@ -181,120 +226,6 @@ func newEnv(t *testing.T, opts Options, m *fakeMap, mkBroker func(recv Receiver)
 		srv.Close()
 	})
 	return &testEnv{hub: hub, srv: srv, m: m, in: in, broker: b}
-}
-
-// client is a test WebSocket client.
-type client struct {
-	t  *testing.T
-	ws *websocket.Conn
-}
-
-func (e *testEnv) dial(t *testing.T, query string) *client {
-	t.Helper()
-	return dialURL(t, e.srv.URL, query, nil)
-}
-
-func dialURL(t *testing.T, base, query string, header http.Header) *client {
-	t.Helper()
-	u := "ws" + strings.TrimPrefix(base, "http") + "/ws"
-	if query != "" {
-		u += "?" + query
-	}
-	ws, resp, err := websocket.DefaultDialer.Dial(u, header)
-	if err != nil {
-		t.Fatalf("dial: %v (response %v)", err, resp)
-	}
-	t.Cleanup(func() { _ = ws.Close() })
-	c := &client{t: t, ws: ws}
-	c.expect(TypeHello)
-	return c
-}
-
-func (c *client) send(v any) {
-	c.t.Helper()
-	if err := c.ws.WriteJSON(v); err != nil {
-		c.t.Fatalf("write: %v", err)
-	}
-}
-
-func (c *client) sendRaw(mt int, b []byte) {
-	c.t.Helper()
-	if err := c.ws.WriteMessage(mt, b); err != nil {
-		c.t.Fatalf("write: %v", err)
-	}
-}
-
-// read returns the next server message as a generic map.
-func (c *client) read() map[string]any {
-	c.t.Helper()
-	_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, b, err := c.ws.ReadMessage()
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		c.t.Fatalf("bad server JSON %s: %v", b, err)
-	}
-	if _, ok := m["server_time"].(string); !ok {
-		c.t.Fatalf("message without server_time: %s", b)
-	}
-	return m
-}
-
-// expect reads the next message and checks its type.
-func (c *client) expect(typ string) map[string]any {
-	c.t.Helper()
-	m := c.read()
-	if m["type"] != typ {
-		c.t.Fatalf("got %v, want type %q", m, typ)
-	}
-	return m
-}
-
-// expectPocha reads the next message and checks its type and id.
-func (c *client) expectPocha(typ string, id uint64) map[string]any {
-	c.t.Helper()
-	m := c.expect(typ)
-	if m["id"] != float64(id) {
-		c.t.Fatalf("got %v, want id %d", m, id)
-	}
-	return m
-}
-
-// expectClose reads until the connection closes and checks the close code.
-func (c *client) expectClose(code int) {
-	c.t.Helper()
-	_ = c.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		_, _, err := c.ws.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) {
-			c.t.Fatalf("connection ended with %v, want close code %d", err, code)
-		}
-		if ce.Code != code {
-			c.t.Fatalf("close code %d, want %d", ce.Code, code)
-		}
-		return
-	}
-}
-
-// watch sends a watch and returns the snapshot's stall ids.
-func (c *client) watch(lat, lng, radiusM float64, ref string) []uint64 {
-	c.t.Helper()
-	c.send(WatchMessage{Type: TypeWatch, Ref: ref, Lat: lat, Lng: lng, RadiusM: radiusM})
-	m := c.expect(TypeSnapshot)
-	if ref != "" && m["ref"] != ref {
-		c.t.Fatalf("snapshot ref %v, want %q", m["ref"], ref)
-	}
-	var ids []uint64
-	for _, p := range m["pochas"].([]any) {
-		ids = append(ids, uint64(p.(map[string]any)["id"].(float64)))
-	}
-	return ids
 }
 
 // Test places around Jongno, Seoul.

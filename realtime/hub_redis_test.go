@@ -7,7 +7,8 @@ import (
 
 // redisBrokerMaker returns a newEnv broker maker on Redis with the shared
 // channel prefix, and the name of its client connection.
-func redisBrokerMaker(t *testing.T, prefix string) (func(Receiver) Broker, string) {
+func redisBrokerMaker(t *testing.T, prefix string) (brokerMaker, string) {
+	t.Helper()
 	name := randomName("illuwa-test-")
 	client := mustRedis(t, name)
 	return func(recv Receiver) Broker {

@@ -25,8 +25,10 @@ func (c *client) expectMarker() {
 	c.expectPocha(TypePochaMoved, markerID)
 }
 
-func TestHello(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestHello(t *testing.T) { forEachBroker(t, testHello) }
+
+func testHello(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	for _, tc := range []struct {
 		name, query string
 		user        float64
@@ -51,8 +53,10 @@ func TestHello(t *testing.T) {
 	}
 }
 
-func TestWatchSnapshot(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestWatchSnapshot(t *testing.T) { forEachBroker(t, testWatchSnapshot) }
+
+func testWatchSnapshot(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	e.m.set(StallView{ID: 1, Name: "near", Lat: pt(300, 0)[0], Lng: pt(300, 0)[1], At: tick()})
 	e.m.set(StallView{ID: 2, Name: "nearest", Lat: pt(0, 100)[0], Lng: pt(0, 100)[1], At: tick()})
 	e.m.set(StallView{ID: 3, Name: "outside", Lat: pt(1500, 0)[0], Lng: pt(1500, 0)[1], At: tick()})
@@ -62,8 +66,10 @@ func TestWatchSnapshot(t *testing.T) {
 	}
 }
 
-func TestLiveEvents(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestLiveEvents(t *testing.T) { forEachBroker(t, testLiveEvents) }
+
+func testLiveEvents(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	c := e.dial(t, "")
 	c.watch(centerLat, centerLng, 1000, "")
 
@@ -131,18 +137,12 @@ func TestLiveEvents(t *testing.T) {
 }
 
 func TestWatchReplacesAndUnsubscribes(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
-	mb := e.broker.(*MemoryBroker)
-	subs := func() []string {
-		mb.mu.RLock()
-		defer mb.mu.RUnlock()
-		var out []string
-		for t := range mb.subs {
-			out = append(out, t)
-		}
-		slices.Sort(out)
-		return out
-	}
+	forEachBroker(t, testWatchReplacesAndUnsubscribes)
+}
+
+func testWatchReplacesAndUnsubscribes(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
+	subs := func() []string { return brokerTopics(t, e.broker) }
 	want := func(lists ...[]string) []string {
 		var out []string
 		for _, l := range lists {
@@ -175,8 +175,10 @@ func TestWatchReplacesAndUnsubscribes(t *testing.T) {
 	waitFor(t, "unsubscribes", func() bool { return len(subs()) == 0 })
 }
 
-func TestWatchRace(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+func TestWatchRace(t *testing.T) { forEachBroker(t, testWatchRace) }
+
+func testWatchRace(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	c := e.dial(t, "")
 	c.watch(centerLat, centerLng, 1000, "") // subscribe the area
 
@@ -191,6 +193,7 @@ func TestWatchRace(t *testing.T) {
 	c.send(WatchMessage{Type: TypeWatch, Ref: "w2", Lat: centerLat, Lng: centerLng, RadiusM: 1000})
 	waitFor(t, "snapshot to start", func() bool { return e.m.calls.Load() == 2 })
 	e.move(t, TypePochaMoved, 1, pt(100, 0), pt(150, 0))
+	waitFor(t, "the event to be held", func() bool { return pendingEvents(e) > 0 })
 	close(block)
 	c.expect(TypeSnapshot)
 	c.expectPocha(TypePochaMoved, 1)
@@ -204,14 +207,33 @@ func TestWatchRace(t *testing.T) {
 	c.send(WatchMessage{Type: TypeWatch, Lat: centerLat, Lng: centerLng, RadiusM: 1000})
 	waitFor(t, "snapshot to start", func() bool { return e.m.calls.Load() == 3 })
 	e.move(t, TypePochaMoved, 1, pt(150, 0), pt(200, 0))
+	waitFor(t, "the event to be held", func() bool { return pendingEvents(e) > 0 })
 	close(block)
 	c.expect(TypeSnapshot)
 	e.marker(t)
 	c.expectMarker()
 }
 
-func TestPublishUser(t *testing.T) {
-	e := newEnv(t, Options{}, nil, nil)
+// pendingEvents counts the events held for connections whose snapshot is
+// being taken.
+func pendingEvents(e *testEnv) int {
+	e.hub.mu.RLock()
+	defer e.hub.mu.RUnlock()
+	n := 0
+	for c := range e.hub.conns {
+		c.mu.Lock()
+		if c.w != nil {
+			n += len(c.w.pending)
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
+func TestPublishUser(t *testing.T) { forEachBroker(t, testPublishUser) }
+
+func testPublishUser(t *testing.T, mk brokerMaker) {
+	e := newEnv(t, Options{}, nil, mk)
 	owner := e.dial(t, "user=7&role=owner")
 	other := e.dial(t, "user=8&role=customer")
 	ctx := context.Background()
@@ -231,9 +253,11 @@ func TestPublishUser(t *testing.T) {
 	}
 }
 
-func TestMetricsRegistered(t *testing.T) {
+func TestMetricsRegistered(t *testing.T) { forEachBroker(t, testMetricsRegistered) }
+
+func testMetricsRegistered(t *testing.T, mk brokerMaker) {
 	reg := prometheus.NewRegistry()
-	e := newEnv(t, Options{Registerer: reg}, nil, nil)
+	e := newEnv(t, Options{Registerer: reg}, nil, mk)
 	c := e.dial(t, "")
 	c.watch(centerLat, centerLng, 1000, "")
 	gather := func() map[string]float64 {

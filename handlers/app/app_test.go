@@ -472,13 +472,10 @@ func TestRedisOutageHeals(t *testing.T) {
 	admin := redis.NewClient(opt)
 	defer admin.Close()
 	ctx := context.Background()
-	prefix := "illuwa-outage-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "") + ":"
-	t.Cleanup(func() {
-		if keys, _ := admin.Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
-			admin.Del(ctx, keys...)
-		}
-	})
-	in := start(t, map[string]string{"ILLUWA_REDIS_URL": redisURL, "ILLUWA_REDIS_PREFIX": prefix, "ILLUWA_MAX_SPEED_KMH": "2000"})
+	env := redisEnv(t)
+	delete(env, "ILLUWA_DATABASE_URL")
+	prefix := env["ILLUWA_REDIS_PREFIX"]
+	in := start(t, env)
 	owner := in.account("owner4", "owner")
 	var p struct{ ID uint64 }
 	in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "끈질긴 포차"}, 201, &p)

@@ -44,13 +44,13 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("loadgen: encode %s %s: %w", method, path, err)
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
 	if err != nil {
-		return fmt.Errorf("loadgen: %s %s: %w", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -60,7 +60,7 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("loadgen: %s %s: %w", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -72,7 +72,7 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("loadgen: decode %s %s: %w", method, path, err)
+		return fmt.Errorf("decode %s %s: %w", method, path, err)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func (a *apiClient) signupOrLogin(ctx context.Context, s signupRequest) (string,
 		return "", err
 	}
 	if out.Token == "" {
-		return "", fmt.Errorf("loadgen: login %s: empty token", s.LoginID)
+		return "", fmt.Errorf("login %s: empty token", s.LoginID)
 	}
 	return out.Token, nil
 }
@@ -123,7 +123,7 @@ func (a *apiClient) createPocha(ctx context.Context, token, name string) (uint64
 		return 0, err
 	}
 	if out.ID == 0 {
-		return 0, fmt.Errorf("loadgen: create pocha: no id in answer")
+		return 0, fmt.Errorf("create pocha: no id in answer")
 	}
 	return out.ID, nil
 }

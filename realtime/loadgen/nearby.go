@@ -60,6 +60,16 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 			}
 		}()
 	}
+	var m0, m1 Metrics
+	var cpu0, cpu1 time.Duration
+	if sleepUntil(ctx, winStart) {
+		m0, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		cpu0 = selfCPU()
+	}
+	if sleepUntil(ctx, stop) {
+		m1, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		cpu1 = selfCPU()
+	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("loadgen: nearby: %w", err)
@@ -80,6 +90,14 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 		nr.ItemsAvg = float64(items) / float64(nr.Requests)
 	}
 	nr.Latency = summarize(&all)
+	nr.LoadgenCPUCores = (cpu1 - cpu0).Seconds() / nr.WindowSeconds
+	if m0 != nil && m1 != nil {
+		cpu := m1.Get(seriesCPU) - m0.Get(seriesCPU)
+		nr.ServerCPUCores = cpu / nr.WindowSeconds
+		if nr.Requests > 0 {
+			nr.ServerCPUPerReq = cpu * 1e6 / float64(nr.Requests)
+		}
+	}
 	res.Nearby = nr
 	return res, nil
 }

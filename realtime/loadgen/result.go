@@ -121,6 +121,11 @@ type NearbyResult struct {
 	ItemsAvg      float64          `json:"items_avg"`
 	Latency       LatencySummary   `json:"latency"`
 	Errors        map[string]int64 `json:"errors"`
+	// Server CPU seconds per second of the window, and µs per request;
+	// the generator's own CPU use over the window.
+	ServerCPUCores  float64 `json:"server_cpu_cores"`
+	ServerCPUPerReq float64 `json:"server_cpu_us_per_request"`
+	LoadgenCPUCores float64 `json:"loadgen_cpu_cores"`
 }
 
 // Write prints r as a readable table, or as indented JSON when asJSON.
@@ -168,6 +173,7 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("requests", "%.0f/s (%d), %.1f items each", m.PerSec, m.Requests, m.ItemsAvg)
 		row("latency ms", "p50 %.2f  p95 %.2f  p99 %.2f  max %.2f", m.Latency.P50MS, m.Latency.P95MS, m.Latency.P99MS, m.Latency.MaxMS)
 		row("errors", "%s", intMap(m.Errors))
+		row("CPU", "server %.2f cores (%.1f µs per request), loadgen %.2f cores", m.ServerCPUCores, m.ServerCPUPerReq, m.LoadgenCPUCores)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("loadgen: write result: %w", err)
