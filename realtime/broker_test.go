@@ -231,7 +231,7 @@ func testBroker(t *testing.T, factory brokerFactory) {
 }
 
 // waitFor polls cond until it holds, failing after 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

@@ -142,7 +142,7 @@ type testEnv struct {
 type brokerMaker func(recv Receiver) Broker
 
 // memoryBrokerMaker returns a brokerMaker for MemoryBroker.
-func memoryBrokerMaker(t *testing.T) brokerMaker {
+func memoryBrokerMaker(t testing.TB) brokerMaker {
 	return func(recv Receiver) Broker {
 		b := NewMemoryBroker(recv)
 		t.Cleanup(func() { _ = b.Close() })
@@ -193,7 +193,7 @@ func brokerTopics(t *testing.T, b Broker) []string {
 // newEnv starts a hub on the broker made by mk (a memory broker when mk is
 // nil) and an HTTP server whose /ws takes the identity from the query
 // (?user=7&role=owner). Everything is stopped by the test's cleanup.
-func newEnv(t *testing.T, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
+func newEnv(t testing.TB, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
 	t.Helper()
 	if m == nil {
 		m = newFakeMap()
