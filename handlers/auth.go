@@ -88,11 +88,7 @@ func (r *signupRequest) validate() error {
 
 func (s *Server) signup(c *gin.Context) {
 	var req signupRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	if err := req.validate(); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return req.validate() }) {
 		return
 	}
 	hash, err := hashPassword(req.Password)

@@ -94,11 +94,7 @@ func (s *Server) createMenuItem(c *gin.Context) {
 		return
 	}
 	var req menuItemRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	if err := req.validate(true); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return req.validate(true) }) {
 		return
 	}
 	ctx := c.Request.Context()
@@ -133,11 +129,7 @@ func (s *Server) patchMenuItem(c *gin.Context) {
 		return
 	}
 	var req menuItemRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	if err := req.validate(false); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return req.validate(false) }) {
 		return
 	}
 	ctx := c.Request.Context()

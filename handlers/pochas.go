@@ -100,11 +100,7 @@ func deref(p *string) string {
 
 func (s *Server) createPocha(c *gin.Context) {
 	var req pochaRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	if err := req.validate(true); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return req.validate(true) }) {
 		return
 	}
 	ctx := c.Request.Context()
@@ -162,11 +158,7 @@ func (s *Server) patchPocha(c *gin.Context) {
 		return
 	}
 	var req pochaRequest
-	if !bindJSON(c, &req) {
-		return
-	}
-	if err := req.validate(false); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return req.validate(false) }) {
 		return
 	}
 	ctx := c.Request.Context()
