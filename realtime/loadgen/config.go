@@ -27,7 +27,7 @@ type Config struct {
 	Watchers      int           // WebSocket watchers, centres uniform over Area
 	RadiusM       float64       // watch radius in metres
 	Duration      time.Duration // measured time, after Warmup
-	Warmup        time.Duration // load before measuring starts
+	Warmup        time.Duration // map and nearby: load before measuring starts; idle: how long the server is sampled before and after connecting
 	Drain         time.Duration // wait for late deliveries after the senders stop (lost after 2 s)
 	IdleConns     int           // idle mode: watcher connections to open
 	IdleWatch     bool          // idle mode: each idle connection also watches RadiusM
@@ -71,7 +71,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Watchers, "watchers", d.Watchers, "WebSocket watchers")
 	fs.Float64Var(&c.RadiusM, "radius", d.RadiusM, "watch radius in metres")
 	fs.DurationVar(&c.Duration, "duration", d.Duration, "measured duration (after warm-up)")
-	fs.DurationVar(&c.Warmup, "warmup", d.Warmup, "warm-up before measuring")
+	fs.DurationVar(&c.Warmup, "warmup", d.Warmup, "warm-up before measuring (idle mode: sampling time before and after connecting; 130s spans a forced GC)")
 	fs.DurationVar(&c.Drain, "drain", d.Drain, "wait for deliveries after the senders stop")
 	fs.IntVar(&c.IdleConns, "idle-conns", d.IdleConns, "idle mode: watcher connections")
 	fs.BoolVar(&c.IdleWatch, "idle-watch", d.IdleWatch, "idle mode: each idle connection watches --radius")

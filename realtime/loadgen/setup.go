@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,7 +61,7 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 		} else {
 			var out loginResponse
 			o := st.Owners[i]
-			err = api.do(ctx, "POST", "/api/v1/auth/login", "", loginRequest{o.LoginID, o.Password}, &out)
+			err = api.do(ctx, http.MethodPost, "/api/v1/auth/login", "", loginRequest(o), &out)
 			f.tokens[i] = out.Token
 		}
 		return err

@@ -1,0 +1,54 @@
+package loadgen
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlagsDefaultsAndOverrides(t *testing.T) {
+	var cfg Config
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.Flags(fs)
+	if err := fs.Parse([]string{"--rate", "12000", "--mode", "nearby", "--duration", "10s", "--idle-watch=false"}); err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultConfig()
+	if cfg.Rate != 12000 || cfg.Mode != ModeNearby || cfg.Duration != 10*time.Second || cfg.IdleWatch {
+		t.Errorf("overrides not applied: %+v", cfg)
+	}
+	if cfg.Stalls != d.Stalls || cfg.Movers != d.Movers || cfg.Watchers != d.Watchers || cfg.Area != Seoul || cfg.URL != d.URL {
+		t.Errorf("defaults not kept: %+v", cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Errorf("valid config refused: %v", err)
+	}
+}
+
+func TestValidateRefuses(t *testing.T) {
+	cases := []struct {
+		name string
+		mut  func(*Config)
+		want string
+	}{
+		{"unknown_mode", func(c *Config) { c.Mode = "storm" }, "unknown --mode"},
+		{"movers_over_stalls", func(c *Config) { c.Movers = c.Stalls + 1 }, "--movers"},
+		{"zero_rate", func(c *Config) { c.Rate = 0 }, "--rate"},
+		{"radius", func(c *Config) { c.RadiusM = 6000 }, "--radius"},
+		{"idle_conns", func(c *Config) { c.Mode, c.IdleConns = ModeIdle, 0 }, "--idle-conns"},
+		{"nearby_clients", func(c *Config) { c.Mode, c.NearbyClients = ModeNearby, 0 }, "--nearby-clients"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tc.mut(&cfg)
+			err := cfg.validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("validate = %v, want an error about %s", err, tc.want)
+			}
+		})
+	}
+}
