@@ -69,5 +69,6 @@ func (s *Server) routes() *gin.Engine {
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
 	s.orderRoutes(api)
+	s.reviewRoutes(api)
 	return r
 }

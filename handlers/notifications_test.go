@@ -1,0 +1,216 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/illuwa/illuwa/store"
+)
+
+// notificationPage is GET /notifications decoded.
+type notificationPage struct {
+	Items       []notificationResponse `json:"items"`
+	NextCursor  *string                `json:"next_cursor"`
+	UnreadCount int64                  `json:"unread_count"`
+}
+
+func TestNotificationsAPI(t *testing.T) {
+	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
+		ctx := context.Background()
+		mk := func(to uint64, kind, title string) store.Notification {
+			return store.Notification{ReceiverID: to, Kind: kind, Title: title, Data: store.NotificationData{OrderID: 9}}
+		}
+		if err := r.srv.notify(ctx, mk(r.aliceU.ID, store.NotifyOrderAccepted, "하나"), mk(r.aliceU.ID, store.NotifyOrderReady, "둘"),
+			mk(r.bobU.ID, store.NotifyOrderReady, "밥에게")); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.srv.notify(ctx, mk(r.aliceU.ID, store.NotifyOrderCancelled, "셋")); err != nil {
+			t.Fatal(err)
+		}
+		// Every stored notification was pushed to its receiver, as the API lists it.
+		pushes := r.push.notifications()
+		if len(pushes) != 4 || pushes[2].User != r.bobU.ID || pushes[3].User != r.aliceU.ID {
+			t.Fatalf("pushes %+v", pushes)
+		}
+		if n, ok := pushes[3].Body.(notificationResponse); !ok || n.Title != "셋" || n.ID == 0 || n.Read || n.Data.OrderID != 9 {
+			t.Fatalf("push body %+v", pushes[3].Body)
+		}
+
+		var p1, p2 notificationPage
+		r.do("GET", "/api/v1/notifications?limit=2", r.alice, nil).mustStatus(t, http.StatusOK).decode(t, &p1)
+		if len(p1.Items) != 2 || p1.Items[0].Title != "셋" || p1.Items[1].Title != "둘" || p1.NextCursor == nil || p1.UnreadCount != 3 {
+			t.Fatalf("page 1 %+v", p1)
+		}
+		r.do("GET", "/api/v1/notifications?limit=2&cursor="+*p1.NextCursor, r.alice, nil).mustStatus(t, http.StatusOK).decode(t, &p2)
+		if len(p2.Items) != 1 || p2.Items[0].Title != "하나" || p2.NextCursor != nil {
+			t.Fatalf("page 2 %+v", p2)
+		}
+		first := "/api/v1/notifications/" + itoa(p2.Items[0].ID)
+
+		tests := []struct {
+			name, method, path, token string
+			status                    int
+			unread                    int64 // alice's unread count afterwards
+		}{
+			{"read", "POST", first + "/read", r.alice, 200, 2},
+			{"read_again", "POST", first + "/read", r.alice, 200, 2},
+			{"read_by_another_user_not_found", "POST", first + "/read", r.bob, 404, 2},
+			{"delete_by_another_user_not_found", "DELETE", first, r.bob, 404, 2},
+			{"anonymous", "GET", "/api/v1/notifications", "", 401, 2},
+			{"malformed_id", "POST", "/api/v1/notifications/x/read", r.alice, 404, 2},
+			{"delete_unread", "DELETE", "/api/v1/notifications/" + itoa(p1.Items[0].ID), r.alice, 204, 1},
+			{"delete", "DELETE", first, r.alice, 204, 1},
+			{"delete_again_not_found", "DELETE", first, r.alice, 404, 1},
+		}
+		var readAt time.Time
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				res := r.do(tc.method, tc.path, tc.token, nil).mustStatus(t, tc.status)
+				if tc.method == "POST" && tc.status == 200 {
+					var n notificationResponse
+					res.decode(t, &n)
+					if !n.Read || n.ReadAt == nil {
+						t.Fatalf("not read: %+v", n)
+					}
+					if !readAt.IsZero() && !n.ReadAt.Equal(readAt) {
+						t.Fatalf("read_at moved from %v to %v", readAt, n.ReadAt)
+					}
+					readAt = *n.ReadAt
+				}
+				var pg notificationPage
+				r.do("GET", "/api/v1/notifications", r.alice, nil).mustStatus(t, http.StatusOK).decode(t, &pg)
+				if pg.UnreadCount != tc.unread {
+					t.Fatalf("unread_count %d, want %d", pg.UnreadCount, tc.unread)
+				}
+			})
+		}
+		var bobs notificationPage
+		r.do("GET", "/api/v1/notifications", r.bob, nil).mustStatus(t, http.StatusOK).decode(t, &bobs)
+		if len(bobs.Items) != 1 || bobs.Items[0].Title != "밥에게" || bobs.UnreadCount != 1 {
+			t.Fatalf("bob's %+v", bobs)
+		}
+		if err := r.srv.notify(ctx, mk(999999, store.NotifyOrderPaid, "없는 사람")); !errors.Is(err, store.ErrInvalidRef) {
+			t.Fatalf("notify an unknown user: %v", err)
+		}
+		if len(r.push.notifications()) != 4 {
+			t.Fatal("a notification that was not stored was pushed")
+		}
+	})
+}
+
+func TestNotifyOrderChange(t *testing.T) {
+	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
+		ctx := context.Background()
+		base := r.orderAt(r.aliceU, r.pocha, store.OrderPendingPayment)
+		five := 5
+		paidAt := time.Now().UTC()
+		tests := []struct {
+			name   string
+			change func(o *store.Order)
+			to     uint64 // 0: nobody
+			kind   string
+			title  string
+			body   string // a part of the body
+			sender uint64
+		}{
+			{name: "pending_payment_nobody", change: func(o *store.Order) {}},
+			{name: "paid_to_owner", change: func(o *store.Order) { o.Status, o.PaidAt = store.OrderPaid, &paidAt },
+				to: r.ownerU.ID, kind: store.NotifyOrderPaid, title: "새 주문", body: "8,000원", sender: r.aliceU.ID},
+			{name: "accepted_to_customer", change: func(o *store.Order) { o.Status, o.ReadyInMinutes = store.OrderAccepted, &five },
+				to: r.aliceU.ID, kind: store.NotifyOrderAccepted, body: "5분", sender: r.ownerU.ID},
+			{name: "ready_to_customer", change: func(o *store.Order) { o.Status = store.OrderReady },
+				to: r.aliceU.ID, kind: store.NotifyOrderReady, body: "리뷰 포차", sender: r.ownerU.ID},
+			{name: "completed_nobody", change: func(o *store.Order) { o.Status = store.OrderCompleted }},
+			{name: "rejected_to_customer", change: func(o *store.Order) {
+				o.Status, o.CancelledBy, o.CancelReason, o.RefundStatus = store.OrderCancelled, "owner", "재료 소진", store.RefundPending
+			}, to: r.aliceU.ID, kind: store.NotifyOrderCancelled, body: "재료 소진", sender: r.ownerU.ID},
+			{name: "timed_out_to_customer_from_system", change: func(o *store.Order) {
+				o.Status, o.CancelledBy, o.RefundStatus = store.OrderCancelled, "system", store.RefundPending
+			}, to: r.aliceU.ID, kind: store.NotifyOrderCancelled, body: "환불", sender: 0},
+			{name: "paid_cancelled_by_customer_to_owner", change: func(o *store.Order) {
+				o.Status, o.CancelledBy, o.PaidAt, o.RefundStatus = store.OrderCancelled, "customer", &paidAt, store.RefundPending
+			}, to: r.ownerU.ID, kind: store.NotifyOrderCancelled, body: "주문 #", sender: r.aliceU.ID},
+			{name: "unpaid_cancelled_by_customer_nobody", change: func(o *store.Order) {
+				o.Status, o.CancelledBy = store.OrderCancelled, "customer"
+			}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				before := len(r.push.notifications())
+				o := base
+				tc.change(&o)
+				r.srv.notifyOrderChange(ctx, o)
+				pushes := r.push.notifications()[before:]
+				if tc.to == 0 {
+					if len(pushes) != 0 {
+						t.Fatalf("notified %+v", pushes)
+					}
+					return
+				}
+				if len(pushes) != 1 || pushes[0].User != tc.to {
+					t.Fatalf("pushes %+v, want one to user %d", pushes, tc.to)
+				}
+				n := pushes[0].Body.(notificationResponse)
+				if n.Kind != tc.kind || (tc.title != "" && n.Title != tc.title) || !strings.Contains(n.Body, tc.body) ||
+					n.SenderID != tc.sender || n.Data.OrderID != o.ID || n.Data.PochaID != r.pocha {
+					t.Fatalf("notification %+v", n)
+				}
+				stored, err := r.store.ListNotifications(ctx, tc.to, 0, 1)
+				if err != nil || len(stored) != 1 || stored[0].ID != n.ID || stored[0].Kind != tc.kind {
+					t.Fatalf("stored %+v %v", stored, err)
+				}
+			})
+		}
+	})
+}
+
+// recordingMailer is a Mailer that remembers every message.
+type recordingMailer struct {
+	mu   sync.Mutex
+	sent []string // "to|subject|body"
+}
+
+func (m *recordingMailer) Send(_ context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, to+"|"+subject+"|"+body)
+	return nil
+}
+
+func TestNotifierMail(t *testing.T) {
+	r := newReviewAPI(t, store.SQLite)
+	ctx := context.Background()
+	mail := &recordingMailer{}
+	n := notifier{store: r.store, mail: mail, log: r.srv.log} // no pusher: pushes are skipped
+	if err := n.deliver(ctx, store.Notification{ReceiverID: r.aliceU.ID, Kind: store.NotifyOrderReady, Title: "준비 완료", Body: "가져가세요"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail.sent) != 1 || mail.sent[0] != "rv_alice@example.com|준비 완료|가져가세요" {
+		t.Fatalf("mails %q", mail.sent)
+	}
+	if len(r.push.notifications()) != 0 {
+		t.Fatal("pushed without a pusher")
+	}
+
+	// The server's own channel logs the mail with the address masked.
+	if err := r.srv.notify(ctx, store.Notification{ReceiverID: r.bobU.ID, Kind: store.NotifyOrderReady, Title: "준비"}); err != nil {
+		t.Fatal(err)
+	}
+	logs := r.logs.String()
+	if !strings.Contains(logs, `"to":"r***@example.com"`) || strings.Contains(logs, "rv_bob@example.com") {
+		t.Fatalf("mail log: %s", logs)
+	}
+}
+
+func TestWon(t *testing.T) {
+	for n, want := range map[int64]string{0: "0원", 800: "800원", 8000: "8,000원", 1234567: "1,234,567원", -4500: "-4,500원"} {
+		if got := won(n); got != want {
+			t.Errorf("won(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
