@@ -135,7 +135,7 @@ type notifier struct {
 
 // notifier returns the server's notifier; e-mails go to the log.
 func (s *Server) notifier() notifier {
-	return notifier{store: s.store, push: s.push, mail: LogMailer{Log: s.log}, log: s.log}
+	return notifier{store: s.store, push: s.push, mail: s.mailer, log: s.log}
 }
 
 // notify stores the notifications (in one transaction), then pushes each to

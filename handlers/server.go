@@ -83,6 +83,7 @@ type Deps struct {
 	Hub      *realtime.Hub   // the WebSocket hub behind GET /ws; nil disables it
 	Payments PaymentProvider // the card payment gateway (orders and payments)
 	Push     Pusher          // real-time hints to users' screens; nil sends none
+	Mailer   Mailer          // e-mail copies of notifications; nil writes them to the log
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -105,6 +106,7 @@ type Server struct {
 	hub           *realtime.Hub
 	pay           PaymentProvider
 	push          Pusher
+	mailer        Mailer
 	engine        *gin.Engine
 	web           http.Handler
 }
@@ -130,8 +132,12 @@ func New(d Deps) *Server {
 		hub:           d.Hub,
 		pay:           d.Payments,
 		push:          d.Push,
+		mailer:        d.Mailer,
 		logins:        newLoginLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
 		locationLimit: newKeyedLimiter(5, 10),
+	}
+	if s.mailer == nil {
+		s.mailer = LogMailer{Log: d.Log}
 	}
 	s.engine = s.routes()
 	if d.Extra != nil {
