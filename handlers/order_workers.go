@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/store"
@@ -17,6 +18,8 @@ const (
 	refundLease     = time.Minute
 	checkLease      = time.Minute
 	maxRetryBackoff = 10 * time.Minute
+	// maxCancelReasonBytes is the longest cancel reason the gateway takes.
+	maxCancelReasonBytes = 200
 )
 
 // RunWorkers runs the background work of orders and payments every
@@ -114,7 +117,7 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 	}
 	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
 	defer cancel()
-	_, err = s.pay.Cancel(pctx, "refund-"+itoa(j.OrderID), p.PaymentKey, toss.CancelRequest{Reason: truncateText(j.Reason, 200)})
+	_, err = s.pay.Cancel(pctx, "refund-"+itoa(j.OrderID), p.PaymentKey, toss.CancelRequest{Reason: truncateBytes(j.Reason, maxCancelReasonBytes)})
 	ge, isGateway := toss.AsError(err)
 	switch {
 	case err == nil, isGateway && ge.Code == toss.CodeAlreadyCanceledPayment:
@@ -140,13 +143,6 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 	}
 }
 
-func truncateText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n])
-	}
-	return s
-}
-
 // reconcilePayments looks up, by order id, every payment whose confirm ended
 // without a clear answer (and every confirm stuck past its lease), and applies
 // the gateway's word: DONE makes the order paid; no approval marks the
@@ -163,24 +159,28 @@ func (s *Server) reconcilePayments(ctx context.Context, now time.Time) int {
 	}
 	n := 0
 	for _, p := range due {
-		won, err := s.store.ClaimPaymentCheck(ctx, p.ID, now, now.Add(checkLease))
+		claim := now.Add(checkLease)
+		won, err := s.store.ClaimPaymentCheck(ctx, p.ID, now, claim)
 		if err != nil || !won {
 			continue
 		}
-		if s.reconcileOne(ctx, p) {
+		if s.reconcileOne(ctx, p, claim) {
 			n++
 		}
 	}
 	return n
 }
 
-func (s *Server) reconcileOne(ctx context.Context, p store.Payment) bool {
+// reconcileOne looks one claimed payment up. A "nothing charged" answer marks
+// it failed only if it is still as claimed: a confirm that resumed it
+// meanwhile makes the answer stale.
+func (s *Server) reconcileOne(ctx context.Context, p store.Payment, claim time.Time) bool {
 	log := s.log.With(slog.Uint64("order_id", p.OrderID))
 	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
 	defer cancel()
 	tp, err := s.pay.PaymentByOrderID(pctx, gatewayOrderID(p.OrderID))
 	if ge, ok := toss.AsError(err); ok && ge.Code == toss.CodeNotFoundPayment {
-		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID)
+		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
 		return err == nil
 	}
 	if err != nil {
@@ -200,8 +200,21 @@ func (s *Server) reconcileOne(ctx context.Context, p store.Payment) bool {
 		}
 		return true
 	case toss.StatusReady, toss.StatusAborted, toss.StatusExpired, toss.StatusCanceled:
-		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID)
+		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
 		return err == nil
 	}
 	return false // IN_PROGRESS and the like: look again at the next claim
+}
+
+// truncateBytes cuts s to at most n bytes without splitting a character: the
+// gateway counts a cancel reason in bytes, and a refund must never be refused
+// for its free-text reason.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) { // s[n] continues the character before the cut
+		n--
+	}
+	return s[:n]
 }

@@ -356,15 +356,17 @@ func orderFail(c *gin.Context, err error) {
 	fail(c, err)
 }
 
-// pushOrder tells screens about an order after its change was committed:
-// order.created to the stall's owner when it became paid, order.updated to
-// the customer and the owner otherwise. ownerID 0 is looked up. Failures are
+// pushOrder tells people about an order after its change was committed: it
+// stores the notification the change calls for (see notifyOrderChange), and
+// pushes order.created to the stall's owner when it became paid, order.updated
+// to the customer and the owner otherwise. ownerID 0 is looked up. Failures are
 // logged: pushes are hints, the database is the record.
 func (s *Server) pushOrder(ctx context.Context, o store.Order, ownerID uint64, created bool) {
+	ctx = context.WithoutCancel(ctx)
+	s.notifyOrderChange(ctx, o)
 	if s.push == nil {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
 	if ownerID == 0 {
 		p, err := s.store.PochaByID(ctx, o.PochaID)
 		if err != nil {

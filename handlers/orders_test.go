@@ -27,22 +27,35 @@ type pushRecord struct {
 
 // recordingPusher is a Pusher that remembers every push in order.
 type recordingPusher struct {
-	mu   sync.Mutex
-	msgs []pushRecord
+	mu    sync.Mutex
+	msgs  []pushRecord
+	notes []pushRecord // "notification" pushes, kept apart from order pushes
 }
 
 func (p *recordingPusher) PublishUser(_ context.Context, user uint64, typ string, body any) error {
 	o, _ := body.(orderResponse)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if typ == "notification" {
+		p.notes = append(p.notes, pushRecord{User: user, Type: typ})
+		return nil
+	}
 	p.msgs = append(p.msgs, pushRecord{User: user, Type: typ, OrderID: o.ID, Status: o.Status})
 	return nil
 }
 
+// all returns the order pushes (order.created, order.updated) in order.
 func (p *recordingPusher) all() []pushRecord {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]pushRecord(nil), p.msgs...)
+}
+
+// notifications returns the notification pushes in order.
+func (p *recordingPusher) notifications() []pushRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]pushRecord(nil), p.notes...)
 }
 
 // payAPI is a test API wired to a fake payment gateway over real HTTP and a
@@ -284,6 +297,20 @@ func TestOrderFullFlowWithPushes(t *testing.T) {
 		}
 		if got := p.push.all(); !equalPushes(got, want) {
 			t.Fatalf("pushes\n got %+v\nwant %+v", got, want)
+		}
+		// Every change that concerns a person left a stored notification:
+		// the owner's "new order", the customer's "accepted" and "ready".
+		wantNotes := []pushRecord{{User: owner, Type: "notification"}, {User: cust, Type: "notification"}, {User: cust, Type: "notification"}}
+		if got := p.push.notifications(); !equalPushes(got, wantNotes) {
+			t.Fatalf("notification pushes\n got %+v\nwant %+v", got, wantNotes)
+		}
+		var inbox struct {
+			Items       []struct{ Kind string }
+			UnreadCount int `json:"unread_count"`
+		}
+		p.do("GET", "/api/v1/notifications", p.cust, nil).mustStatus(t, 200).decode(t, &inbox)
+		if inbox.UnreadCount != 2 || len(inbox.Items) != 2 || inbox.Items[0].Kind != "order_ready" {
+			t.Fatalf("customer's notifications: %+v", inbox)
 		}
 
 		evs, err := p.store.OrderEvents(context.Background(), o.ID)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,15 @@ const (
 	idemWait = 5 * time.Second
 	idemPoll = 25 * time.Millisecond
 )
+
+// idemStaleAfter is how long a claimed Idempotency-Key may stay without an
+// answer before a retry with the same request takes it over: far longer than
+// a living confirm takes (its gateway call is bounded by PaymentTimeout), so
+// only a request whose process died is taken over. Running it again is safe:
+// the gateway key is derived from the order.
+func (s *Server) idemStaleAfter() time.Duration {
+	return max(2*time.Minute, 2*s.opts.PaymentTimeout+idemWait)
+}
 
 type confirmRequest struct {
 	OrderID    uint64 `json:"order_id"`
@@ -111,7 +121,7 @@ func (s *Server) confirmPayment(c *gin.Context) {
 	sum := sha256.Sum256(canon)
 	hash := hex.EncodeToString(sum[:])
 
-	rec, fresh, err := s.store.BeginIdempotent(ctx, me, key, hash)
+	rec, fresh, err := s.store.BeginIdempotent(ctx, me, key, hash, time.Now().Add(-s.idemStaleAfter()))
 	if err != nil {
 		fail(c, err)
 		return
@@ -198,6 +208,10 @@ func (s *Server) doConfirm(c *gin.Context, req confirmRequest) captured {
 	switch {
 	case errors.Is(err, store.ErrPaymentInProgress):
 		return answerProblem(c, errorf(http.StatusConflict, "in_progress", "a payment of this order is being processed; retry shortly"), false)
+	case errors.Is(err, store.ErrInvalidTransition):
+		// Cancelled since the check above: nothing is sent to the gateway.
+		o, _ = s.store.OrderByID(ctx, o.ID)
+		return answerProblem(c, errorf(http.StatusConflict, "invalid_transition", "the order is "+o.Status+" and cannot be paid"), true)
 	case errors.Is(err, store.ErrPaymentSettled):
 		if p.PaymentKey == req.PaymentKey {
 			o, _ = s.store.OrderByID(ctx, o.ID)
@@ -216,7 +230,12 @@ func (s *Server) doConfirm(c *gin.Context, req confirmRequest) captured {
 	if ge, ok := toss.AsError(err); ok && ge.Code == toss.CodeAlreadyProcessedPayment {
 		// An earlier confirm decided it: ask the gateway what it decided.
 		tp, err = s.pay.Payment(pctx, req.PaymentKey)
-		if err == nil && tp.Status != toss.StatusDone {
+		switch {
+		case err != nil, tp.Status == toss.StatusDone:
+		case tp.Status == toss.StatusInProgress:
+			// Another confirm of it is still running: the outcome is open.
+			err = fmt.Errorf("handlers: payment of order %d still in progress: %w", o.ID, toss.ErrUnavailable)
+		default:
 			err = &toss.Error{Status: http.StatusBadRequest, Code: toss.CodeAlreadyProcessedPayment, Message: "the payment was already processed"}
 		}
 	}

@@ -62,6 +62,9 @@ func (o Options) withDefaults() Options {
 	if o.PaymentTimeout <= 0 {
 		o.PaymentTimeout = 30 * time.Second
 	}
+	// A gateway call must end well inside the 2-minute confirm lease, or the
+	// reconciler could judge a confirm that is still running.
+	o.PaymentTimeout = min(o.PaymentTimeout, time.Minute)
 	return o
 }
 

@@ -71,9 +71,8 @@ func (s *Server) sales(c *gin.Context) {
 	cs.add(errF != nil, "from", "must be a date YYYY-MM-DD")
 	cs.add(errT != nil, "to", "must be a date YYYY-MM-DD")
 	if errF == nil && errT == nil {
-		days := int(to.Sub(from).Hours()/24+0.5) + 1
-		cs.add(days < 1, "to", "must not be before from")
-		cs.add(days > maxSalesDays, "to", "the range may span at most 366 days")
+		cs.add(to.Before(from), "to", "must not be before from")
+		cs.add(!to.Before(from.AddDate(0, 0, maxSalesDays)), "to", "the range may span at most 366 days")
 	}
 	if err := cs.err(); err != nil {
 		fail(c, err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/illuwa/illuwa/store"
 )
 
 func TestOrderFeeRounding(t *testing.T) {
@@ -111,4 +113,74 @@ func TestSalesAndSettlement(t *testing.T) {
 			p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?"+q, p.owner, nil).mustStatus(t, 422)
 		}
 	})
+}
+
+// Days and months are Korean: an order paid at 23:30 KST on the last day of
+// a month (14:30 UTC) belongs to that month, one paid at 00:00 KST on the
+// first (15:00 UTC the day before) to the next, on both databases.
+func TestSettlementMonthBoundaryInSeoul(t *testing.T) {
+	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
+		db := openRawDB(t, p.kind, p.dbURL)
+		setPaid := func(id uint64, at time.Time) {
+			t.Helper()
+			if _, err := db.Exec("UPDATE orders SET paid_at = ? WHERE id = ?", at.UTC(), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lastEvening := p.pay(p.order(1))   // 2026-03-31 23:30 KST: March
+		firstMidnight := p.pay(p.order(2)) // 2026-04-01 00:00 KST: April
+		marchFirst := p.pay(p.order(3))    // 2026-03-01 00:00 KST: March
+		febLast := p.pay(p.order(4))       // 2026-02-28 23:59:59.999999 KST: February
+		setPaid(lastEvening.ID, time.Date(2026, 3, 31, 14, 30, 0, 0, time.UTC))
+		setPaid(firstMidnight.ID, time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC))
+		setPaid(marchFirst.ID, time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC))
+		setPaid(febLast.ID, time.Date(2026, 2, 28, 14, 59, 59, 999999000, time.UTC))
+
+		month := func(m string) settlementResponse {
+			t.Helper()
+			var st settlementResponse
+			p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/settlements/"+m, p.owner, nil).mustStatus(t, 200).decode(t, &st)
+			return st
+		}
+		ids := func(st settlementResponse) []uint64 {
+			var out []uint64
+			for _, l := range st.Orders {
+				out = append(out, l.OrderID)
+			}
+			return out
+		}
+		if got := ids(month("2026-03")); len(got) != 2 || got[0] != marchFirst.ID || got[1] != lastEvening.ID {
+			t.Fatalf("March %v, want [%d %d]", got, marchFirst.ID, lastEvening.ID)
+		}
+		if got := ids(month("2026-04")); len(got) != 1 || got[0] != firstMidnight.ID {
+			t.Fatalf("April %v, want [%d]", got, firstMidnight.ID)
+		}
+		if got := ids(month("2026-02")); len(got) != 1 || got[0] != febLast.ID {
+			t.Fatalf("February %v, want [%d]", got, febLast.ID)
+		}
+		if l := month("2026-03").Orders[1]; l.PaidAt.Format(time.RFC3339) != "2026-03-31T23:30:00+09:00" {
+			t.Fatalf("paid_at %s", l.PaidAt.Format(time.RFC3339))
+		}
+		var sales salesResponse
+		p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?from=2026-03-31&to=2026-04-01", p.owner, nil).mustStatus(t, 200).decode(t, &sales)
+		if len(sales.Days) != 2 || sales.Days[0].Gross != 8000 || sales.Days[1].Gross != 16000 || sales.Totals.Orders != 2 {
+			t.Fatalf("sales %+v", sales)
+		}
+	})
+}
+
+func TestSalesRangeRefusals(t *testing.T) {
+	p := newPayAPI(t, store.SQLite)
+	for _, q := range []string{
+		"from=2026-03-10&to=2026-03-09", // to one day before from
+		"from=2026-03-10&to=2026-03-08",
+		"from=2025-01-01&to=2026-01-02", // 367 days
+		"from=2026-02-30&to=2026-03-01",
+	} {
+		if pr := p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?"+q, p.owner, nil).mustStatus(t, 422).problem(t); pr.Code != "validation_failed" {
+			t.Fatalf("%s: code %s", q, pr.Code)
+		}
+	}
+	p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?from=2025-01-01&to=2026-01-01", p.owner, nil).mustStatus(t, 200) // 366 days
+	p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?from=2026-03-10&to=2026-03-10", p.owner, nil).mustStatus(t, 200)
 }

@@ -35,8 +35,11 @@ func (IdempotencyRecord) TableName() string { return "idempotency_keys" }
 // returns the new record and true when this caller owns the key, or the
 // existing record and false when the key was used before (the caller compares
 // the hash and replays or waits). The database's unique key makes the claim
-// atomic across instances.
-func (s *Store) BeginIdempotent(ctx context.Context, userID uint64, key, hash string) (IdempotencyRecord, bool, error) {
+// atomic across instances. A record still processing whose last update is
+// before staleBefore belonged to a request that died before answering (a
+// crash): a request with the same hash takes it over and owns the key (of
+// several racing, exactly one). A finished record is never taken over.
+func (s *Store) BeginIdempotent(ctx context.Context, userID uint64, key, hash string, staleBefore time.Time) (IdempotencyRecord, bool, error) {
 	now := s.now()
 	rec := IdempotencyRecord{UserID: userID, IdemKey: key, RequestHash: hash, State: IdemProcessing, CreatedAt: now, UpdatedAt: now}
 	err := s.db.WithContext(ctx).Create(&rec).Error
@@ -47,7 +50,20 @@ func (s *Store) BeginIdempotent(ctx context.Context, userID uint64, key, hash st
 		return rec, false, wrap("begin idempotent", err)
 	}
 	got, err := s.IdempotencyRecord(ctx, userID, key)
-	return got, false, err
+	if err != nil || got.State != IdemProcessing || got.RequestHash != hash || !got.UpdatedAt.Before(staleBefore) {
+		return got, false, err
+	}
+	res := s.db.WithContext(ctx).Model(&IdempotencyRecord{}).
+		Where("id = ? AND state = ? AND updated_at = ?", got.ID, IdemProcessing, got.UpdatedAt.UTC()).
+		Updates(map[string]any{"updated_at": now})
+	if res.Error != nil {
+		return got, false, wrap("take over idempotent", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return got, false, nil // another retry took it over, or it finished
+	}
+	got.UpdatedAt = now
+	return got, true, nil
 }
 
 // IdempotencyRecord returns the record of (userID, key) or ErrNotFound.

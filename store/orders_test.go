@@ -180,7 +180,7 @@ func TestBeginPaymentClaims(t *testing.T) {
 			t.Fatalf("claims %v %v", a, b)
 		}
 		// Concurrent begins on a fresh failure: one claim.
-		_, _ = s.MarkPaymentFailed(ctx, o.ID)
+		_, _ = s.MarkPaymentFailed(ctx, o.ID, now.Add(time.Minute))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		ok := 0
@@ -227,11 +227,11 @@ func TestIdempotencyRecords(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		o := mustOrderFixture(t, s)
-		rec, fresh, err := s.BeginIdempotent(ctx, o.CustomerID, "key-0001", "h1")
+		rec, fresh, err := s.BeginIdempotent(ctx, o.CustomerID, "key-0001", "h1", time.Now().Add(-time.Minute))
 		if err != nil || !fresh {
 			t.Fatalf("begin %v %v", fresh, err)
 		}
-		again, fresh, err := s.BeginIdempotent(ctx, o.CustomerID, "key-0001", "h2")
+		again, fresh, err := s.BeginIdempotent(ctx, o.CustomerID, "key-0001", "h2", time.Now().Add(-time.Minute))
 		if err != nil || fresh || again.RequestHash != "h1" || again.State != store.IdemProcessing {
 			t.Fatalf("again %+v %v %v", again, fresh, err)
 		}
@@ -242,9 +242,9 @@ func TestIdempotencyRecords(t *testing.T) {
 		if got.State != store.IdemDone || got.ResponseStatus != 200 || string(got.ResponseBody) != `{"ok":true}` {
 			t.Fatalf("done %+v", got)
 		}
-		rec2, _, _ := s.BeginIdempotent(ctx, o.CustomerID, "key-0002", "h")
+		rec2, _, _ := s.BeginIdempotent(ctx, o.CustomerID, "key-0002", "h", time.Now().Add(-time.Minute))
 		_ = s.ReleaseIdempotent(ctx, rec2.ID)
-		if _, fresh, _ := s.BeginIdempotent(ctx, o.CustomerID, "key-0002", "h"); !fresh {
+		if _, fresh, _ := s.BeginIdempotent(ctx, o.CustomerID, "key-0002", "h", time.Now().Add(-time.Minute)); !fresh {
 			t.Fatal("a released key is still taken")
 		}
 	})

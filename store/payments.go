@@ -76,14 +76,26 @@ func (s *Store) PaymentByOrder(ctx context.Context, orderID uint64) (Payment, er
 // one to pending with the next attempt, or resumes an unknown one with the
 // same key. Only one caller can hold the claim: others get
 // ErrPaymentInProgress. An approved payment is ErrPaymentSettled (with the
-// record).
+// record). An order that is no longer pending_payment (cancelled meanwhile)
+// is ErrInvalidTransition: nothing may be sent to the gateway for it.
 func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey string, amount int64) (Payment, error) {
 	var out Payment
-	err := s.orderTx(ctx, orderID, func(tx *gorm.DB, _ Order) error {
+	err := s.orderTx(ctx, orderID, func(tx *gorm.DB, o Order) error {
 		now := s.now()
 		var p Payment
 		err := tx.Where("order_id = ?", orderID).Take(&p).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		found := err == nil
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if found && (p.Status == PaymentDone || p.Status == PaymentCancelled) {
+			out = p
+			return ErrPaymentSettled
+		}
+		if o.Status != OrderPendingPayment {
+			return fmt.Errorf("store: order %d is %s and cannot be paid: %w", orderID, o.Status, ErrInvalidTransition)
+		}
+		if !found {
 			p = Payment{OrderID: orderID, PaymentKey: paymentKey, Attempt: 1, Amount: amount, Status: PaymentPending,
 				NextCheckAt: now.Add(confirmLease), CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&p).Error; err != nil {
@@ -95,14 +107,8 @@ func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey str
 			out = p
 			return nil
 		}
-		if err != nil {
-			return err
-		}
 		attempt := p.Attempt
 		switch p.Status {
-		case PaymentDone, PaymentCancelled:
-			out = p
-			return ErrPaymentSettled
 		case PaymentPending:
 			return ErrPaymentInProgress
 		case PaymentUnknown:
@@ -125,7 +131,7 @@ func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey str
 		out = p
 		return nil
 	})
-	if errors.Is(err, ErrPaymentInProgress) || errors.Is(err, ErrPaymentSettled) {
+	if errors.Is(err, ErrPaymentInProgress) || errors.Is(err, ErrPaymentSettled) || errors.Is(err, ErrInvalidTransition) {
 		return out, fmt.Errorf("store: begin payment of order %d: %w", orderID, err)
 	}
 	return out, wrap("begin payment", err)
@@ -156,9 +162,15 @@ func (s *Store) MarkPaymentRejected(ctx context.Context, orderID uint64) error {
 }
 
 // MarkPaymentFailed records that a lookup showed nothing was charged for a
-// pending or unknown payment; the customer may confirm again.
-func (s *Store) MarkPaymentFailed(ctx context.Context, orderID uint64) (bool, error) {
-	return s.setPaymentStatus(ctx, orderID, []string{PaymentPending, PaymentUnknown}, PaymentFailed, time.Time{})
+// pending or unknown payment; the customer may confirm again. claim is the
+// until of the caller's winning ClaimPaymentCheck: the payment moves only if
+// nothing else touched it since (a confirm that resumed it makes the lookup
+// stale news). It reports whether it moved.
+func (s *Store) MarkPaymentFailed(ctx context.Context, orderID uint64, claim time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Payment{}).
+		Where("order_id = ? AND status IN ? AND next_check_at = ?", orderID, []string{PaymentPending, PaymentUnknown}, leaseTime(claim)).
+		Updates(map[string]any{"status": PaymentFailed, "updated_at": s.now()})
+	return res.RowsAffected > 0, wrap("mark payment failed", res.Error)
 }
 
 // DuePayments lists payments whose outcome must be looked up (unknown, or
@@ -172,13 +184,17 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]Pa
 
 // ClaimPaymentCheck lets exactly one worker look a due payment up: it moves
 // next_check_at to until if the payment is still due at now, and reports
-// whether this caller won.
+// whether this caller won. until is the claim: pass it to MarkPaymentFailed.
 func (s *Store) ClaimPaymentCheck(ctx context.Context, id uint64, now, until time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Payment{}).
 		Where("id = ? AND status IN ? AND next_check_at <= ?", id, []string{PaymentPending, PaymentUnknown}, now.UTC()).
-		Updates(map[string]any{"next_check_at": until.UTC(), "updated_at": s.now()})
+		Updates(map[string]any{"next_check_at": leaseTime(until), "updated_at": s.now()})
 	return res.RowsAffected > 0, wrap("claim payment check", res.Error)
 }
+
+// leaseTime is a claim's time as both databases store it exactly (UTC,
+// microseconds), so a claim can be compared for equality later.
+func leaseTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // SettlePayment applies the gateway's word that the order's payment is
 // approved: the payment record becomes done (created if a webhook brought news

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/blob"
+	"github.com/illuwa/illuwa/store/storetest"
+)
+
+// Benchmarks of the live map over HTTP:
+//
+//	go test -run '^$' -bench NearbyHTTP -benchmem ./handlers/
+//
+// ns/op of the sequential runs is the server's CPU per request (one
+// goroutine does all the work), the full Gin stack and middleware included.
+
+// benchNearbyAPI returns a real Server on SQLite whose live map holds
+// stalls open stalls spread over Seoul, logging JSON at level to io.Discard.
+func benchNearbyAPI(b *testing.B, stalls int, level slog.Level) *Server {
+	b.Helper()
+	st := storetest.Open(b, store.SQLite)
+	images, err := blob.OpenDir(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = images.Close() })
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
+	idx := geo.NewMemoryIndex()
+	b.Cleanup(func() { _ = idx.Close() })
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := time.Date(2026, 5, 1, 19, 30, 0, 0, time.UTC)
+	for i := range stalls {
+		lat, lng := benchSeoul(rng)
+		p := geo.Position{ID: uint64(i + 1), Name: "포차 " + strconv.Itoa(i+1), Lat: lat, Lng: lng, At: at, Seen: at}
+		if _, _, err := idx.Upsert(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	live := NewLiveMap(idx, nil, st, LiveOptions{}, log, nil)
+	return New(Deps{Store: st, Images: images, Log: log, Live: live})
+}
+
+// benchSeoul returns a uniformly random point in Seoul
+// (lat 37.45–37.65, lng 126.85–127.15), the load tool's area.
+func benchSeoul(rng *rand.Rand) (float64, float64) {
+	return 37.45 + rng.Float64()*0.2, 126.85 + rng.Float64()*0.3
+}
+
+// BenchmarkNearbyHTTP is GET /api/v1/pochas/nearby with a 1 km radius at
+// random points, 10,000 stalls (about 52 per answer), through the whole
+// Server: routing, request id, metrics, access log, JSON encoding.
+func BenchmarkNearbyHTTP(b *testing.B) {
+	for _, lv := range []struct {
+		name  string
+		level slog.Level
+	}{{"log=info", slog.LevelInfo}, {"log=warn", slog.LevelWarn}} {
+		b.Run(lv.name, func(b *testing.B) {
+			srv := benchNearbyAPI(b, 10_000, lv.level)
+			// A fixed set of URLs, so building them is not measured.
+			rng := rand.New(rand.NewPCG(3, 4))
+			urls := make([]string, 1024)
+			for i := range urls {
+				lat, lng := benchSeoul(rng)
+				urls[i] = "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(lat, 'f', 6, 64) +
+					"&lng=" + strconv.FormatFloat(lng, 'f', 6, 64) + "&radius_m=1000"
+			}
+			var bytes int
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, urls[i%len(urls)], nil)
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				bytes += rec.Body.Len()
+				i++
+			}
+			b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")
+		})
+	}
+}
