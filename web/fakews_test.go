@@ -40,7 +40,8 @@ type fakeRealtime struct {
 	world   map[uint64]fakeStall
 	conns   map[*websocket.Conn]*sync.Mutex // each conn's write lock
 	watches []watchMsg
-	tokens  []string // the token query parameter of each connection
+	tokens  []string         // the token query parameter of each connection
+	others  []map[string]any // the messages other than watch, in order
 	wg      sync.WaitGroup
 }
 
@@ -79,12 +80,22 @@ func (f *fakeRealtime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f.write(conn, lock, map[string]any{"type": "hello", "user_id": 0, "role": ""})
 	for {
-		var msg watchMsg
-		if err := conn.ReadJSON(&msg); err != nil {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
 			return // the browser left, or close() closed the conn
 		}
+		var msg watchMsg
+		if err := json.Unmarshal(data, &msg); err != nil {
+			f.write(conn, lock, map[string]any{"type": "error", "code": "invalid_message", "message": "not JSON"})
+			continue
+		}
 		if msg.Type != "watch" {
-			f.write(conn, lock, map[string]any{"type": "error", "code": "invalid_message", "message": "fake server only knows watch"})
+			// ack, location...: kept for the test to look at.
+			var other map[string]any
+			_ = json.Unmarshal(data, &other)
+			f.mu.Lock()
+			f.others = append(f.others, other)
+			f.mu.Unlock()
 			continue
 		}
 		f.mu.Lock()
@@ -145,6 +156,32 @@ func (f *fakeRealtime) tokenList() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.tokens...)
+}
+
+// othersOf returns the messages of type typ other than watch received so far.
+func (f *fakeRealtime) othersOf(typ string) []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []map[string]any
+	for _, m := range f.others {
+		if m["type"] == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// send writes msg to every connection as it is (order pushes and the like).
+func (f *fakeRealtime) send(msg map[string]any) {
+	f.mu.Lock()
+	conns := make(map[*websocket.Conn]*sync.Mutex, len(f.conns))
+	for c, l := range f.conns {
+		conns[c] = l
+	}
+	f.mu.Unlock()
+	for c, l := range conns {
+		f.write(c, l, msg)
+	}
 }
 
 // watchList returns the watches received so far.

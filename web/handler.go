@@ -21,6 +21,11 @@ const (
 // and /ws. It serves:
 //
 //   - GET / : the live map (static/index.html)
+//   - GET /pochas/{id} (id a positive decimal number) : the stall page
+//     (static/pocha.html), which reads the id from the path; the same page
+//     is /pocha.html?id={id}
+//   - GET /login.html, /order.html?id=, /pay.html (the payment gateway's
+//     return address), /owner.html : the other pages
 //   - GET /config.json : cfg (after WithDefaults) as JSON
 //   - GET /<file> : the other embedded files, e.g. /app.js, /vendor/leaflet/...
 //
@@ -66,6 +71,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 	if name == "" {
 		name = "index.html"
+	} else if isStallPath(name) {
+		name = "pocha.html"
 	}
 	if name == "config.json" {
 		hdr.Set("Content-Type", "application/json")
@@ -86,4 +93,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Cache-Control", cacheRevalidate)
 	}
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+}
+
+// isStallPath reports whether name (a cleaned path without the leading slash)
+// is "pochas/{id}" with id a positive decimal number of at most 19 digits.
+func isStallPath(name string) bool {
+	id, ok := strings.CutPrefix(name, "pochas/")
+	if !ok || id == "" || len(id) > 19 || id[0] == '0' {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

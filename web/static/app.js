@@ -1,7 +1,8 @@
 // The customer's live map: stalls as markers that move as the server pushes
 // events over /ws. See the WebSocket protocol in the project's docs.
 import { StallLayer } from "./stalls.js";
-import { LiveSocket } from "./socket.js";
+import { LiveSocket, liveURL } from "./socket.js";
+import { mountUser } from "./topbar.js";
 
 const MAX_RADIUS_M = 5000;
 const WATCH_DEBOUNCE_MS = 300;
@@ -23,8 +24,9 @@ const stalls = new StallLayer(map, illuwa.markers);
 illuwa.drawn = (id) => stalls.drawn(id);
 const statusEl = document.getElementById("status");
 const countEl = document.getElementById("count");
+mountUser(document.getElementById("user"));
 
-const socket = new LiveSocket(socketURL, {
+const socket = new LiveSocket(liveURL, {
   state: setState,
   open: sendWatch,
   message: onMessage,
@@ -79,19 +81,6 @@ function updateCount() {
   const n = stalls.countIn(map.getBounds());
   countEl.textContent = n === 1 ? "1 stall" : `${n} stalls`;
   countEl.dataset.count = String(n);
-}
-
-function socketURL() {
-  const u = new URL("/ws", location.href);
-  u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  let token = null;
-  try {
-    token = localStorage.getItem("illuwa_token");
-  } catch {
-    // storage disabled: stay anonymous
-  }
-  if (token) u.searchParams.set("token", token);
-  return u.href;
 }
 
 async function loadConfig() {

@@ -63,3 +63,18 @@ export class LiveSocket {
     this.ws?.close(1000);
   }
 }
+
+// liveURL returns the /ws URL of this page's host, with the stored token (if
+// any) as ?token=, for a LiveSocket: it is read again before each connection.
+export function liveURL() {
+  const u = new URL("/ws", location.href);
+  u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  let token = null;
+  try {
+    token = localStorage.getItem("illuwa_token");
+  } catch {
+    // storage disabled: stay anonymous
+  }
+  if (token) u.searchParams.set("token", token);
+  return u.href;
+}
