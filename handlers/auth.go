@@ -91,8 +91,18 @@ func (s *Server) signup(c *gin.Context) {
 	if !bindValid(c, &req, func() error { return req.validate() }) {
 		return
 	}
-	hash, err := hashPassword(req.Password)
+	try, ok, retry := s.signups.take(time.Now(), "ip:"+c.ClientIP())
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds()+0.5)))
+		fail(c, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many sign-ups from this address; wait and try again"))
+		return
+	}
+	_ = try // every sign-up attempt counts
+	hash, err := s.hashPassword(c.Request.Context(), req.Password)
 	if err != nil {
+		if errors.Is(err, errHashBusy) {
+			err = errBusy
+		}
 		fail(c, err)
 		return
 	}
@@ -137,14 +147,15 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	now := time.Now()
-	keys := []string{"ip:" + c.ClientIP(), "login:" + req.LoginID}
-	if blocked, retry := s.logins.blocked(now, keys...); blocked {
-		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds())))
+	try, ok, retry := s.logins.take(now, "ip:"+c.ClientIP(), "login:"+req.LoginID)
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds()+0.5)))
 		fail(c, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed logins; wait and try again"))
 		return
 	}
 	u, err := s.store.UserByLoginID(c.Request.Context(), req.LoginID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		try.refund(now)
 		fail(c, err)
 		return
 	}
@@ -152,12 +163,17 @@ func (s *Server) login(c *gin.Context) {
 	if err != nil {
 		hash = dummyHash
 	}
-	ok, herr := checkPassword(hash, req.Password)
+	ok, herr := s.checkPassword(c.Request.Context(), hash, req.Password)
+	if errors.Is(herr, errHashBusy) {
+		try.refund(now)
+		fail(c, errBusy)
+		return
+	}
 	if err != nil || herr != nil || !ok {
-		s.logins.failed(now, keys...)
 		fail(c, errorf(http.StatusUnauthorized, "invalid_credentials", "wrong login id or password"))
 		return
 	}
+	try.refund(now)
 	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
 	if err != nil {
 		fail(c, err)
@@ -239,11 +255,11 @@ func (s *Server) patchMe(c *gin.Context) {
 		patch.Phone = &p
 	}
 	if req.Password != nil {
-		if ok, _ := checkPassword(u.PasswordHash, *req.CurrentPassword); !ok {
+		if ok, _ := s.checkPassword(c.Request.Context(), u.PasswordHash, *req.CurrentPassword); !ok {
 			fail(c, errorf(http.StatusForbidden, "invalid_credentials", "the current password is wrong"))
 			return
 		}
-		h, err := hashPassword(*req.Password)
+		h, err := s.hashPassword(c.Request.Context(), *req.Password)
 		if err != nil {
 			fail(c, err)
 			return

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -109,5 +110,52 @@ func TestLoginRateLimit(t *testing.T) {
 	res := api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "target", "password": "correct horse"}).mustStatus(t, 429)
 	if res.Header.Get("Retry-After") == "" || res.problem(t).Code != "too_many_attempts" {
 		t.Fatalf("429 without Retry-After or code: %v %s", res.Header, res.Body)
+	}
+}
+
+func TestLoginLimitHoldsUnderParallelGuesses(t *testing.T) {
+	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 5 })
+	api.signupLogin("parallel", "customer")
+	const n = 20
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "parallel", "password": "wrong guess"}).Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	unauthorized := 0
+	for st := range statuses {
+		if st == 401 {
+			unauthorized++
+		} else if st != 429 && st != 503 {
+			t.Fatalf("unexpected status %d", st)
+		}
+	}
+	if unauthorized > 5 {
+		t.Fatalf("%d parallel guesses were checked, limit 5", unauthorized)
+	}
+}
+
+func TestForwardedForIsNotTrusted(t *testing.T) {
+	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 3 })
+	for i := range 5 {
+		res := api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "user" + itoa(uint64(i)), "password": "wrong guess"},
+			"X-Forwarded-For", "10.0.0."+itoa(uint64(i)))
+		if i >= 3 && res.Status != 429 {
+			t.Fatalf("attempt %d with a forged X-Forwarded-For: status %d, want 429", i, res.Status)
+		}
+	}
+}
+
+func TestSignupRateLimit(t *testing.T) {
+	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.Signups = 2 })
+	for i, want := range []int{201, 201, 429} {
+		api.do("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": "signup" + itoa(uint64(i)), "password": "correct horse",
+			"nickname": "n", "email": "s@example.com", "phone": "010-1234-5678", "role": "customer"}).mustStatus(t, want)
 	}
 }

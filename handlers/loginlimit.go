@@ -7,41 +7,38 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// loginLimiter counts failed logins per key (a client address, a login id)
-// with token buckets: each failure takes a token; with none left, logins for
-// that key are refused until the bucket refills. Buckets idle for an hour are
-// forgotten. It is per instance; see docs for the scale-out note.
-type loginLimiter struct {
+// attemptLimiter limits attempts per key (a client address, a login id) with
+// token buckets. An attempt takes a token from every key's bucket before any
+// work is done (so parallel attempts cannot all slip past the limit); a
+// successful login gives its tokens back, so only failures count. Buckets idle
+// for an hour are forgotten. It is per instance: with N instances behind a
+// balancer an attacker gets at most N times the budget.
+type attemptLimiter struct {
 	mu      sync.Mutex
 	every   time.Duration
 	burst   int
-	buckets map[string]*loginBucket
+	buckets map[string]*attemptBucket
 	swept   time.Time
 }
 
-type loginBucket struct {
+type attemptBucket struct {
 	lim  *rate.Limiter
 	seen time.Time
 }
 
-func newLoginLimiter(burst int, every time.Duration) *loginLimiter {
-	return &loginLimiter{every: every, burst: burst, buckets: map[string]*loginBucket{}}
+func newAttemptLimiter(burst int, every time.Duration) *attemptLimiter {
+	return &attemptLimiter{every: every, burst: burst, buckets: map[string]*attemptBucket{}}
 }
 
-// blocked reports whether any key is out of tokens, and when to retry.
-func (l *loginLimiter) blocked(now time.Time, keys ...string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if b, ok := l.buckets[k]; ok && b.lim.TokensAt(now) < 1 {
-			return true, l.every
-		}
-	}
-	return false, 0
+// attempt is a taken set of tokens; refund gives them back.
+type attempt struct {
+	l   *attemptLimiter
+	res []*rate.Reservation
 }
 
-// failed takes one token from each key's bucket.
-func (l *loginLimiter) failed(now time.Time, keys ...string) {
+// take takes one token from each key's bucket. When any bucket is empty
+// nothing is taken, and it reports how long to wait.
+func (l *attemptLimiter) take(now time.Time, keys ...string) (*attempt, bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute {
@@ -52,13 +49,32 @@ func (l *loginLimiter) failed(now time.Time, keys ...string) {
 		}
 		l.swept = now
 	}
+	a := &attempt{l: l}
 	for _, k := range keys {
 		b, ok := l.buckets[k]
 		if !ok {
-			b = &loginBucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
+			b = &attemptBucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
 			l.buckets[k] = b
 		}
 		b.seen = now
-		b.lim.AllowN(now, 1)
+		r := b.lim.ReserveN(now, 1)
+		if wait := r.DelayFrom(now); !r.OK() || wait > 0 {
+			r.CancelAt(now)
+			for _, done := range a.res {
+				done.CancelAt(now)
+			}
+			return nil, false, max(wait, time.Second)
+		}
+		a.res = append(a.res, r)
+	}
+	return a, true, 0
+}
+
+// refund gives the attempt's tokens back (the login succeeded).
+func (a *attempt) refund(now time.Time) {
+	a.l.mu.Lock()
+	defer a.l.mu.Unlock()
+	for _, r := range a.res {
+		r.CancelAt(now)
 	}
 }

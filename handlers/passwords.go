@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -66,3 +70,49 @@ func checkPassword(encoded, password string) (bool, error) {
 // dummyHash is checked against when a login id does not exist, so a wrong
 // login id costs as long as a wrong password.
 var dummyHash, _ = hashPassword("illuwa-timing-equaliser")
+
+// hashSlots bounds how many argon2 computations (19 MiB each) run at once, so
+// a burst of logins cannot exhaust memory; waiters give up after hashWait.
+var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+const hashWait = 3 * time.Second
+
+var errHashBusy = errors.New("handlers: password hashing is saturated")
+
+// errBusy answers a request the server is too busy to do now.
+var errBusy = errorf(http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment")
+
+func withHashSlot(ctx context.Context, fn func()) error {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errHashBusy
+	}
+	defer func() { <-hashSlots }()
+	fn()
+	return nil
+}
+
+// hashPassword is hashPassword within the server's hashing budget.
+func (s *Server) hashPassword(ctx context.Context, password string) (string, error) {
+	var out string
+	var err error
+	if serr := withHashSlot(ctx, func() { out, err = hashPassword(password) }); serr != nil {
+		return "", serr
+	}
+	return out, err
+}
+
+// checkPassword is checkPassword within the server's hashing budget.
+func (s *Server) checkPassword(ctx context.Context, encoded, password string) (bool, error) {
+	var ok bool
+	var err error
+	if serr := withHashSlot(ctx, func() { ok, err = checkPassword(encoded, password) }); serr != nil {
+		return false, serr
+	}
+	return ok, err
+}

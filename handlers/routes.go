@@ -12,6 +12,9 @@ import (
 // here, and a test checks both ways.
 func (s *Server) routes() *gin.Engine {
 	r := gin.New()
+	// Only configured proxies may name the client (rate limits, logs).
+	_ = r.SetTrustedProxies(s.opts.TrustedProxies) // validated with the configuration
+	r.RedirectTrailingSlash = false
 	r.HandleMethodNotAllowed = true
 	r.RemoveExtraSlash = true
 	r.ContextWithFallback = true

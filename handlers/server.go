@@ -27,6 +27,10 @@ type Options struct {
 	ImageLimits   imaging.Limits // uploads; default 10 MiB, 40 megapixels
 	LoginFailures int            // failed logins allowed per address or login id before 429; default 10
 	LoginWindow   time.Duration  // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
+	// TrustedProxies are the addresses or CIDRs of load balancers whose
+	// X-Forwarded-For is believed; empty trusts none (the peer address counts).
+	TrustedProxies []string
+	Signups        int // sign-ups allowed per address per hour (a burst of as many); default 20
 
 	AcceptTimeout  time.Duration // a paid order not accepted within this is cancelled and refunded; default 10 minutes
 	WorkerInterval time.Duration // how often RunWorkers sweeps timeouts, refunds and unknown payments; default 5 s
@@ -46,6 +50,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LoginFailures <= 0 {
 		o.LoginFailures = 10
+	}
+	if o.Signups <= 0 {
+		o.Signups = 20
 	}
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
@@ -102,7 +109,8 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *httpMetrics
 	ready   []Check
-	logins  *loginLimiter
+	logins  *attemptLimiter
+	signups *attemptLimiter
 	// locationLimit caps positions sent over HTTP per stall.
 	locationLimit *keyedLimiter
 	live          *LiveMap
@@ -136,7 +144,8 @@ func New(d Deps) *Server {
 		pay:           d.Payments,
 		push:          d.Push,
 		mailer:        d.Mailer,
-		logins:        newLoginLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		logins:        newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		signups:       newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
 		locationLimit: newKeyedLimiter(5, 10),
 	}
 	if s.mailer == nil {

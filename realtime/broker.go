@@ -8,12 +8,15 @@ import (
 // ErrBrokerClosed is returned by Broker methods called after Close.
 var ErrBrokerClosed = errors.New("realtime: broker closed")
 
-// Receiver gets what a Broker delivers. A Broker calls it from one goroutine
-// at a time, so Receive calls for one broker never overlap.
+// Receiver gets what a Broker delivers.
 type Receiver interface {
 	// Receive is called once per delivered message. payload is owned by the
-	// receiver. Receive must not block for long: while it runs, the
-	// broker's delivery for this instance waits.
+	// receiver. Calls for one topic never overlap and come in delivery
+	// order; calls for different topics may run concurrently (the memory
+	// broker delivers from several goroutines), so Receive must be safe
+	// for concurrent use. It must not block for long: while it runs, the
+	// broker's delivery of its topic (and of the topics that share its
+	// delivery goroutine) waits.
 	Receive(topic string, payload []byte)
 	// Resync is called after the broker lost its connection and
 	// re-established its subscriptions: messages published in between may
@@ -21,18 +24,45 @@ type Receiver interface {
 	Resync()
 }
 
+// DropCounter is implemented by a Receiver that wants to count the messages
+// its Broker dropped on this instance's side. A Broker checks its Receiver
+// for it once, when it is created, and then calls BrokerDropped once per
+// dropped message, with one of the Drop* reasons. BrokerDropped may be
+// called from any goroutine, including a publisher's, and must not block.
+// The Hub implements it as the counter
+// illuwa_broker_messages_dropped_total{reason}.
+type DropCounter interface {
+	BrokerDropped(reason string)
+}
+
+// Reasons passed to DropCounter.BrokerDropped.
+const (
+	// DropQueueFull: the memory broker's delivery queue of the topic's
+	// shard was full when the message was published.
+	DropQueueFull = "queue_full"
+	// DropUnknownChannel: the Redis broker received a message on a channel
+	// outside its prefix.
+	DropUnknownChannel = "unknown_channel"
+)
+
 // Broker moves opaque payloads between server instances by topic.
 //
 // Guarantees, for every implementation:
 //   - Subscribe returns once the subscription is active: a message published
 //     (by any instance) after Subscribe returned is delivered, unless the
-//     connection is lost (then Resync follows).
+//     connection is lost (then Resync follows) or a bounded buffer
+//     overflows (then the drop is counted, see below).
 //   - After Unsubscribe returns, no message of those topics is delivered.
 //   - Messages of one topic from one publisher, published one after another
 //     (each Publish returned before the next began), are delivered in that
-//     order. Nothing is promised across publishers.
-//   - Delivery is at most once: a message may be lost (connection loss,
-//     overflow of the bounded buffers), never duplicated by the broker.
+//     order. Nothing is promised across publishers, nor across topics.
+//   - Delivery is at most once: a message may be lost, never duplicated by
+//     the broker. Every loss is visible: a drop on this instance's side (the
+//     memory broker's full queue, a Redis message on a foreign channel) is
+//     reported to the Receiver's DropCounter, which the Hub exports as
+//     illuwa_broker_messages_dropped_total; a lost Redis connection is
+//     followed by Resync (illuwa_broker_resyncs_total), after which the
+//     hub re-sends every watcher a snapshot.
 //   - A slow receiver never blocks Publish of other instances beyond bounded
 //     buffering: the memory broker drops when its queue is full; Redis drops
 //     the subscriber's connection when its output buffer limit is reached,

@@ -32,10 +32,18 @@ const (
 // A connection that stays silent (no answer to a ping for a whole idle
 // interval, e.g. a half-open TCP connection) is replaced the same way.
 // Messages published while the connection was down are lost.
+//
+// Receive is called from one goroutine, the only reader of the subscription
+// connection, straight from the connection: the broker buffers nothing of
+// its own. A slow receiver makes Redis buffer the messages instead, up to
+// its pub/sub output buffer limit, past which Redis drops the connection
+// (then Resync follows). A message on a channel outside the prefix is
+// dropped and reported to the Receiver's DropCounter (DropUnknownChannel).
 type RedisBroker struct {
 	client *redis.Client
 	prefix string
 	recv   Receiver
+	drops  DropCounter // recv's, or nil
 	idle   time.Duration
 
 	psMu     sync.Mutex
@@ -80,6 +88,7 @@ func newRedisBroker(client *redis.Client, prefix string, recv Receiver, idle tim
 		done:     make(chan struct{}),
 		waiters:  make(map[string]chan struct{}),
 	}
+	b.drops, _ = recv.(DropCounter)
 	go b.run()
 	return b, nil
 }
@@ -246,8 +255,12 @@ func (b *RedisBroker) run() {
 		backoff = redisBackoffMin
 		switch m := msg.(type) {
 		case *redis.Message:
-			if topic, ok := strings.CutPrefix(m.Channel, b.prefix); ok {
+			topic, ok := strings.CutPrefix(m.Channel, b.prefix)
+			switch {
+			case ok:
 				b.recv.Receive(topic, []byte(m.Payload))
+			case b.drops != nil:
+				b.drops.BrokerDropped(DropUnknownChannel)
 			}
 		case *redis.Pong:
 			b.pong(m.Payload, &lost)

@@ -134,3 +134,45 @@ func testRedisOptions(tb testing.TB) *redis.Options {
 	}
 	return opt
 }
+
+// dropRecorder is a recorder that also records the drops its broker reports.
+type dropRecorder struct {
+	*recorder
+	drops chan string
+}
+
+func (r *dropRecorder) BrokerDropped(reason string) { r.drops <- reason }
+
+func TestRedisBrokerCountsForeignChannel(t *testing.T) {
+	r := &dropRecorder{recorder: newRecorder(), drops: make(chan string, 10)}
+	b, name := mustRedisBroker(t, r)
+	ctx := context.Background()
+	if err := b.Subscribe(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	// A channel outside the broker's prefix, subscribed behind its back.
+	foreign := randomName("illuwa-test-foreign-")
+	if err := b.pubsub().Subscribe(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.barrier(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.client.Publish(ctx, foreign, "x").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "a", []byte("marker")); err != nil { // read after the foreign message
+		t.Fatal(err)
+	}
+	if got := r.next(t); got != (recorded{"a", "marker"}) {
+		t.Fatalf("got %+v, want only the marker", got)
+	}
+	select {
+	case reason := <-r.drops:
+		if reason != DropUnknownChannel {
+			t.Fatalf("drop reason %q, want %q", reason, DropUnknownChannel)
+		}
+	default:
+		t.Fatalf("the message on %s was dropped uncounted (broker %s)", foreign, name)
+	}
+}

@@ -47,6 +47,11 @@ type envelope struct {
 	at   int64  // Unix nanoseconds
 	json []byte // the server message, forwarded unchanged
 
+	// For the watchers' circle test (circle.contains), computed once here
+	// rather than once per watcher.
+	cosLat float64 // math.Cos(lat*degToRad)
+	geoOK  bool    // lat, lng are valid and cosLat is set
+
 	leftOnce sync.Once
 	left     []byte // "pocha.left" for this position, encoded on first need
 }
@@ -80,14 +85,18 @@ func decodeEnvelope(p []byte) (*envelope, error) {
 	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindUser {
 		return nil, errBadEnvelope
 	}
-	return &envelope{
+	e := &envelope{
 		kind: p[1],
 		id:   binary.BigEndian.Uint64(p[2:]),
 		lat:  math.Float64frombits(binary.BigEndian.Uint64(p[10:])),
 		lng:  math.Float64frombits(binary.BigEndian.Uint64(p[18:])),
 		at:   int64(binary.BigEndian.Uint64(p[26:])),
 		json: p[headerSize:],
-	}, nil
+	}
+	if e.kind != kindUser && validLatLng(e.lat, e.lng) {
+		e.cosLat, e.geoOK = math.Cos(e.lat*degToRad), true
+	}
+	return e, nil
 }
 
 // leftJSON returns the "pocha.left" message for the envelope's position.

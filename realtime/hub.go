@@ -62,7 +62,10 @@ type Hub struct {
 	subscribed map[string]struct{}
 }
 
-var _ Receiver = (*Hub)(nil)
+var (
+	_ Receiver    = (*Hub)(nil)
+	_ DropCounter = (*Hub)(nil)
+)
 
 // NewHub returns a hub serving with m and in. It fails only when the metrics
 // cannot be registered.
@@ -148,7 +151,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 }
 
 // Receive implements Receiver: it decodes the broker message once and
-// delivers it to every local connection of topic.
+// delivers it to every local connection of topic. It is safe for
+// concurrent use.
 func (h *Hub) Receive(topic string, payload []byte) {
 	h.metrics.brokerReceived.Inc()
 	env, err := decodeEnvelope(payload)
@@ -166,6 +170,20 @@ func (h *Hub) Receive(topic string, payload []byte) {
 			continue
 		}
 		c.deliver(env)
+	}
+}
+
+// BrokerDropped implements DropCounter: it counts one message dropped by
+// the broker in illuwa_broker_messages_dropped_total{reason}, under
+// reason "other" when reason is not one of the Drop* constants.
+func (h *Hub) BrokerDropped(reason string) {
+	switch reason {
+	case DropQueueFull:
+		h.metrics.dropQueueFull.Inc()
+	case DropUnknownChannel:
+		h.metrics.dropUnknownChan.Inc()
+	default:
+		h.metrics.dropOtherReasons.Inc()
 	}
 }
 

@@ -14,6 +14,11 @@ type metrics struct {
 	slowDisconnects prometheus.Counter
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
+
+	brokerDropped    *prometheus.CounterVec
+	dropQueueFull    prometheus.Counter // brokerDropped{reason="queue_full"}
+	dropUnknownChan  prometheus.Counter // brokerDropped{reason="unknown_channel"}
+	dropOtherReasons prometheus.Counter // brokerDropped{reason="other"}
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -42,11 +47,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "illuwa_broker_resyncs_total",
 			Help: "Broker reconnects after which every watcher got a fresh snapshot.",
 		}),
+		brokerDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "illuwa_broker_messages_dropped_total",
+			Help: "Messages the broker dropped on this instance before delivery, by reason: queue_full (memory broker queue full), unknown_channel (Redis message outside the prefix).",
+		}, []string{"reason"}),
 	}
+	// Created up front, so that each reason is exported from the start.
+	m.dropQueueFull = m.brokerDropped.WithLabelValues(DropQueueFull)
+	m.dropUnknownChan = m.brokerDropped.WithLabelValues(DropUnknownChannel)
+	m.dropOtherReasons = m.brokerDropped.WithLabelValues("other")
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs} {
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs, m.brokerDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("realtime: register metrics: %w", err)
 		}

@@ -8,8 +8,8 @@ import (
 // watchState is a connection's current watch: its circle and what the
 // client has been told about each stall.
 type watchState struct {
-	lat, lng, radiusM float64
-	ref               string // echoed by the next snapshot
+	circle        // lat, lng, radiusM and the fast inside test
+	ref    string // echoed by the next snapshot
 
 	// known holds, per stall id, the newest position time sent (or
 	// dropped as superseded) and whether the client has it on its map.
@@ -34,7 +34,7 @@ type knownStall struct {
 func (h *Hub) watch(ctx context.Context, c *conn, lat, lng, radiusM float64, ref string) {
 	topics := h.m.Topics(lat, lng, radiusM)
 	c.mu.Lock()
-	w := &watchState{lat: lat, lng: lng, radiusM: radiusM, ref: ref, snapshotting: true}
+	w := &watchState{circle: newCircle(lat, lng, radiusM), ref: ref, snapshotting: true}
 	if c.w != nil {
 		w.gen = c.w.gen + 1
 	}
@@ -159,7 +159,6 @@ func (c *conn) deliverLocked(e *envelope) {
 	if known && e.at <= k.at {
 		return // duplicate (published to two topics) or older than what was sent
 	}
-	inside := distanceM(w.lat, w.lng, e.lat, e.lng) <= w.radiusM
 	switch {
 	case e.kind == kindClosed:
 		if known && k.in {
@@ -168,7 +167,7 @@ func (c *conn) deliverLocked(e *envelope) {
 		} else if known {
 			w.setKnown(e.id, e.at, false)
 		}
-	case inside:
+	case w.contains(e.lat, e.lng, e.cosLat, e.geoOK):
 		c.enqueueLocked(e.json)
 		w.setKnown(e.id, e.at, true)
 	case known && k.in:

@@ -8,11 +8,15 @@ func TestDeliverFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &conn{hub: h, w: &watchState{lat: centerLat, lng: centerLng, radiusM: 1000}}
+	c := &conn{hub: h, w: &watchState{circle: newCircle(centerLat, centerLng, 1000)}}
 	// Pretend a writer is running so nothing is written to a socket.
 	c.writing = true
 	ev := func(kind byte, id uint64, p [2]float64, at int64) *envelope {
-		return &envelope{kind: kind, id: id, lat: p[0], lng: p[1], at: at, json: []byte{kind, byte(id)}}
+		e, err := decodeEnvelope(encodeEnvelope(kind, id, p[0], p[1], at, []byte{kind, byte(id)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
 	steps := []struct {
 		name string

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/illuwa/illuwa/web"
 )
 
 // Config is every setting of `illuwa serve`. Each comes from an ILLUWA_*
@@ -22,6 +24,7 @@ type Config struct {
 	RedisURL        string
 	RedisPrefix     string
 	AllowedOrigins  []string
+	TrustedProxies  []string
 	LocationTTL     time.Duration
 	MaxSpeedKmh     float64
 	WSMessageRate   float64
@@ -46,8 +49,9 @@ type setting struct {
 func settings() []setting {
 	return []setting{
 		{"ILLUWA_ADDR", "addr", ":8080", "listen address (host:port; port 0 picks a free one)", func(c *Config, v string) error {
-			if _, _, err := net.SplitHostPort(v); err != nil {
-				return errors.New("want host:port, like :8080")
+			_, port, err := net.SplitHostPort(v)
+			if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+				return errors.New("want host:port with a port 0..65535, like :8080")
 			}
 			c.Addr = v
 			return nil
@@ -79,9 +83,29 @@ func settings() []setting {
 		{"ILLUWA_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated browser origins allowed on /ws; empty means the same host only, * any", func(c *Config, v string) error {
 			c.AllowedOrigins = nil
 			for _, o := range strings.Split(v, ",") {
-				if o = strings.TrimSpace(o); o != "" {
-					c.AllowedOrigins = append(c.AllowedOrigins, o)
+				if o = strings.TrimSpace(o); o == "" {
+					continue
 				}
+				if o != "*" {
+					u, err := url.Parse(o)
+					if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+						return fmt.Errorf("%q is not an origin like https://illuwa.kr", o)
+					}
+				}
+				c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(o, "/"))
+			}
+			return nil
+		}},
+		{"ILLUWA_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For is believed; empty trusts none", func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p == "" {
+					continue
+				}
+				if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+					return fmt.Errorf("%q is not an IP address or CIDR", p)
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p)
 			}
 			return nil
 		}},
@@ -97,7 +121,17 @@ func settings() []setting {
 			c.DemoMovers = n
 			return nil
 		}},
-		{"ILLUWA_TILE_URL", "tile-url", "", "map tile URL template for the web map (default: OpenStreetMap)", func(c *Config, v string) error { c.TileURL = v; return nil }},
+		{"ILLUWA_TILE_URL", "tile-url", "", "map tile URL template for the web map (default: OpenStreetMap)", func(c *Config, v string) error {
+			if v != "" {
+				wc := web.DefaultConfig()
+				wc.TileURL = v
+				if err := wc.Validate(); err != nil {
+					return err
+				}
+			}
+			c.TileURL = v
+			return nil
+		}},
 		{"ILLUWA_PAYMENTS_URL", "payments-url", "", "payment gateway base URL; empty uses the built-in fake gateway (demo and development only)", func(c *Config, v string) error {
 			if v != "" {
 				if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -187,7 +221,6 @@ func (f *flagValue) IsBoolFlag() bool { return f.s.flag == "demo" }
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	var c Config
 	fs := flag.NewFlagSet("illuwa "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	for _, s := range settings() {
 		if err := s.set(&c, s.def); err != nil {
 			return c, fmt.Errorf("default of %s: %w", s.env, err)
@@ -201,9 +234,15 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		}
 		fs.Var(&flagValue{c: &c, s: s, cur: cur}, s.flag, s.usage)
 	}
-	fs.Usage = func() { usage(fs.Output(), name) }
+	help := false
+	fs.Usage = func() { help = true }
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if help && errors.Is(err, flag.ErrHelp) {
+			usage(stderr, name)
+			return c, err
+		}
+		return c, fmt.Errorf("%v (see illuwa %s --help)", err, name)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (see illuwa %s --help)", fs.Arg(0), name)

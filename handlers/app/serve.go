@@ -156,6 +156,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+			TrustedProxies: cfg.TrustedProxies,
 			AcceptTimeout:  cfg.AcceptTimeout,
 			PaymentFeeRate: cfg.PaymentFeeRate,
 		},
