@@ -241,7 +241,7 @@ func (s *Server) listOrders(c *gin.Context) {
 			return
 		}
 		if p.OwnerID != u.ID {
-			fail(c, errorf(http.StatusForbidden, "not_your_pocha", "this stall belongs to another owner"))
+			fail(c, errNotFound) // another owner's stall is not yours to know about
 			return
 		}
 		f.PochaID = pochaID

@@ -353,7 +353,7 @@ func TestOrderFullFlowWithPushes(t *testing.T) {
 		if len(page.Items) != 1 || page.Items[0].ID != o.ID || page.NextCursor != nil {
 			t.Fatalf("owner list %+v", page)
 		}
-		p.do("GET", "/api/v1/orders?pocha_id="+itoa(p.pocha), otherOwner, nil).mustStatus(t, 403)
+		p.do("GET", "/api/v1/orders?pocha_id="+itoa(p.pocha), otherOwner, nil).mustStatus(t, 404)
 		p.do("GET", "/api/v1/orders", stranger, nil).mustStatus(t, 200).decode(t, &page)
 		if len(page.Items) != 0 {
 			t.Fatalf("a stranger sees orders: %+v", page)

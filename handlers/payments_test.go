@@ -80,7 +80,7 @@ func TestConfirmIdempotentSequential(t *testing.T) {
 		}
 		var cr confirmResponse
 		first.decode(t, &cr)
-		if cr.Payment.CardNumber != "433012******1234" || cr.Payment.Amount != o.Total || cr.Payment.ApprovedAt == nil || cr.Payment.Method == "" {
+		if cr.Payment.CardNumber != "433012******1235" || cr.Payment.Amount != o.Total || cr.Payment.ApprovedAt == nil || cr.Payment.Method == "" {
 			t.Fatalf("payment %+v", cr.Payment)
 		}
 	})

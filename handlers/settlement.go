@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // Asia/Seoul on machines without a zone database
@@ -168,7 +167,7 @@ func (s *Server) settlement(c *gin.Context) {
 		out.Totals.Fees += l.Fee
 	}
 	out.Totals.Payout = out.Totals.Gross - out.Totals.Refunds - out.Totals.Fees
-	if strings.Contains(c.GetHeader("Accept"), "text/csv") {
+	if c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv" {
 		writeSettlementCSV(c, out)
 		return
 	}

@@ -132,7 +132,7 @@ func settings() []setting {
 			c.TileURL = v
 			return nil
 		}},
-		{"ILLUWA_PAYMENTS_URL", "payments-url", "", "payment gateway base URL; empty uses the built-in fake gateway (demo and development only)", func(c *Config, v string) error {
+		{"ILLUWA_PAYMENTS_URL", "payments-url", "", "payment gateway base URL; empty turns card payments off (with --demo: a built-in fake gateway)", func(c *Config, v string) error {
 			if v != "" {
 				if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 					return errors.New("want an http(s) URL")

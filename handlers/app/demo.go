@@ -84,7 +84,7 @@ func startDemo(ctx context.Context, st *store.Store, live *handlers.LiveMap, mov
 		}
 	}
 	log.Info("demo ready", "stalls", len(stalls), "moving", len(walkers),
-		"owners", "demo-owner-1..3", "customer", "demo-customer", "password", DemoPassword)
+		"owners", "demo-owner-1..3", "customer", "demo-customer")
 	go moveDemo(ctx, live, walkers, rng, log)
 	return nil
 }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -133,14 +135,20 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(webCfg))
-	payments := cfg.PaymentsURL
-	secret := cfg.PaymentsKey
-	if payments == "" {
-		secret = "test_sk_illuwa_fake"
+	var provider handlers.PaymentProvider
+	switch {
+	case cfg.PaymentsURL != "":
+		provider = toss.New(cfg.PaymentsURL, cfg.PaymentsKey, nil)
+	case cfg.Demo:
+		// The demo pays through a fake gateway in this process, with a secret
+		// of its own so nobody else can drive it.
+		secret := "test_sk_" + randomHex(16)
 		fake := tossfake.New(tossfake.Options{SecretKey: secret})
 		mux.Handle(fakeGatewayPath+"/", http.StripPrefix(fakeGatewayPath, fake))
-		payments = fmt.Sprintf("http://127.0.0.1:%d%s", addr.Port, fakeGatewayPath)
-		log.Warn("payments go to the built-in fake gateway; set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY for real payments")
+		provider = toss.New(fmt.Sprintf("http://127.0.0.1:%d%s", addr.Port, fakeGatewayPath), secret, nil)
+		log.Warn("demo: payments go to the built-in fake gateway at " + fakeGatewayPath)
+	default:
+		log.Warn("card payments are off: set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY (or run with --demo for a fake gateway)")
 	}
 
 	api := handlers.New(handlers.Deps{
@@ -151,7 +159,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Ready:    ready,
 		Live:     live,
 		Hub:      hub,
-		Payments: toss.New(payments, secret, nil),
+		Payments: provider,
 		Push:     hub,
 		Web:      mux,
 		Options: handlers.Options{
@@ -253,4 +261,10 @@ func redisClientName(prefix string) string {
 		}
 	}
 	return string(name)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -28,7 +28,7 @@ func TestConfirm(t *testing.T) {
 		if !p.ApprovedAt.Equal(g.clock.Now()) || p.Method != toss.MethodCard {
 			t.Fatalf("approvedAt %v method %q", p.ApprovedAt, p.Method)
 		}
-		if p.Card == nil || p.Card.Number != "433012******1234" || p.Card.Company != "VISA" || p.Card.IssuerCode != "4V" {
+		if p.Card == nil || p.Card.Number != "433012******1235" || p.Card.Company != "VISA" || p.Card.IssuerCode != "4V" {
 			t.Fatalf("card = %+v", p.Card)
 		}
 		if g.fake.Charges() != 1 {

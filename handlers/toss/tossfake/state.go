@@ -8,7 +8,7 @@ import (
 // Test card numbers. Any other well-formed number is approved.
 const (
 	// ApprovedCard is a VISA number that is always approved.
-	ApprovedCard = "4330123412341234"
+	ApprovedCard = "4330123412341235"
 	// DeclinedCard is always declined: confirm answers 403 REJECT_CARD_PAYMENT
 	// and billing key issue refuses it the same way.
 	DeclinedCard = "4000000000000002"
