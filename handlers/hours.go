@@ -7,40 +7,51 @@ import (
 	"github.com/illuwa/illuwa/store"
 )
 
-// parseClock reads "HH:MM" (00:00 to 23:59) as minutes after midnight.
-func parseClock(s string) (int, bool) {
+// parseClock reads "HH:MM" (00:00 to 23:59, and 24:00 as a closing time) as
+// minutes after midnight.
+func parseClock(s string, closing bool) (int, bool) {
 	var h, m int
 	if len(s) != 5 || s[2] != ':' {
 		return 0, false
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || m < 0 || m > 59 {
+		return 0, false
+	}
+	if closing && h == 24 && m == 0 {
+		return 24 * 60, true
+	}
+	if h < 0 || h > 23 {
 		return 0, false
 	}
 	return h*60 + m, true
 }
 
+type interval struct{ from, to int } // minutes from the start of the week
+
 // checkHours validates business hours: known weekday keys, at most four spans
-// a day, well-formed times, no empty span, no overlap within a day. A span
-// whose close is earlier than its open runs past midnight (18:00 to 02:00).
+// a day, well-formed times (24:00 may close a day), no empty span, and no
+// overlap anywhere in the week. A span whose close is earlier than its open
+// runs past midnight into the next day (18:00 to 02:00), so it may not
+// overlap that day's first spans either (Sunday runs into Monday).
 func checkHours(cs *checks, field string, h store.Hours) {
-	for day, spans := range h {
-		f := field + "." + day
-		if !slices.Contains(store.Weekdays, day) {
-			cs.add(true, f, "unknown day: use mon, tue, wed, thu, fri, sat, sun")
+	const day, week = 24 * 60, 7 * 24 * 60
+	var all []interval
+	for d, name := range store.Weekdays {
+		spans, ok := h[name]
+		if !ok {
 			continue
 		}
+		f := field + "." + name
 		if len(spans) > 4 {
 			cs.add(true, f, "at most 4 opening spans a day")
 			continue
 		}
-		type iv struct{ from, to int }
-		var ivs []iv
 		for i, sp := range spans {
 			sf := fmt.Sprintf("%s[%d]", f, i)
-			open, ok1 := parseClock(sp.Open)
-			closing, ok2 := parseClock(sp.Close)
+			open, ok1 := parseClock(sp.Open, false)
+			closing, ok2 := parseClock(sp.Close, true)
 			if !ok1 || !ok2 {
-				cs.add(true, sf, "open and close must be HH:MM times from 00:00 to 23:59")
+				cs.add(true, sf, "open and close must be HH:MM times from 00:00 to 23:59 (close may be 24:00)")
 				continue
 			}
 			if open == closing {
@@ -48,16 +59,30 @@ func checkHours(cs *checks, field string, h store.Hours) {
 				continue
 			}
 			if closing < open {
-				closing += 24 * 60 // past midnight
+				closing += day // past midnight
 			}
-			ivs = append(ivs, iv{open, closing})
+			from := d*day + open
+			all = append(all, interval{from, d*day + closing})
 		}
-		slices.SortFunc(ivs, func(a, b iv) int { return a.from - b.from })
-		for i := 1; i < len(ivs); i++ {
-			if ivs[i].from < ivs[i-1].to {
-				cs.add(true, f, "opening spans overlap")
-				break
-			}
+	}
+	for name := range h {
+		if !slices.Contains(store.Weekdays, name) {
+			cs.add(true, field+"."+name, "unknown day: use mon, tue, wed, thu, fri, sat, sun")
+		}
+	}
+	// Sunday's late spans wrap into Monday morning: compare on a circle.
+	var wrapped []interval
+	for _, iv := range all {
+		if iv.to > week {
+			wrapped = append(wrapped, interval{iv.from - week, iv.to - week})
+		}
+	}
+	all = append(all, wrapped...)
+	slices.SortFunc(all, func(a, b interval) int { return a.from - b.from })
+	for i := 1; i < len(all); i++ {
+		if all[i].from < all[i-1].to {
+			cs.add(true, field, "opening spans overlap (a span past midnight runs into the next day)")
+			return
 		}
 	}
 }

@@ -40,6 +40,12 @@ func TestPochaOwnership(t *testing.T) {
 			{"bad_hours_time", "PATCH", path, owner, map[string]any{"hours": map[string]any{"mon": []any{map[string]string{"open": "25:00", "close": "02:00"}}}}, 422, "validation_failed"},
 			{"bad_hours_overlap", "PATCH", path, owner, map[string]any{"hours": map[string]any{"mon": []any{
 				map[string]string{"open": "18:00", "close": "23:00"}, map[string]string{"open": "22:00", "close": "01:00"}}}}, 422, "validation_failed"},
+			{"bad_hours_overlap_next_day", "PATCH", path, owner, map[string]any{"hours": map[string]any{
+				"mon": []any{map[string]string{"open": "18:00", "close": "06:00"}}, "tue": []any{map[string]string{"open": "01:00", "close": "03:00"}}}}, 422, "validation_failed"},
+			{"bad_hours_sunday_into_monday", "PATCH", path, owner, map[string]any{"hours": map[string]any{
+				"sun": []any{map[string]string{"open": "20:00", "close": "04:00"}}, "mon": []any{map[string]string{"open": "03:00", "close": "05:00"}}}}, 422, "validation_failed"},
+			{"bad_hours_24_open", "PATCH", path, owner, map[string]any{"hours": map[string]any{"mon": []any{map[string]string{"open": "24:00", "close": "02:00"}}}}, 422, "validation_failed"},
+			{"ok_hours_all_day", "PATCH", path, owner, map[string]any{"hours": map[string]any{"sat": []any{map[string]string{"open": "00:00", "close": "24:00"}}}}, 200, ""},
 			{"ok_hours_past_midnight", "PATCH", path, owner, map[string]any{"hours": map[string]any{"fri": []any{map[string]string{"open": "18:00", "close": "02:00"}}, "sun": []any{}}}, 200, ""},
 			{"bad_price", "POST", path + "/menu", owner, map[string]any{"name": "금가루 떡볶이", "price": -1}, 422, "validation_failed"},
 			{"bad_price_type", "POST", path + "/menu", owner, map[string]any{"name": "x", "price": "free"}, 400, "malformed_json"},
