@@ -57,9 +57,8 @@ func fillRedis(b *testing.B, client *redis.Client, idx *RedisIndex, ps []Positio
 		_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range ps[start:min(start+1000, len(ps))] {
 				cell := cellOf(p.Lat, p.Lng, StallResolution)
-				hex := cell.String()
-				pipe.EvalSha(ctx, upsertScript.Hash(), []string{idx.posKey, idx.seenKey, idx.cellPfx + hex},
-					strconv.FormatUint(p.ID, 10), encodePosition(p, cell), seenScore(p.Seen), idx.cellPfx, hex)
+				pipe.EvalSha(ctx, upsertScript.Hash(), []string{idx.posKey, idx.seenKey},
+					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), idx.cellPfx)
 			}
 			return nil
 		})
@@ -89,6 +88,27 @@ func BenchmarkUpsertMoving(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			idx, ps := benchIndex(b, backend, benchStalls)
 			benchMoves(b, idx, ps)
+		})
+	}
+}
+
+// BenchmarkMoveMoving is BenchmarkUpsertMoving through Move, the owner's
+// location update: steps of up to 50 m, 10 s apart, under 120 km/h.
+func BenchmarkMoveMoving(b *testing.B) {
+	for _, backend := range []string{"memory", "redis"} {
+		b.Run(backend, func(b *testing.B) {
+			idx, ps := benchIndex(b, backend, benchStalls)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(2, 3))
+			b.ResetTimer()
+			for b.Loop() {
+				p := &ps[rng.IntN(len(ps))]
+				p.Lat, p.Lng = destination(p.Lat, p.Lng, rng.Float64()*360, rng.Float64()*50)
+				p.At = p.At.Add(10 * time.Second)
+				if _, err := idx.Move(ctx, *p, 120); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

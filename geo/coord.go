@@ -51,12 +51,20 @@ func ValidateRadius(radiusM float64) error {
 // given in degrees, by the haversine formula on a sphere of EarthRadiusM.
 // It is symmetric and exact to well under a millimetre at street scale.
 func DistanceM(lat1, lng1, lat2, lng2 float64) float64 {
-	const rad = math.Pi / 180
-	p1, p2 := lat1*rad, lat2*rad
-	dp := (lat2 - lat1) * rad
-	dl := (lng2 - lng1) * rad
+	return haversineM(lat1, lng1, math.Cos(lat1*degToRad), lat2, lng2, math.Cos(lat2*degToRad))
+}
+
+// degToRad converts degrees to radians.
+const degToRad = math.Pi / 180
+
+// haversineM is DistanceM with the cosines of both latitudes (in radians)
+// given, so callers that reuse a point's cosine get bit-identical results
+// for less work. Every distance in the package goes through it.
+func haversineM(lat1, lng1, cos1, lat2, lng2, cos2 float64) float64 {
+	dp := (lat2 - lat1) * degToRad
+	dl := (lng2 - lng1) * degToRad
 	s1, s2 := math.Sin(dp/2), math.Sin(dl/2)
-	a := s1*s1 + math.Cos(p1)*math.Cos(p2)*s2*s2
+	a := s1*s1 + cos1*cos2*s2*s2
 	if a > 1 {
 		a = 1
 	}

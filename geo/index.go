@@ -46,6 +46,22 @@ type Index interface {
 	// set to the current time. Invalid coordinates are refused with an error
 	// wrapping ErrInvalidCoord and change nothing.
 	Upsert(ctx context.Context, p Position) (prev Position, existed bool, err error)
+	// Move stores p as the new position of the stall p.ID if the move is
+	// believable, and returns the position it replaced; it is the owner's
+	// location update in one atomic step. It fails, changing nothing, with
+	// an error wrapping
+	//   - ErrInvalidCoord when p's coordinates are invalid;
+	//   - ErrNotFound when p.ID has no position (the stall is not open);
+	//   - ErrStale when p.At, to the microsecond, is not after the stored At;
+	//   - ErrTooFast when the stored position is more than 1 m from p and
+	//     that distance over the time between the two At is faster than
+	//     maxSpeedKmh (see ImpliedSpeedKmh).
+	// With ErrStale and ErrTooFast, prev is the stored position, so the
+	// caller can say why. On success the stored Name is kept (p.Name is
+	// ignored) and a zero p.Seen is set to the current time. Concurrent
+	// moves of one stall are serialized, so its At never goes backwards.
+	// A maxSpeedKmh that is not a finite number above 0 is an error.
+	Move(ctx context.Context, p Position, maxSpeedKmh float64) (prev Position, err error)
 	// Remove deletes the position of id and returns it; existed is false
 	// when there was none.
 	Remove(ctx context.Context, id uint64) (prev Position, existed bool, err error)

@@ -24,6 +24,10 @@ func testIndex(t *testing.T, newIndex func(t *testing.T) Index) {
 	t.Run("antimeridian_and_poles", func(t *testing.T) { testAntimeridianAndPoles(t, newIndex(t)) })
 	t.Run("invalid_input", func(t *testing.T) { testInvalid(t, newIndex(t)) })
 	t.Run("concurrent_upserts", func(t *testing.T) { testConcurrentUpserts(t, newIndex(t)) })
+	t.Run("move_checks", func(t *testing.T) { testMoveChecks(t, newIndex(t)) })
+	t.Run("move_speed_formula", func(t *testing.T) { testMoveSpeedAgreesWithFormula(t, newIndex(t)) })
+	t.Run("concurrent_moves", func(t *testing.T) { testConcurrentMoves(t, newIndex(t)) })
+	t.Run("nearby_matches_brute_force", func(t *testing.T) { testNearbyMatchesBruteForce(t, newIndex(t)) })
 	t.Run("closed", func(t *testing.T) { testClosed(t, newIndex(t)) })
 }
 
@@ -393,6 +397,9 @@ func testClosed(t *testing.T, idx Index) {
 	}
 	if _, _, err := idx.Get(ctx, 1); !errors.Is(err, ErrClosed) {
 		t.Errorf("Get after Close = %v", err)
+	}
+	if _, err := idx.Move(ctx, Position{ID: 1, Lat: 1, Lng: 1, At: time.Now()}, 120); !errors.Is(err, ErrClosed) {
+		t.Errorf("Move after Close = %v", err)
 	}
 	if _, err := idx.Nearby(ctx, 1, 1, 10, 0); !errors.Is(err, ErrClosed) {
 		t.Errorf("Nearby after Close = %v", err)

@@ -9,19 +9,29 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// MemoryIndex is an Index held in this process's memory: a map by ID and a
-// set of IDs per stall cell behind one RWMutex, so lookups run in parallel.
-// It suits a single instance; positions are lost when the process ends.
+// MemoryIndex is an Index held in this process's memory: a map by ID and,
+// per stall cell, a packed list of the stalls in it, behind one RWMutex so
+// lookups run in parallel. It suits a single instance; positions are lost
+// when the process ends.
 type MemoryIndex struct {
 	mu     sync.RWMutex
-	byID   map[uint64]memEntry
-	byCell map[h3.Cell]map[uint64]struct{}
+	byID   map[uint64]*memEntry
+	byCell map[h3.Cell][]cellMember
 	closed bool
 }
 
+// memEntry is one stall. Entries are updated in place under the write lock.
 type memEntry struct {
 	pos  Position
 	cell h3.Cell
+	slot int // index of this stall in byCell[cell]
+}
+
+// cellMember is a stall in a cell's list, with what the Nearby scan reads
+// kept inline so the scan walks memory in order.
+type cellMember struct {
+	lat, lng, cos float64
+	e             *memEntry
 }
 
 var _ Index = (*MemoryIndex)(nil)
@@ -29,8 +39,8 @@ var _ Index = (*MemoryIndex)(nil)
 // NewMemoryIndex returns an empty MemoryIndex.
 func NewMemoryIndex() *MemoryIndex {
 	return &MemoryIndex{
-		byID:   make(map[uint64]memEntry),
-		byCell: make(map[h3.Cell]map[uint64]struct{}),
+		byID:   make(map[uint64]*memEntry),
+		byCell: make(map[h3.Cell][]cellMember),
 	}
 }
 
@@ -44,26 +54,68 @@ func (m *MemoryIndex) Upsert(ctx context.Context, p Position) (Position, bool, e
 	}
 	p = normalize(p, time.Now())
 	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cos := cosLat(p.Lat)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return Position{}, false, ErrClosed
 	}
-	old, existed := m.byID[p.ID]
-	if existed && old.cell != cell {
-		m.removeFromCell(old.cell, p.ID)
+	e, existed := m.byID[p.ID]
+	if !existed {
+		e = &memEntry{pos: p, cell: cell}
+		m.byID[p.ID] = e
+		m.addToCell(e, cos)
+		return Position{}, false, nil
 	}
-	if !existed || old.cell != cell {
-		set := m.byCell[cell]
-		if set == nil {
-			set = make(map[uint64]struct{})
-			m.byCell[cell] = set
-		}
-		set[p.ID] = struct{}{}
+	prev := e.pos
+	m.storeLocked(e, p, cell, cos)
+	return prev, true, nil
+}
+
+// Move implements Index. The checks and the write run under the write lock.
+func (m *MemoryIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64) (Position, error) {
+	if err := ValidateCoord(p.Lat, p.Lng); err != nil {
+		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
 	}
-	m.byID[p.ID] = memEntry{pos: p, cell: cell}
-	return old.pos, existed, nil
+	if err := validateMaxSpeed(maxSpeedKmh); err != nil {
+		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
+	}
+	p = normalize(p, time.Now())
+	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cos := cosLat(p.Lat)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return Position{}, ErrClosed
+	}
+	e, ok := m.byID[p.ID]
+	if !ok {
+		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, ErrNotFound)
+	}
+	prev := e.pos
+	if err := moveRefusal(prev, p, maxSpeedKmh); err != nil {
+		return prev, fmt.Errorf("geo: move %d: %w", p.ID, err)
+	}
+	p.Name = prev.Name
+	m.storeLocked(e, p, cell, cos)
+	return prev, nil
+}
+
+// storeLocked replaces an indexed entry's position.
+func (m *MemoryIndex) storeLocked(e *memEntry, p Position, cell h3.Cell, cos float64) {
+	e.pos = p
+	if e.cell == cell {
+		m.byCell[cell][e.slot] = cellMember{lat: p.Lat, lng: p.Lng, cos: cos, e: e}
+		return
+	}
+	m.removeFromCell(e)
+	e.cell = cell
+	m.addToCell(e, cos)
 }
 
 // Remove implements Index.
@@ -76,12 +128,12 @@ func (m *MemoryIndex) Remove(ctx context.Context, id uint64) (Position, bool, er
 	if m.closed {
 		return Position{}, false, ErrClosed
 	}
-	old, ok := m.byID[id]
+	e, ok := m.byID[id]
 	if !ok {
 		return Position{}, false, nil
 	}
-	m.removeLocked(id, old.cell)
-	return old.pos, true, nil
+	m.removeLocked(e)
+	return e.pos, true, nil
 }
 
 // Get implements Index.
@@ -95,34 +147,10 @@ func (m *MemoryIndex) Get(ctx context.Context, id uint64) (Position, bool, error
 		return Position{}, false, ErrClosed
 	}
 	e, ok := m.byID[id]
-	return e.pos, ok, nil
-}
-
-// Nearby implements Index.
-func (m *MemoryIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
-	if err := validateQuery(lat, lng, radiusM); err != nil {
-		return nil, err
+	if !ok {
+		return Position{}, false, nil
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("geo: nearby: %w", err)
-	}
-	cells := diskCells(lat, lng, radiusM)
-
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
-	var hits []Hit
-	for _, c := range cells {
-		for id := range m.byCell[c] {
-			p := m.byID[id].pos
-			if d := DistanceM(lat, lng, p.Lat, p.Lng); d <= radiusM {
-				hits = append(hits, Hit{Position: p, DistanceM: d})
-			}
-		}
-	}
-	return sortHits(hits, limit), nil
+	return e.pos, true, nil
 }
 
 // Expire implements Index. It scans every position under the write lock.
@@ -136,9 +164,9 @@ func (m *MemoryIndex) Expire(ctx context.Context, cutoff time.Time) ([]Position,
 		return nil, ErrClosed
 	}
 	var out []Position
-	for id, e := range m.byID {
+	for _, e := range m.byID {
 		if e.pos.Seen.Before(cutoff) {
-			m.removeLocked(id, e.cell)
+			m.removeLocked(e)
 			out = append(out, e.pos)
 		}
 	}
@@ -155,17 +183,33 @@ func (m *MemoryIndex) Close() error {
 	return nil
 }
 
-func (m *MemoryIndex) removeLocked(id uint64, cell h3.Cell) {
-	delete(m.byID, id)
-	m.removeFromCell(cell, id)
+func (m *MemoryIndex) removeLocked(e *memEntry) {
+	delete(m.byID, e.pos.ID)
+	m.removeFromCell(e)
 }
 
-func (m *MemoryIndex) removeFromCell(cell h3.Cell, id uint64) {
-	set := m.byCell[cell]
-	delete(set, id)
-	if len(set) == 0 {
-		delete(m.byCell, cell)
+// addToCell appends e to the list of its cell.
+func (m *MemoryIndex) addToCell(e *memEntry, cos float64) {
+	list := m.byCell[e.cell]
+	e.slot = len(list)
+	m.byCell[e.cell] = append(list, cellMember{lat: e.pos.Lat, lng: e.pos.Lng, cos: cos, e: e})
+}
+
+// removeFromCell takes e out of the list of its cell by moving the last
+// member into its slot; an emptied list is deleted.
+func (m *MemoryIndex) removeFromCell(e *memEntry) {
+	list := m.byCell[e.cell]
+	last := len(list) - 1
+	if e.slot != last {
+		list[e.slot] = list[last]
+		list[e.slot].e.slot = e.slot
 	}
+	list[last] = cellMember{}
+	if last == 0 {
+		delete(m.byCell, e.cell)
+		return
+	}
+	m.byCell[e.cell] = list[:last]
 }
 
 // validateQuery checks the arguments of Nearby.

@@ -9,12 +9,17 @@ func (m inspectedMemory) cellsHolding(t *testing.T, id uint64) int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	n := 0
-	for _, set := range m.byCell {
-		if len(set) == 0 {
-			t.Error("an empty cell set was left behind")
+	for cell, list := range m.byCell {
+		if len(list) == 0 {
+			t.Error("an empty cell list was left behind")
 		}
-		if _, ok := set[id]; ok {
-			n++
+		for i, mb := range list {
+			if mb.e.slot != i || mb.e.cell != cell || mb.lat != mb.e.pos.Lat || mb.lng != mb.e.pos.Lng {
+				t.Errorf("cell %v slot %d: member out of step with its entry %+v", cell, i, *mb.e)
+			}
+			if mb.e.pos.ID == id {
+				n++
+			}
 		}
 	}
 	return n

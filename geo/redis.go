@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,29 +24,68 @@ const expireBatch = 500
 //	<prefix>seen          sorted set: stall id scored by Seen (unix µs)
 //	<prefix>cell:<hex>    set: ids of the stalls in one StallResolution cell
 //
-// Upsert, Remove and Expire are Lua scripts (one round trip, atomic); Nearby
-// is one pipeline of SMEMBERS over the covering cells and one HMGET.
+// Upsert, Move, Remove and Expire are Lua scripts (one round trip,
+// atomic); Nearby is one pipeline of SMEMBERS over the covering cells and
+// one HMGET.
 type RedisIndex struct {
 	client  redis.UniversalClient
 	posKey  string
 	seenKey string
 	cellPfx string
-	closed  atomic.Bool
+	// The constant arguments of the Upsert and Move scripts, boxed once.
+	posArg, seenArg, cellPfxArg any
+	batch                       *scriptBatcher
+	closed                      atomic.Bool
 }
 
 var _ Index = (*RedisIndex)(nil)
 
 // NewRedisIndex returns a RedisIndex that stores its keys under prefix in
-// the Redis reached by client. The caller keeps ownership of client: Close
-// does not close it.
+// the Redis reached by client. Concurrent Upsert and Move calls share
+// pipelines (see scriptBatcher). The caller keeps ownership of client:
+// Close does not close it.
 func NewRedisIndex(client redis.UniversalClient, prefix string) *RedisIndex {
-	return &RedisIndex{
+	r := &RedisIndex{
 		client:  client,
 		posKey:  prefix + "pos",
 		seenKey: prefix + "seen",
 		cellPfx: prefix + "cell:",
 	}
+	r.posArg, r.seenArg, r.cellPfxArg = r.posKey, r.seenKey, r.cellPfx
+	r.batch = &scriptBatcher{client: client}
+	return r
 }
+
+// packBufs recycles the buffers the packed script arguments are built in.
+var packBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// runPacked runs script (EVALSHA, then EVAL if Redis does not know it)
+// with the positions hash and the seen zset as keys, and ARGV = packed,
+// the cell key prefix, through the batcher. It returns the reply as a
+// string; a nil reply is redis.Nil. packed was built in *bp, which goes
+// back to packBufs: the batcher is done with a call when do returns.
+func (r *RedisIndex) runPacked(ctx context.Context, s *packedScript, bp *[]byte, packed []byte) (string, error) {
+	args := []any{"evalsha", s.hash, 2, r.posArg, r.seenArg, packed, r.cellPfxArg}
+	res, err := r.batch.do(ctx, args, s.src)
+	if cap(packed) <= 4<<10 { // a huge name's buffer is left to the GC
+		*bp = packed[:0]
+		packBufs.Put(bp)
+	}
+	return res, err
+}
+
+// packedScript is a script taking a packed argument, with its hash and
+// source boxed once.
+type packedScript struct{ hash, src any }
+
+func newPackedScript(s *redis.Script, src string) *packedScript {
+	return &packedScript{hash: s.Hash(), src: src}
+}
+
+var (
+	upsertPacked = newPackedScript(upsertScript, upsertSrc)
+	movePacked   = newPackedScript(moveScript, moveSrc)
+)
 
 // Upsert implements Index.
 func (r *RedisIndex) Upsert(ctx context.Context, p Position) (Position, bool, error) {
@@ -57,11 +97,11 @@ func (r *RedisIndex) Upsert(ctx context.Context, p Position) (Position, bool, er
 	}
 	p = normalize(p, time.Now())
 	cell := cellOf(p.Lat, p.Lng, StallResolution)
-	hex := cell.String()
-	id := strconv.FormatUint(p.ID, 10)
-	keys := []string{r.posKey, r.seenKey, r.cellPfx + hex}
-	res, err := upsertScript.Run(ctx, r.client, keys,
-		id, encodePosition(p, cell), seenScore(p.Seen), r.cellPfx, hex).Result()
+	bp := packBufs.Get().(*[]byte)
+	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
+	b = append(b, '|')
+	b = append(appendPositionHead(b, p, cell), p.Name...)
+	res, err := r.runPacked(ctx, upsertPacked, bp, b)
 	return r.previous(p.ID, "upsert", res, err)
 }
 
@@ -71,23 +111,19 @@ func (r *RedisIndex) Remove(ctx context.Context, id uint64) (Position, bool, err
 		return Position{}, false, ErrClosed
 	}
 	res, err := removeScript.Run(ctx, r.client, []string{r.posKey, r.seenKey},
-		strconv.FormatUint(id, 10), r.cellPfx).Result()
+		strconv.FormatUint(id, 10), r.cellPfx).Text()
 	return r.previous(id, "remove", res, err)
 }
 
-// previous decodes the old value a script returned (nil when none).
-func (r *RedisIndex) previous(id uint64, op string, res any, err error) (Position, bool, error) {
+// previous decodes the old value a script returned (redis.Nil when none).
+func (r *RedisIndex) previous(id uint64, op string, res string, err error) (Position, bool, error) {
 	if errors.Is(err, redis.Nil) {
 		return Position{}, false, nil
 	}
 	if err != nil {
 		return Position{}, false, fmt.Errorf("geo: %s %d: %w", op, id, err)
 	}
-	s, ok := res.(string)
-	if !ok {
-		return Position{}, false, fmt.Errorf("geo: %s %d: unexpected reply %T", op, id, res)
-	}
-	p, err := decodePosition(id, s)
+	p, err := decodePosition(id, res)
 	if err != nil {
 		return Position{}, false, err
 	}

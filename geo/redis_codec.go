@@ -14,31 +14,43 @@ import (
 //	<stall cell hex>|<lat>|<lng>|<At unix µs>|<Seen unix µs>|<name>
 //
 // The cell comes first so the Lua scripts can read it with one match; the
-// name comes last so it may contain the separator.
+// name comes last so it may contain the separator. Lat and lng are Go's
+// shortest round-trip form ('g', -1), which Lua's tonumber reads back to
+// the same float64. The scripts score the seen sorted set with the Seen
+// field: unix microseconds, exact in a float64 until the year 2255.
+
+// appendPositionHead appends every field of a normalized position but the
+// name, with the separator after Seen.
+func appendPositionHead(b []byte, p Position, cell h3.Cell) []byte {
+	b = strconv.AppendUint(b, uint64(cell), 16) // as h3.Cell.String
+	b = append(b, '|')
+	b = strconv.AppendFloat(b, p.Lat, 'g', -1, 64)
+	b = append(b, '|')
+	b = strconv.AppendFloat(b, p.Lng, 'g', -1, 64)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, p.At.UnixMicro(), 10)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, p.Seen.UnixMicro(), 10)
+	return append(b, '|')
+}
 
 // encodePosition returns the hash value of a normalized position.
 func encodePosition(p Position, cell h3.Cell) string {
-	var b strings.Builder
-	b.Grow(64 + len(p.Name))
-	b.WriteString(cell.String())
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatFloat(p.Lat, 'g', -1, 64))
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatFloat(p.Lng, 'g', -1, 64))
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatInt(p.At.UnixMicro(), 10))
-	b.WriteByte('|')
-	b.WriteString(strconv.FormatInt(p.Seen.UnixMicro(), 10))
-	b.WriteByte('|')
-	b.WriteString(p.Name)
-	return b.String()
+	b := make([]byte, 0, 80+len(p.Name))
+	return string(append(appendPositionHead(b, p, cell), p.Name...))
 }
 
-// decodePosition parses a hash value written by encodePosition.
+// decodePosition parses a hash value written by encodePosition. It
+// allocates nothing: the name shares s's memory.
 func decodePosition(id uint64, s string) (Position, error) {
-	f := strings.SplitN(s, "|", 6)
-	if len(f) != 6 {
-		return Position{}, fmt.Errorf("geo: decode position %d: %d fields", id, len(f))
+	var f [5]string
+	rest := s
+	for i := range f {
+		var ok bool
+		f[i], rest, ok = strings.Cut(rest, "|")
+		if !ok {
+			return Position{}, fmt.Errorf("geo: decode position %d: %d fields", id, i+1)
+		}
 	}
 	lat, err1 := strconv.ParseFloat(f[1], 64)
 	lng, err2 := strconv.ParseFloat(f[2], 64)
@@ -51,17 +63,13 @@ func decodePosition(id uint64, s string) (Position, error) {
 	}
 	return Position{
 		ID:   id,
-		Name: f[5],
+		Name: rest,
 		Lat:  lat,
 		Lng:  lng,
 		At:   time.UnixMicro(at).UTC(),
 		Seen: time.UnixMicro(seen).UTC(),
 	}, nil
 }
-
-// seenScore is the expiry sorted-set score of a normalized Seen: unix
-// microseconds, exact in a float64 until the year 2255.
-func seenScore(seen time.Time) int64 { return seen.UnixMicro() }
 
 // cutoffScore returns the smallest score that is not before cutoff, so that
 // "Seen before cutoff" is "score < cutoffScore" for microsecond Seen times.

@@ -19,19 +19,33 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 	if r.closed.Load() {
 		return nil, ErrClosed
 	}
-	cells := diskCells(lat, lng, radiusM)
-	cmds := make([]*redis.StringSliceCmd, len(cells))
+	q := newCircle(lat, lng, radiusM)
+	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
+	cmds := make([]*redis.StringSliceCmd, 0, len(cover))
 	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, c := range cells {
-			cmds[i] = pipe.SMembers(ctx, r.cellPfx+c.String())
+		for _, c := range cover {
+			// The cache holds cells for any point of the centre cell; a
+			// round trip is worth a test against this point.
+			if g := geometry(c); q.distanceM(g.lat, g.lng, cosLat(g.lat)) <= radiusM+g.radiusM+1e-3 {
+				cmds = append(cmds, pipe.SMembers(ctx, r.cellPfx+c.String()))
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
 	}
-	seen := make(map[string]struct{})
-	var ids []string
+	n := 0
+	for _, cmd := range cmds {
+		n += len(cmd.Val())
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	// A stall is in one cell at a time, but a move between the SMEMBERS
+	// calls could list it twice.
+	seen := make(map[string]struct{}, n)
+	ids := make([]string, 0, n)
 	for _, cmd := range cmds {
 		for _, id := range cmd.Val() {
 			if _, dup := seen[id]; !dup {
@@ -39,9 +53,6 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 				ids = append(ids, id)
 			}
 		}
-	}
-	if len(ids) == 0 {
-		return nil, nil
 	}
 	vals, err := r.client.HMGet(ctx, r.posKey, ids...).Result()
 	if err != nil {
@@ -61,7 +72,10 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 		if err != nil {
 			return nil, err
 		}
-		if d := DistanceM(lat, lng, p.Lat, p.Lng); d <= radiusM {
+		if !q.inBox(p.Lat, p.Lng) {
+			continue
+		}
+		if d := q.distanceM(p.Lat, p.Lng, cosLat(p.Lat)); d <= radiusM {
 			hits = append(hits, Hit{Position: p, DistanceM: d})
 		}
 	}

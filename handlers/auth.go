@@ -183,6 +183,7 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	setSessionCookie(c, token, sess.ExpiresAt)
 	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt, User: toUser(u)})
 }
 
@@ -201,12 +202,38 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// logout revokes the token at once: HTTP requests with it fail from now on,
+// and WebSocket connections opened with it are closed on every instance.
 func (s *Server) logout(c *gin.Context) {
-	if err := s.store.DeleteSession(c.Request.Context(), c.GetString(ctxToken)); err != nil {
+	ctx := c.Request.Context()
+	tokenHash := c.GetString(ctxToken)
+	if err := s.store.DeleteSession(ctx, tokenHash); err != nil {
 		fail(c, err)
 		return
 	}
+	if s.hub != nil {
+		if err := s.hub.EndSession(ctx, currentUser(c).ID, tokenHash); err != nil {
+			logger(c).WarnContext(ctx, "closing the session's connections failed", "error", err.Error())
+		}
+	}
+	setSessionCookie(c, "", time.Time{})
 	c.Status(http.StatusNoContent)
+}
+
+// sessionCookie carries the token for browsers' WebSocket connections.
+const sessionCookie = "illuwa_session"
+
+// setSessionCookie sets (or, with an empty token, clears) the session cookie:
+// HttpOnly, SameSite=Strict, Secure over TLS.
+func setSessionCookie(c *gin.Context, token string, expires time.Time) {
+	ck := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"}
+	if token == "" {
+		ck.MaxAge = -1
+	} else {
+		ck.Expires = expires
+	}
+	http.SetCookie(c.Writer, ck)
 }
 
 func (s *Server) me(c *gin.Context) {

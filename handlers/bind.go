@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -66,8 +67,11 @@ func jsonProblem(err error) *apiError {
 	case errors.As(err, &syn):
 		return errorf(http.StatusBadRequest, "malformed_json", "malformed JSON at byte "+strconv.FormatInt(syn.Offset, 10))
 	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errorf(http.StatusBadRequest, "malformed_json", "the body must be a JSON object")
+		}
 		e := errorf(http.StatusBadRequest, "malformed_json", "a field has the wrong type")
-		e.fields = []FieldError{{Field: typ.Field, Message: "must be " + typ.Type.String()}}
+		e.fields = []FieldError{{Field: typ.Field, Message: "must be " + jsonKind(typ.Type)}}
 		return e
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -78,6 +82,34 @@ func jsonProblem(err error) *apiError {
 		return errorf(http.StatusBadRequest, "malformed_json", "the JSON body ends early")
 	}
 	return errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON")
+}
+
+// jsonKind names a Go type as JSON calls it, so no Go type name leaks out.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct:
+		if t.PkgPath() == "time" {
+			return "an RFC 3339 time string"
+		}
+		return "an object"
+	case reflect.Map:
+		return "an object"
+	}
+	return "another type"
 }
 
 // checks collects field errors of one request.

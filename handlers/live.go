@@ -152,32 +152,27 @@ func (m *LiveMap) Location(ctx context.Context, who realtime.Identity, msg realt
 	if owner != who.UserID {
 		return errNotOwner
 	}
-	prev, ok, err := m.index.Get(ctx, msg.PochaID)
-	if err != nil {
-		return fmt.Errorf("handlers: live get: %w", err)
-	}
-	if !ok {
+	// One atomic step checks open, time and speed against the stored
+	// position and stores the move (see geo.Index.Move).
+	pos := geo.Position{ID: msg.PochaID, Lat: msg.Lat, Lng: msg.Lng, At: msg.At, Seen: now.UTC()}
+	old, err := m.index.Move(ctx, pos, m.opts.MaxSpeedKmh)
+	switch {
+	case errors.Is(err, geo.ErrNotFound):
 		return errNotOpen
-	}
-	if !msg.At.After(prev.At) {
+	case errors.Is(err, geo.ErrStale):
 		return errStaleTime
-	}
-	dist := geo.DistanceM(prev.Lat, prev.Lng, msg.Lat, msg.Lng)
-	if kmh := dist / msg.At.Sub(prev.At).Seconds() * 3.6; dist > 1 && kmh > m.opts.MaxSpeedKmh {
+	case errors.Is(err, geo.ErrTooFast):
+		dist, kmh := geo.ImpliedSpeedKmh(old, pos)
 		m.log.WarnContext(ctx, "impossible stall speed refused", "pocha_id", msg.PochaID, "user_id", who.UserID,
 			"speed_kmh", int(kmh), "distance_m", int(dist))
 		return errTooFast
+	case err != nil:
+		return fmt.Errorf("handlers: live move: %w", err)
 	}
-	pos := geo.Position{ID: msg.PochaID, Name: prev.Name, Lat: msg.Lat, Lng: msg.Lng, At: msg.At.UTC(), Seen: now.UTC()}
-	old, existed, err := m.index.Upsert(ctx, pos)
-	if err != nil {
-		return fmt.Errorf("handlers: live upsert: %w", err)
-	}
+	pos.Name = old.Name
 	topics := []string{geo.Topic(pos.Lat, pos.Lng)}
-	if existed {
-		if t := geo.Topic(old.Lat, old.Lng); t != topics[0] {
-			topics = append(topics, t)
-		}
+	if t := geo.Topic(old.Lat, old.Lng); t != topics[0] {
+		topics = append(topics, t)
 	}
 	return m.publish(ctx, realtime.TypePochaMoved, pos, "", topics)
 }

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -88,5 +90,43 @@ func BenchmarkNearbyHTTP(b *testing.B) {
 			}
 			b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")
 		})
+	}
+}
+
+// TestNearbyJSONMatchesEncodingJSON checks that the hand-written answer of
+// GET /pochas/nearby is byte for byte what encoding/json makes of
+// nearbyResponse, for names that need escaping and numbers of every size.
+func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
+	names := []string{"", "떡볶이 포차", `quote " and \ back`, "<b>&amp;</b>", "x<y", "x>y", "x&y", "tab\tnl\ncr\rbs\bff\f\x01\x1f\x7f",
+		"line\u2028para\u2029", "bad utf8 \xff\xfe end", "emoji 🍢", "a|b"}
+	floats := []float64{0, 1, -1, 37.5665, 126.978, 1e-7, -3.5e-9, 1e21, 123456789012345680000, 0.1, 1000, 999.95, 5e-324}
+	rng := rand.New(rand.NewPCG(5, 6))
+	at := time.Date(2026, 5, 1, 19, 30, 0, 123456000, time.UTC)
+	for round := range 200 {
+		n := rng.IntN(6)
+		if round == 0 {
+			n = 0
+		}
+		hits := make([]geo.Hit, n)
+		want := nearbyResponse{Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
+			RadiusM: floats[rng.IntN(len(floats))], Items: make([]nearbyItem, n)}
+		for i := range hits {
+			h := geo.Hit{Position: geo.Position{ID: rng.Uint64(), Name: names[rng.IntN(len(names))],
+				Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
+				At: at.Add(time.Duration(rng.Int64N(int64(time.Hour))))}, DistanceM: rng.Float64() * 5000}
+			if i%2 == 1 {
+				h.At = h.At.Truncate(time.Second) // no fraction
+				h.Lat = rng.NormFloat64() * 90
+			}
+			hits[i] = h
+			want.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10}
+		}
+		js, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits); string(got) != string(js) {
+			t.Fatalf("round %d:\n got %s\nwant %s", round, got, js)
+		}
 	}
 }

@@ -1,14 +1,19 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/realtime"
 )
 
@@ -69,11 +74,111 @@ func (s *Server) nearby(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := nearbyResponse{Lat: lat, Lng: lng, RadiusM: radius, Items: make([]nearbyItem, len(hits))}
-	for i, h := range hits {
-		out.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10}
+	bufp := nearbyBufs.Get().(*[]byte)
+	body := appendNearbyJSON((*bufp)[:0], lat, lng, radius, hits)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	if cap(body) <= 1<<20 {
+		*bufp = body[:0]
+		nearbyBufs.Put(bufp)
 	}
-	c.JSON(http.StatusOK, out)
+}
+
+// nearbyBufs recycles the answer buffers of GET /pochas/nearby.
+var nearbyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// appendNearbyJSON appends the nearbyResponse of the hits to b, byte for
+// byte what encoding/json makes of it (TestNearbyJSONMatchesEncodingJSON),
+// without reflection or an allocation per item. Distances are rounded to
+// 0.1 m as in the API.
+func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit) []byte {
+	b = slices.Grow(b, 64+140*len(hits))
+	b = append(b, `{"lat":`...)
+	b = appendJSONFloat(b, lat)
+	b = append(b, `,"lng":`...)
+	b = appendJSONFloat(b, lng)
+	b = append(b, `,"radius_m":`...)
+	b = appendJSONFloat(b, radiusM)
+	b = append(b, `,"items":[`...)
+	for i := range hits {
+		h := &hits[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = strconv.AppendUint(b, h.ID, 10)
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, h.Name)
+		b = append(b, `,"lat":`...)
+		b = appendJSONFloat(b, h.Lat)
+		b = append(b, `,"lng":`...)
+		b = appendJSONFloat(b, h.Lng)
+		b = append(b, `,"at":`...)
+		b = appendJSONTime(b, h.At)
+		b = append(b, `,"distance_m":`...)
+		b = appendJSONFloat(b, math.Round(h.DistanceM*10)/10)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendJSONFloat appends a finite float64 as encoding/json writes it.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // e-07 → e-7, as encoding/json does
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString appends s quoted as encoding/json writes it (HTML
+// characters escaped). Strings that need any escape take encoding/json
+// itself; stall names almost never do.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return appendJSONSlow(b, s)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			return appendJSONSlow(b, s)
+		}
+		i += size
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONTime appends t as time.Time's MarshalJSON writes it.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return appendJSONSlow(b, t) // MarshalJSON refuses it; so do we
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendJSONSlow appends v as encoding/json writes it; on error (a time
+// out of range) it writes null.
+func appendJSONSlow(b []byte, v any) []byte {
+	js, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, js...)
 }
 
 type openRequest struct {
@@ -171,12 +276,19 @@ func (s *Server) postLocation(c *gin.Context) {
 }
 
 // wsToken reads the token of a WebSocket request: ?token= (browsers cannot
-// set headers on a WebSocket) or the Authorization header.
+// set headers on a WebSocket), the Authorization header, or the session
+// cookie set at login (the Origin check keeps other sites from using it).
 func wsToken(c *gin.Context) (string, bool) {
 	if t := c.Query("token"); t != "" && len(t) <= 256 {
 		return t, true
 	}
-	return bearerToken(c.Request)
+	if t, ok := bearerToken(c.Request); ok {
+		return t, true
+	}
+	if ck, err := c.Request.Cookie(sessionCookie); err == nil && ck.Value != "" && len(ck.Value) <= 256 {
+		return ck.Value, true
+	}
+	return "", false
 }
 
 // serveWS authenticates a WebSocket request and hands it to the hub.
@@ -188,7 +300,7 @@ func (s *Server) serveWS(c *gin.Context) {
 			fail(c, errorf(http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"))
 			return
 		}
-		who = realtime.Identity{UserID: u.ID, Role: u.Role}
+		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: hashToken(tok)}
 	}
 	s.hub.ServeWS(c.Writer, c.Request, who)
 }

@@ -66,14 +66,14 @@ func (s *Server) accessLog(c *gin.Context) {
 		route = "unmatched"
 	}
 	level := slog.LevelInfo
-	if c.Writer.Status() >= 500 {
+	if responseStatus(c) >= 500 {
 		level = slog.LevelError
 	}
 	logger(c).LogAttrs(c.Request.Context(), level, "request",
-		slog.String("method", c.Request.Method),
+		slog.String("method", methodLabel(c.Request.Method)),
 		slog.String("route", route),
 		slog.String("path", c.Request.URL.Path),
-		slog.Int("status", c.Writer.Status()),
+		slog.Int("status", responseStatus(c)),
 		slog.Int("bytes", c.Writer.Size()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.ClientIP()),
@@ -109,9 +109,30 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	status := strconv.Itoa(c.Writer.Status())
-	s.metrics.requests.WithLabelValues(route, c.Request.Method, status).Inc()
-	s.metrics.latency.WithLabelValues(route, c.Request.Method, status).Observe(time.Since(start).Seconds())
+	status := strconv.Itoa(responseStatus(c))
+	method := methodLabel(c.Request.Method)
+	s.metrics.requests.WithLabelValues(route, method, status).Inc()
+	s.metrics.latency.WithLabelValues(route, method, status).Observe(time.Since(start).Seconds())
+}
+
+// methodLabel keeps the metric's label set bounded: any method outside the
+// standard ones counts as OTHER.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+// responseStatus is the status the client saw: a hijacked WebSocket upgrade
+// reads as 200 in Gin but answered 101.
+func responseStatus(c *gin.Context) int {
+	if st := c.Writer.Status(); st != http.StatusOK || !c.IsWebsocket() || c.Writer.Size() > 0 {
+		return st
+	}
+	return http.StatusSwitchingProtocols
 }
 
 // recoverer turns a panic into a logged 500 problem.

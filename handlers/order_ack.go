@@ -2,7 +2,11 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"time"
+
+	"github.com/illuwa/illuwa/realtime"
 
 	"github.com/illuwa/illuwa/store"
 )
@@ -27,4 +31,30 @@ func (s *Server) AckOrder(ctx context.Context, userID, orderID uint64) error {
 		return &ackError{"not_found", "no such order at your stalls"}
 	}
 	return err
+}
+
+// maxWelcomeOrders bounds the orders replayed to one new connection.
+const maxWelcomeOrders = 100
+
+// Welcome lists what a new WebSocket connection of who gets right after
+// hello: for an owner, order.created for every paid order at their stalls
+// that this owner has not acknowledged, so a screen or POS that was away
+// misses nothing. The client acknowledges each with an ack message.
+func (s *Server) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
+	if who.Role != store.RoleOwner {
+		return nil, nil
+	}
+	orders, err := s.store.UnackedOrders(ctx, who.UserID, maxWelcomeOrders)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, len(orders))
+	for _, o := range orders {
+		raw, err := json.Marshal(toOrder(o))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, realtime.OrderMessage{Type: realtime.TypeOrderCreated, Order: raw, ServerTime: time.Now().UTC()})
+	}
+	return out, nil
 }

@@ -33,6 +33,9 @@ const (
 	kindOpened byte = 2
 	kindClosed byte = 3
 	kindUser   byte = 4
+	// kindEndSession closes the user's connections of one session; the
+	// JSON part holds the session key, not JSON.
+	kindEndSession byte = 5
 )
 
 var errBadEnvelope = errors.New("realtime: malformed broker payload")
@@ -82,7 +85,7 @@ func encodeEnvelope(kind byte, id uint64, lat, lng float64, at int64, msg []byte
 
 // decodeEnvelope reads the header of p; the JSON part aliases p.
 func decodeEnvelope(p []byte) (*envelope, error) {
-	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindUser {
+	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindEndSession {
 		return nil, errBadEnvelope
 	}
 	e := &envelope{
@@ -93,7 +96,7 @@ func decodeEnvelope(p []byte) (*envelope, error) {
 		at:   int64(binary.BigEndian.Uint64(p[26:])),
 		json: p[headerSize:],
 	}
-	if e.kind != kindUser && validLatLng(e.lat, e.lng) {
+	if e.kind <= kindClosed && validLatLng(e.lat, e.lng) {
 		e.cosLat, e.geoOK = math.Cos(e.lat*degToRad), true
 	}
 	return e, nil

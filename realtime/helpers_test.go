@@ -203,6 +203,17 @@ func newEnv(t testing.TB, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startEnv(t, hub, m, in, mk)
+}
+
+// newEnvWithHub serves a hub made by the test, on a memory broker.
+func newEnvWithHub(t testing.TB, hub *Hub) *testEnv {
+	t.Helper()
+	return startEnv(t, hub, hub.m.(*fakeMap), nil, nil)
+}
+
+func startEnv(t testing.TB, hub *Hub, m *fakeMap, in *fakeInbound, mk brokerMaker) *testEnv {
+	t.Helper()
 	if mk == nil {
 		mk = memoryBrokerMaker(t)
 	}
@@ -213,7 +224,7 @@ func newEnv(t testing.TB, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
 	go func() { _ = hub.Run(ctx); close(runDone) }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseUint(r.URL.Query().Get("user"), 10, 64)
-		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role")})
+		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role"), Session: r.URL.Query().Get("session")})
 	}))
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -37,6 +37,14 @@ type Inbound interface {
 	Ack(ctx context.Context, who Identity, orderID uint64) error
 }
 
+// Welcomer is an optional extension of Inbound: messages it returns are sent
+// on a new connection right after hello, before any other message (e.g. the
+// orders an owner's screen has not acknowledged yet). Each must encode as a
+// JSON object with a "type".
+type Welcomer interface {
+	Welcome(ctx context.Context, who Identity) ([]any, error)
+}
+
 // Hub owns the WebSocket connections of this instance and the broker
 // topics they need. Create it with NewHub, give it a broker with SetBroker,
 // start Run, and serve connections with ServeWS.
@@ -163,6 +171,12 @@ func (h *Hub) Receive(topic string, payload []byte) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.topics[topic] {
+		if env.kind == kindEndSession {
+			if c.who.Session != "" && c.who.Session == string(env.json) {
+				c.closeWith(ClosePolicyViolation, true)
+			}
+			continue
+		}
 		if env.kind == kindUser {
 			c.mu.Lock()
 			c.enqueueLocked(env.json)

@@ -53,6 +53,9 @@ const (
 type Identity struct {
 	UserID uint64
 	Role   string
+	// Session names the login the connection was opened with (an opaque
+	// key, e.g. the hash of its token); Hub.EndSession closes its connections.
+	Session string
 }
 
 // PochaEvent is a change of one stall, published with Hub.PublishPocha.

@@ -49,6 +49,23 @@ func (h *Hub) PublishPocha(ctx context.Context, ev PochaEvent, topics []string) 
 	return nil
 }
 
+// EndSession closes, on every instance, the connections of userID that were
+// opened with the given session (the login was revoked), with close code
+// 1008. Other connections of the user stay open.
+func (h *Hub) EndSession(ctx context.Context, userID uint64, session string) error {
+	if h.broker == nil {
+		return errors.New("realtime: end session: no broker set")
+	}
+	if session == "" {
+		return nil
+	}
+	payload := encodeEnvelope(kindEndSession, userID, 0, 0, now().UnixNano(), []byte(session))
+	if err := h.broker.Publish(ctx, userTopic(userID), payload); err != nil {
+		return fmt.Errorf("realtime: end session of user %d: %w", userID, err)
+	}
+	return nil
+}
+
 // PublishUser pushes a message to every connection of userID on every
 // instance. msgType is TypeOrderCreated or TypeOrderUpdated (body is the
 // order) or TypeNotification (body is the notification); body must encode

@@ -56,6 +56,15 @@ func (c *conn) serve() {
 			}
 		}
 		c.send(HelloMessage{Type: TypeHello, UserID: c.who.UserID, Role: c.who.Role, ServerTime: now()})
+		if w, ok := h.in.(Welcomer); ok && c.who.UserID != 0 {
+			msgs, err := w.Welcome(h.baseCtx, c.who)
+			if err != nil {
+				c.sendInboundError("", err)
+			}
+			for _, m := range msgs {
+				c.send(m)
+			}
+		}
 	})
 	c.readLoop()
 }

@@ -36,3 +36,26 @@ func (s *Store) OrderAcked(ctx context.Context, orderID, userID uint64) (bool, e
 	err := s.db.WithContext(ctx).Model(&OrderAck{}).Where("order_id = ? AND user_id = ?", orderID, userID).Count(&n).Error
 	return n > 0, wrap("order acked", err)
 }
+
+// UnackedOrders lists the paid orders at ownerID's stalls that ownerID has
+// not acknowledged yet, oldest first, at most limit.
+func (s *Store) UnackedOrders(ctx context.Context, ownerID uint64, limit int) ([]Order, error) {
+	var ids []uint64
+	err := s.db.WithContext(ctx).Table("orders").Select("orders.id").
+		Joins("JOIN pochas ON pochas.id = orders.pocha_id").
+		Where("pochas.owner_id = ? AND orders.status = ?", ownerID, OrderPaid).
+		Where("NOT EXISTS (SELECT 1 FROM order_acks WHERE order_acks.order_id = orders.id AND order_acks.user_id = ?)", ownerID).
+		Order("orders.id").Limit(limit).Pluck("orders.id", &ids).Error
+	if err != nil {
+		return nil, wrap("unacked orders", err)
+	}
+	out := make([]Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.OrderByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

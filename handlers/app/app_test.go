@@ -238,8 +238,55 @@ func TestEndToEnd(t *testing.T) {
 			if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("ETag") == "" {
 				t.Fatalf("image: %d %v", res.StatusCode, res.Header)
 			}
+			// Browsers may open the WebSocket with the session cookie set at login.
+			res2, err := http.Post(in.base+"/api/v1/auth/login", "application/json",
+				strings.NewReader(`{"login_id":"owner1","password":"pocha-pass-1"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res2.Body.Close()
+			var cookie *http.Cookie
+			for _, ck := range res2.Cookies() {
+				if ck.Name == "illuwa_session" && ck.HttpOnly && ck.SameSite == http.SameSiteStrictMode {
+					cookie = ck
+				}
+			}
+			if cookie == nil {
+				t.Fatalf("login set no HttpOnly, SameSite=Strict session cookie: %v", res2.Header["Set-Cookie"])
+			}
+			cws, _, err := websocket.DefaultDialer.Dial(strings.Replace(in.base, "http://", "ws://", 1)+"/ws",
+				http.Header{"Cookie": {cookie.String()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hello struct {
+				Type string
+				Role string
+			}
+			if err := cws.ReadJSON(&hello); err != nil || hello.Type != "hello" || hello.Role != "owner" {
+				t.Fatalf("hello over the cookie: %+v %v", hello, err)
+			}
+			cws.Close()
+
+			// Logout revokes the token at once, open WebSockets included.
+			ws := dialWS(t, in, customer)
 			in.call("POST", "/api/v1/auth/logout", customer, nil, 204, nil)
 			in.call("GET", "/api/v1/me", customer, nil, 401, nil)
+			ws.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			for {
+				_, _, err := ws.conn.ReadMessage()
+				if err == nil {
+					continue
+				}
+				if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+					t.Fatalf("the logged-out socket ended with %v, want close 1008", err)
+				}
+				break
+			}
+			u := strings.Replace(in.base, "http://", "ws://", 1) + "/ws?token=" + customer
+			if _, res, err := websocket.DefaultDialer.Dial(u, nil); err == nil || res == nil || res.StatusCode != 401 {
+				t.Fatalf("a revoked token opened a WebSocket: %v %v", err, res)
+			}
 			// The web app is served beside the API.
 			page := in.call("GET", "/", "", nil, 200, nil)
 			if !strings.Contains(string(page), "<html") {

@@ -120,6 +120,36 @@ func orderFlow(t *testing.T, in, screens *instance) {
 	if got := ownerWS.nextOrder("order.created", 3*time.Second); got.ID != o.ID || got.Status != "paid" {
 		t.Fatalf("owner's order.created: %+v", got)
 	}
+	// A screen that connects later gets the unacknowledged order again...
+	if got := dialWS(t, screens, owner).nextOrder("order.created", 3*time.Second); got.ID != o.ID {
+		t.Fatalf("replayed order: %+v", got)
+	}
+	// ...until the owner acknowledges it.
+	ownerWS.send(map[string]any{"type": "ack", "order_id": o.ID})
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		w := dialWS(t, screens, owner)
+		w.send(map[string]any{"type": "watch", "lat": 37.5, "lng": 127.0, "radius_m": 10})
+		replayed := false
+		for {
+			w.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+			_, data, err := w.conn.ReadMessage()
+			if err != nil {
+				t.Fatalf("reading a new screen: %v", err)
+			}
+			if strings.Contains(string(data), `"snapshot"`) {
+				break
+			}
+			replayed = replayed || strings.Contains(string(data), `"order.created"`)
+		}
+		w.conn.Close()
+		if !replayed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("an acknowledged order is still replayed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	steps := []struct {
 		path string
 		body any
@@ -141,8 +171,6 @@ func orderFlow(t *testing.T, in, screens *instance) {
 			}
 		}
 	}
-	// The owner's screen acknowledges the push.
-	ownerWS.send(map[string]any{"type": "ack", "order_id": o.ID})
 	customerWS.send(map[string]any{"type": "ack", "order_id": o.ID, "ref": "not-mine"})
 	if ev := customerWS.next("error", 3*time.Second); ev.Code != "not_found" {
 		t.Fatalf("a customer acknowledging an order: %+v", ev)

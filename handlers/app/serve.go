@@ -247,6 +247,12 @@ func (i *inbound) Location(ctx context.Context, who realtime.Identity, m realtim
 	return i.live.Location(ctx, who, m)
 }
 
+func (i *inbound) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
+	return i.api.Welcome(ctx, who)
+}
+
+var _ realtime.Welcomer = (*inbound)(nil)
+
 func (i *inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
 	return i.api.AckOrder(ctx, who.UserID, orderID)
 }
