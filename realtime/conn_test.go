@@ -96,6 +96,13 @@ func testInvalidMessages(t *testing.T, mk brokerMaker) {
 			t.Fatalf("got %v", m)
 		}
 	})
+	t.Run("wrong_field_type_echoes_ref", func(t *testing.T) {
+		c := e.dial(t, "user=7&role=owner")
+		c.sendRaw(websocket.TextMessage, []byte(`{"type":"location","ref":"l3","pocha_id":1,"lat":"NaN","lng":1,"at":"2026-11-25T08:00:00Z"}`))
+		if m := c.expect(TypeError); m["code"] != CodeInvalidMessage || m["ref"] != "l3" {
+			t.Fatalf("got %v", m)
+		}
+	})
 	t.Run("bad_radius", func(t *testing.T) {
 		c := e.dial(t, "")
 		c.send(WatchMessage{Type: TypeWatch, Lat: centerLat, Lng: centerLng, RadiusM: 5001})

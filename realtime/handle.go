@@ -16,7 +16,13 @@ func (c *conn) handle(mt int, data []byte) {
 	}
 	var m clientMessage
 	if err := json.Unmarshal(data, &m); err != nil {
-		c.invalidMessage("", "malformed JSON message")
+		// Echo the ref when the envelope itself is readable (a field of the
+		// wrong type, say), so the client can tell which message failed.
+		var head struct {
+			Ref string `json:"ref"`
+		}
+		_ = json.Unmarshal(data, &head)
+		c.invalidMessage(head.Ref, "malformed message: not JSON, or a field of the wrong type")
 		return
 	}
 	switch m.Type {

@@ -488,7 +488,15 @@ func itoa(n uint64) string {
 // TestStallExpires: a stall whose owner stops sending drops off the map after
 // the TTL, and its watchers are told.
 func TestStallExpires(t *testing.T) {
-	in := start(t, map[string]string{"ILLUWA_LOCATION_TTL": "1s"})
+	t.Run("memory", func(t *testing.T) { stallExpires(t, start(t, map[string]string{"ILLUWA_LOCATION_TTL": "1s"})) })
+	t.Run("redis", func(t *testing.T) {
+		env := redisEnv(t)
+		env["ILLUWA_LOCATION_TTL"] = "1s"
+		stallExpires(t, start(t, env))
+	})
+}
+
+func stallExpires(t *testing.T, in *instance) {
 	owner := in.account("owner3", "owner")
 	var p struct{ ID uint64 }
 	in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "잠든 포차"}, 201, &p)

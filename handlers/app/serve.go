@@ -72,6 +72,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	var rdb *redis.Client
 	var index geo.Index = geo.NewMemoryIndex()
 	if cfg.RedisURL != "" {
+		redis.SetLogger(redisLogger{log})
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return fmt.Errorf("invalid ILLUWA_REDIS_URL: %w", err)
@@ -187,9 +188,12 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return workers },
+		// A body must arrive within two minutes (a 10 MB picture over a slow
+		// phone link fits); WebSockets set their own deadlines once upgraded.
+		ReadTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return workers },
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -273,4 +277,12 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// redisLogger sends go-redis's own messages (reconnects, pool trouble) to
+// the JSON log instead of stderr.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
