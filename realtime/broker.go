@@ -81,3 +81,15 @@ type Broker interface {
 	// after it returns. It does not close clients passed in.
 	Close() error
 }
+
+// MultiPublisher is an optional extension of Broker for a payload that
+// goes to several topics (a stall event goes to the cell it left and the
+// one it entered). The Hub uses it when its Broker has it.
+type MultiPublisher interface {
+	// PublishTopics is Publish of payload to each of topics in turn, with
+	// Publish's guarantees, as one call: the broker may send them in one
+	// round trip. When ctx ends before anything was sent, nothing is sent
+	// and ctx's error is returned. Otherwise each topic is attempted and
+	// the error joins the failures.
+	PublishTopics(ctx context.Context, topics []string, payload []byte) error
+}

@@ -24,7 +24,11 @@ const (
 
 // RedisBroker is a Broker over Redis pub/sub. Every topic is the Redis
 // channel prefix+topic. All subscriptions share ONE connection (a go-redis
-// PubSub); publishing uses the client's ordinary pool.
+// PubSub); publishing uses the client's ordinary pool. Concurrent publishes
+// share round trips: a publish that finds none in flight is sent at once,
+// and those that arrive meanwhile go out together as one pipeline when it
+// ends (no goroutine of the broker's own, no added wait when publishes
+// come one at a time).
 //
 // When the subscription connection drops, go-redis reconnects and
 // re-subscribes; the broker notices the error, waits until the new
@@ -41,6 +45,7 @@ const (
 // dropped and reported to the Receiver's DropCounter (DropUnknownChannel).
 type RedisBroker struct {
 	client *redis.Client
+	pub    publishBatcher
 	prefix string
 	recv   Receiver
 	drops  DropCounter // recv's, or nil
@@ -60,7 +65,10 @@ type RedisBroker struct {
 	waiters map[string]chan struct{} // barrier ping payload → released when its pong arrives
 }
 
-var _ Broker = (*RedisBroker)(nil)
+var (
+	_ Broker         = (*RedisBroker)(nil)
+	_ MultiPublisher = (*RedisBroker)(nil)
+)
 
 // NewRedisBroker checks that Redis answers, then starts the broker's receive
 // loop, delivering to recv. prefix starts every channel name (e.g.
@@ -78,6 +86,7 @@ func newRedisBroker(client *redis.Client, prefix string, recv Receiver, idle tim
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &RedisBroker{
 		client:   client,
+		pub:      publishBatcher{client: client},
 		prefix:   prefix,
 		recv:     recv,
 		idle:     idle,
@@ -93,15 +102,24 @@ func newRedisBroker(client *redis.Client, prefix string, recv Receiver, idle tim
 	return b, nil
 }
 
-// Publish sends payload on channel prefix+topic.
+// Publish sends payload on channel prefix+topic. It shares a pipeline with
+// concurrent publishes; when ctx ends before the message was sent, it
+// returns ctx's error and the message is not sent.
 func (b *RedisBroker) Publish(ctx context.Context, topic string, payload []byte) error {
+	return b.PublishTopics(ctx, []string{topic}, payload)
+}
+
+// PublishTopics implements MultiPublisher: payload goes on channel
+// prefix+topic for each topic, in order, in one round trip (shared with
+// concurrent publishes).
+func (b *RedisBroker) PublishTopics(ctx context.Context, topics []string, payload []byte) error {
 	if b.ctx.Err() != nil {
 		return ErrBrokerClosed
 	}
-	if err := b.client.Publish(ctx, b.prefix+topic, payload).Err(); err != nil {
-		return fmt.Errorf("realtime: redis publish %q: %w", topic, err)
+	if len(topics) == 0 {
+		return nil
 	}
-	return nil
+	return b.pub.do(ctx, b.channelNames(topics), payload)
 }
 
 // Subscribe subscribes the shared connection to topics and returns once

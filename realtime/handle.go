@@ -72,10 +72,27 @@ func (c *conn) handleLocation(m *clientMessage) {
 		return
 	}
 	c.invalid = 0
+	if !c.hub.startLocation() {
+		c.hub.metrics.locRefused.Inc()
+		c.sendError(m.Ref, CodeRateLimited, "the server is busy: this position was refused, send the next one")
+		return
+	}
+	defer c.hub.locationsInFlight.Add(-1)
 	loc := LocationMsg{PochaID: m.PochaID, Lat: *m.Lat, Lng: *m.Lng, At: m.At.UTC()}
 	if err := c.hub.in.Location(c.hub.baseCtx, c.who, loc); err != nil {
 		c.sendInboundError(m.Ref, err)
 	}
+}
+
+// startLocation takes one of the Options.MaxLocationsInFlight slots; false
+// when all are taken. A true result must be paired with
+// locationsInFlight.Add(-1) when the location has been applied.
+func (h *Hub) startLocation() bool {
+	if h.locationsInFlight.Add(1) > int64(h.opts.MaxLocationsInFlight) {
+		h.locationsInFlight.Add(-1)
+		return false
+	}
+	return true
 }
 
 func (c *conn) handleAck(m *clientMessage) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -26,9 +27,10 @@ type Map interface {
 // code and the error's text; any other error is sent as code "internal" with
 // a generic text. The hub itself answers "location" from anonymous
 // connections with "unauthorized" and from roles other than "owner" with
-// "forbidden", and "ack" from anonymous connections with "unauthorized",
-// without calling Inbound; ownership of the stall or order is Inbound's to
-// check.
+// "forbidden", "location" with "rate_limited" while
+// Options.MaxLocationsInFlight locations are being applied, and "ack" from
+// anonymous connections with "unauthorized", without calling Inbound;
+// ownership of the stall or order is Inbound's to check.
 type Inbound interface {
 	// Location records a stall position sent by its owner; on success the
 	// implementation updates the index and calls Hub.PublishPocha.
@@ -55,6 +57,8 @@ type Hub struct {
 	metrics  *metrics
 	upgrader websocket.Upgrader
 	broker   Broker
+
+	locationsInFlight atomic.Int64 // location messages being applied (see Options.MaxLocationsInFlight)
 
 	baseCtx    context.Context // cancelled by Shutdown; parent of connection work
 	baseCancel context.CancelFunc

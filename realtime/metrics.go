@@ -14,6 +14,7 @@ type metrics struct {
 	slowDisconnects prometheus.Counter
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
+	locRefused      prometheus.Counter
 
 	brokerDropped    *prometheus.CounterVec
 	dropQueueFull    prometheus.Counter // brokerDropped{reason="queue_full"}
@@ -47,6 +48,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "illuwa_broker_resyncs_total",
 			Help: "Broker reconnects after which every watcher got a fresh snapshot.",
 		}),
+		locRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_locations_refused_total",
+			Help: "Location messages refused with rate_limited because Options.MaxLocationsInFlight were being applied.",
+		}),
 		brokerDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_broker_messages_dropped_total",
 			Help: "Messages the broker dropped on this instance before delivery, by reason: queue_full (memory broker queue full), unknown_channel (Redis message outside the prefix).",
@@ -59,7 +64,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs, m.brokerDropped} {
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("realtime: register metrics: %w", err)
 		}

@@ -17,6 +17,14 @@ type Options struct {
 	// the server reads them more slowly.
 	MessageRate  float64
 	MessageBurst int
+	// MaxLocationsInFlight bounds the location messages being applied at
+	// once on this instance, over all connections (default 512). A
+	// location that arrives while that many are in flight is refused at
+	// once with an error of code "rate_limited" (counted in
+	// illuwa_ws_locations_refused_total), so that past saturation the
+	// server sheds updates instead of reading sockets more slowly and
+	// letting the delay grow.
+	MaxLocationsInFlight int
 	// ReadLimit is the largest client message in bytes (default 4096).
 	// A larger message closes the connection with 1008.
 	ReadLimit int64
@@ -46,6 +54,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MessageBurst <= 0 {
 		o.MessageBurst = 40
+	}
+	if o.MaxLocationsInFlight <= 0 {
+		o.MaxLocationsInFlight = 512
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 4096

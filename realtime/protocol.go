@@ -33,6 +33,10 @@ const (
 	CodeUnauthorized    = "unauthorized"
 	CodeForbidden       = "forbidden"
 	CodeInternal        = "internal"
+	// CodeRateLimited: a location was refused because the server had
+	// Options.MaxLocationsInFlight locations in flight; the next one may
+	// be accepted.
+	CodeRateLimited = "rate_limited"
 )
 
 // WebSocket close codes used by the server.

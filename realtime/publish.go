@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // PublishPocha publishes a stall event to topics (the topics of the cells
@@ -32,21 +33,42 @@ func (h *Hub) PublishPocha(ctx context.Context, ev PochaEvent, topics []string) 
 		return fmt.Errorf("realtime: publish pocha: %w", err)
 	}
 	payload := encodeEnvelope(kind, ev.ID, ev.Lat, ev.Lng, at.UnixNano(), msg)
-	seen := make(map[string]struct{}, len(topics))
+	if err := h.publishTopics(ctx, dedupTopics(topics), payload); err != nil {
+		return fmt.Errorf("realtime: publish pocha %d: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// publishTopics sends payload to each topic in order: in one call when the
+// broker is a MultiPublisher, else one Publish per topic.
+func (h *Hub) publishTopics(ctx context.Context, topics []string, payload []byte) error {
+	if mp, ok := h.broker.(MultiPublisher); ok {
+		return mp.PublishTopics(ctx, topics, payload)
+	}
 	var errs []error
 	for _, t := range topics {
-		if _, dup := seen[t]; dup {
-			continue
-		}
-		seen[t] = struct{}{}
 		if err := h.broker.Publish(ctx, t, payload); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("realtime: publish pocha %d: %w", ev.ID, err)
+	return errors.Join(errs...)
+}
+
+// dedupTopics returns topics without repeats, first occurrences in order.
+// The slice is reused when it has no repeats (the usual case).
+func dedupTopics(topics []string) []string {
+	for i := 1; i < len(topics); i++ {
+		if slices.Contains(topics[:i], topics[i]) {
+			out := slices.Clone(topics[:i])
+			for _, t := range topics[i:] {
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+			return out
+		}
 	}
-	return nil
+	return topics
 }
 
 // EndSession closes, on every instance, the connections of userID that were

@@ -1,0 +1,309 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
+)
+
+// pipelineCounter is a go-redis hook that records the PUBLISH commands
+// of every pipeline and counts PUBLISH commands sent alone.
+type pipelineCounter struct {
+	mu      sync.Mutex
+	sizes   []int
+	singles int
+}
+
+func (p *pipelineCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (p *pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "publish" {
+			p.mu.Lock()
+			p.singles++
+			p.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (p *pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		n := 0
+		for _, c := range cmds {
+			if c.Name() == "publish" {
+				n++
+			}
+		}
+		if n > 0 { // connection set-up runs as a pipeline too
+			p.mu.Lock()
+			p.sizes = append(p.sizes, n)
+			p.mu.Unlock()
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (p *pipelineCounter) snapshot() (sizes []int, singles int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int(nil), p.sizes...), p.singles
+}
+
+// mustCountedRedisBroker is mustRedisBroker with a pipelineCounter on its
+// client.
+func mustCountedRedisBroker(t *testing.T, recv Receiver) (*RedisBroker, *pipelineCounter) {
+	t.Helper()
+	name := randomName("illuwa-test-")
+	client := mustRedis(t, name)
+	pc := &pipelineCounter{}
+	client.AddHook(pc)
+	b, err := NewRedisBroker(client, name+":", recv)
+	if err != nil {
+		t.Fatalf("NewRedisBroker: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b, pc
+}
+
+// holdBatcher marks the broker's batcher busy, as if a round trip were in
+// flight, so that publishes queue; release ends that pretend round trip.
+func holdBatcher(b *RedisBroker) (release func()) {
+	b.pub.mu.Lock()
+	b.pub.busy = true
+	b.pub.mu.Unlock()
+	return b.pub.handOff
+}
+
+func queued(b *RedisBroker) int {
+	b.pub.mu.Lock()
+	defer b.pub.mu.Unlock()
+	return len(b.pub.queue)
+}
+
+func TestRedisPublishQueuedCallsShareOnePipeline(t *testing.T) {
+	r := newRecorder()
+	b, pc := mustCountedRedisBroker(t, r)
+	ctx := context.Background()
+	if err := b.Subscribe(ctx, "a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	release := holdBatcher(b)
+	const callers = 20
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			// Each caller sends to two topics in one call, "a" first.
+			errs <- b.PublishTopics(ctx, []string{"a", "b"}, []byte(strconv.Itoa(i)))
+		}()
+	}
+	waitFor(t, "every call to queue", func() bool { return queued(b) == callers })
+	if sizes, singles := pc.snapshot(); len(sizes) != 0 || singles != 0 {
+		t.Fatalf("sent while a round trip was in flight: pipelines %v, singles %d", sizes, singles)
+	}
+	release()
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatalf("PublishTopics: %v", err)
+		}
+	}
+	sizes, singles := pc.snapshot()
+	if len(sizes) != 1 || sizes[0] != 2*callers || singles != 0 {
+		t.Fatalf("pipelines %v and %d single commands, want one pipeline of %d", sizes, singles, 2*callers)
+	}
+	// Every message once; each caller's "a" before its "b" (one
+	// connection, commands executed in pipeline order).
+	seen := map[recorded]bool{}
+	gotA := map[string]bool{}
+	for range 2 * callers {
+		m := r.next(t)
+		if seen[m] {
+			t.Fatalf("duplicate %+v", m)
+		}
+		seen[m] = true
+		switch m.topic {
+		case "a":
+			gotA[m.payload] = true
+		case "b":
+			if !gotA[m.payload] {
+				t.Fatalf("caller %s: b delivered before a", m.payload)
+			}
+		}
+	}
+}
+
+func TestRedisPublishCancelledWhileQueuedIsNotSent(t *testing.T) {
+	r := newRecorder()
+	b, pc := mustCountedRedisBroker(t, r)
+	bg := context.Background()
+	if err := b.Subscribe(bg, "a"); err != nil {
+		t.Fatal(err)
+	}
+	release := holdBatcher(b)
+	ctx, cancel := context.WithCancel(bg)
+	errc := make(chan error, 1)
+	go func() { errc <- b.Publish(ctx, "a", []byte("cancelled")) }()
+	waitFor(t, "the call to queue", func() bool { return queued(b) == 1 })
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), "realtime: ") {
+		t.Fatalf("Publish after cancel: %v, want a wrapped context.Canceled", err)
+	}
+	if n := queued(b); n != 0 {
+		t.Fatalf("%d calls still queued after the cancel", n)
+	}
+	release() // nothing queued: the batcher goes idle
+	if err := b.Publish(bg, "a", []byte("marker")); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.next(t); got.payload != "marker" {
+		t.Fatalf("got %+v, want only the marker", got)
+	}
+	if sizes, singles := pc.snapshot(); len(sizes) != 0 || singles != 1 {
+		t.Fatalf("pipelines %v, singles %d: want the marker alone", sizes, singles)
+	}
+	if err := b.Publish(ctx, "a", []byte("x")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Publish with an ended ctx: %v", err)
+	}
+}
+
+func TestRedisPublishConcurrentCallersKeepTheirOrder(t *testing.T) {
+	r := newRecorder()
+	b, pc := mustCountedRedisBroker(t, r)
+	ctx := context.Background()
+	topics := []string{"t0", "t1", "t2"}
+	if err := b.Subscribe(ctx, topics...); err != nil {
+		t.Fatal(err)
+	}
+	const callers, each = 16, 150 // 2,400 messages, within the recorder's buffer
+	var wg sync.WaitGroup
+	for g := range callers {
+		wg.Go(func() {
+			for i := range each {
+				topic := topics[(g+i)%len(topics)]
+				if err := b.Publish(ctx, topic, []byte(fmt.Sprintf("%d:%d", g, i))); err != nil {
+					t.Errorf("Publish: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Publishes of one caller come one after another, so even across
+	// topics they are delivered in the caller's order (one connection).
+	next := make([]int, callers)
+	for range callers * each {
+		m := r.next(t)
+		gs, is, _ := strings.Cut(m.payload, ":")
+		g, _ := strconv.Atoi(gs)
+		i, _ := strconv.Atoi(is)
+		if i != next[g] {
+			t.Fatalf("caller %d: got message %d, want %d", g, i, next[g])
+		}
+		next[g]++
+	}
+	sizes, singles := pc.snapshot()
+	total := singles
+	for _, s := range sizes {
+		total += s
+	}
+	if total != callers*each {
+		t.Fatalf("%d PUBLISH commands sent, want %d", total, callers*each)
+	}
+	t.Logf("%d pipelines, %d single publishes", len(sizes), singles)
+}
+
+func TestPublishPochaOneCallForBothTopics(t *testing.T) {
+	h, err := NewHub(Options{}, newFakeMap(), &fakeInbound{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := &multiRecorder{}
+	h.SetBroker(mp)
+	ev := PochaEvent{Type: TypePochaMoved, ID: 3, Lat: centerLat, Lng: centerLng, At: tick()}
+	if err := h.PublishPocha(context.Background(), ev, []string{"x", "y", "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(mp.calls) != 1 || strings.Join(mp.calls[0], ",") != "x,y" || mp.singles != 0 {
+		t.Fatalf("calls %v, singles %d: want one PublishTopics(x, y)", mp.calls, mp.singles)
+	}
+}
+
+// multiRecorder is a MultiPublisher that records its calls.
+type multiRecorder struct {
+	calls   [][]string
+	singles int
+}
+
+func (m *multiRecorder) Publish(ctx context.Context, topic string, payload []byte) error {
+	m.singles++
+	return nil
+}
+
+func (m *multiRecorder) PublishTopics(ctx context.Context, topics []string, payload []byte) error {
+	m.calls = append(m.calls, append([]string(nil), topics...))
+	return nil
+}
+func (m *multiRecorder) Subscribe(ctx context.Context, topics ...string) error   { return nil }
+func (m *multiRecorder) Unsubscribe(ctx context.Context, topics ...string) error { return nil }
+func (m *multiRecorder) Close() error                                            { return nil }
+
+func TestDedupTopics(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""}, {"a", "a"}, {"a,b", "a,b"}, {"a,a", "a"}, {"a,b,a,c,b", "a,b,c"},
+	} {
+		var in []string
+		if tc.in != "" {
+			in = strings.Split(tc.in, ",")
+		}
+		if got := strings.Join(dedupTopics(in), ","); got != tc.want {
+			t.Errorf("dedupTopics(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLocationsRefusedPastTheInFlightBound(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, mk brokerMaker) {
+		e := newEnv(t, Options{MaxLocationsInFlight: 1}, nil, mk)
+		a := e.dial(t, "user=7&role=owner")
+		b := e.dial(t, "user=8&role=owner")
+		loc := func(ref string) []byte {
+			return []byte(`{"type":"location","ref":"` + ref + `","pocha_id":12,"lat":37.57,"lng":126.99,"at":"2026-11-25T08:00:00.123Z"}`)
+		}
+		e.in.mu.Lock() // Location blocks: a's location stays in flight
+		a.sendRaw(1, loc("A"))
+		waitFor(t, "a's location to be in flight", func() bool { return e.in.locations.Load() == 1 })
+		b.sendRaw(1, loc("B1"))
+		if m := b.expect(TypeError); m["code"] != CodeRateLimited || m["ref"] != "B1" {
+			e.in.mu.Unlock()
+			t.Fatalf("got %v, want rate_limited for B1", m)
+		}
+		e.in.mu.Unlock()
+		if got := counterNow(t, e.hub.metrics.locRefused); got != 1 {
+			t.Fatalf("illuwa_ws_locations_refused_total = %v, want 1", got)
+		}
+		waitFor(t, "a's location to finish", func() bool { return e.hub.locationsInFlight.Load() == 0 })
+		b.sendRaw(1, loc("B2")) // a slot is free again: accepted, no reply
+		waitFor(t, "b's second location to be handled", func() bool { return e.in.locations.Load() == 2 })
+		waitFor(t, "the slot to be returned", func() bool { return e.hub.locationsInFlight.Load() == 0 })
+		if got := counterNow(t, e.hub.metrics.locRefused); got != 1 {
+			t.Fatalf("illuwa_ws_locations_refused_total = %v, want still 1", got)
+		}
+	})
+}
+
+// counterNow reads a counter's current value.
+func counterNow(t *testing.T, c interface{ Write(*dto.Metric) error }) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
