@@ -94,12 +94,8 @@ func (s *Server) createMenuItem(c *gin.Context) {
 		return
 	}
 	var req menuItemRequest
-	if !bindValid(c, &req, func() error { return req.validate(true) }) {
-		return
-	}
 	ctx := c.Request.Context()
-	if err := s.checkImageRef(ctx, req.ImageID, p.OwnerID); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return s.withImageRef(ctx, req.validate(true), req.ImageID, p.OwnerID) }) {
 		return
 	}
 	it := store.MenuItem{PochaID: p.ID, Name: *req.Name, Description: deref(req.Description), Price: *req.Price}
@@ -129,12 +125,8 @@ func (s *Server) patchMenuItem(c *gin.Context) {
 		return
 	}
 	var req menuItemRequest
-	if !bindValid(c, &req, func() error { return req.validate(false) }) {
-		return
-	}
 	ctx := c.Request.Context()
-	if err := s.checkImageRef(ctx, req.ImageID, p.OwnerID); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return s.withImageRef(ctx, req.validate(false), req.ImageID, p.OwnerID) }) {
 		return
 	}
 	it, err := s.store.UpdateMenuItem(ctx, p.ID, itemID, store.MenuItemPatch{Name: req.Name, Description: req.Description,

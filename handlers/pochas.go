@@ -100,13 +100,9 @@ func deref(p *string) string {
 
 func (s *Server) createPocha(c *gin.Context) {
 	var req pochaRequest
-	if !bindValid(c, &req, func() error { return req.validate(true) }) {
-		return
-	}
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	if err := s.checkImageRef(ctx, req.MainImageID, u.ID); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return s.withImageRef(ctx, req.validate(true), req.MainImageID, u.ID) }) {
 		return
 	}
 	p := store.Pocha{OwnerID: u.ID, Name: *req.Name, Description: deref(req.Description), Notice: deref(req.Notice)}
@@ -158,12 +154,8 @@ func (s *Server) patchPocha(c *gin.Context) {
 		return
 	}
 	var req pochaRequest
-	if !bindValid(c, &req, func() error { return req.validate(false) }) {
-		return
-	}
 	ctx := c.Request.Context()
-	if err := s.checkImageRef(ctx, req.MainImageID, p.OwnerID); err != nil {
-		fail(c, err)
+	if !bindValid(c, &req, func() error { return s.withImageRef(ctx, req.validate(false), req.MainImageID, p.OwnerID) }) {
 		return
 	}
 	out, err := s.store.UpdatePocha(ctx, p.ID, p.OwnerID, store.PochaPatch{Name: req.Name, Description: req.Description,
@@ -192,6 +184,15 @@ func (s *Server) ownPocha(c *gin.Context) (store.Pocha, bool) {
 		return store.Pocha{}, false
 	}
 	return p, true
+}
+
+// withImageRef is the second half of validating a request that names a
+// picture: when the fields passed (verr is nil), the image must be the user's.
+func (s *Server) withImageRef(ctx context.Context, verr error, id *string, userID uint64) error {
+	if verr != nil {
+		return verr
+	}
+	return s.checkImageRef(ctx, id, userID)
 }
 
 // checkImageRef makes sure an image id given in a request exists and was
