@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -66,8 +67,11 @@ func checkPhone(cs *checks, field, phone string) {
 	cs.add(!phonePattern.MatchString(normalizePhone(phone)), field, "must be a phone number of 9 to 15 digits, like 010-1234-5678")
 }
 
+// checkNickname checks a nickname as it will be stored: trimmed.
 func checkNickname(cs *checks, field, nick string) {
-	cs.add(isBlank(nick) || textLen(nick) > 30, field, "must be 1 to 30 characters")
+	n := strings.TrimSpace(nick)
+	cs.add(n == "" || textLen(n) > 30, field, "must be 1 to 30 characters")
+	cs.add(unsafeText(n, false), field, unsafeTextMsg)
 }
 
 func checkPasswordRules(cs *checks, field, pw string) {
@@ -281,11 +285,10 @@ func (s *Server) patchMe(c *gin.Context) {
 		p := normalizePhone(*req.Phone)
 		patch.Phone = &p
 	}
+	if req.Password != nil && !s.checkCurrentPassword(c, u, *req.CurrentPassword) {
+		return
+	}
 	if req.Password != nil {
-		if ok, _ := s.checkPassword(c.Request.Context(), u.PasswordHash, *req.CurrentPassword); !ok {
-			fail(c, errorf(http.StatusForbidden, "invalid_credentials", "the current password is wrong"))
-			return
-		}
 		h, err := s.hashPassword(c.Request.Context(), *req.Password)
 		if err != nil {
 			fail(c, err)
@@ -299,6 +302,36 @@ func (s *Server) patchMe(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toUser(out))
+}
+
+// checkCurrentPassword checks the current_password of a password change. Wrong
+// guesses are counted like failed logins (per user), so a stolen token cannot
+// be used to guess the password without limit; a busy hasher is a 503, never
+// a wrong password. It answers the request itself and returns false on failure.
+func (s *Server) checkCurrentPassword(c *gin.Context, u store.User, current string) bool {
+	now := time.Now()
+	try, ok, retry := s.logins.take(now, "password:"+itoa(u.ID))
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds()+0.5)))
+		fail(c, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong current passwords; wait and try again"))
+		return false
+	}
+	ok, err := s.checkPassword(c.Request.Context(), u.PasswordHash, current)
+	switch {
+	case errors.Is(err, errHashBusy):
+		try.refund(now)
+		fail(c, errBusy)
+		return false
+	case err != nil && !errors.Is(err, errBadHash):
+		try.refund(now)
+		fail(c, err)
+		return false
+	case !ok:
+		fail(c, errorf(http.StatusForbidden, "invalid_credentials", "the current password is wrong"))
+		return false
+	}
+	try.refund(now)
+	return true
 }
 
 // authenticate resolves a bearer token, when one is sent, to its user. A
@@ -324,15 +357,24 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
+// maxTokenLen bounds a token worth looking up; ours are 43 characters.
+const maxTokenLen = 256
+
+// userForToken returns the user of an unexpired session, or an error wrapping
+// store.ErrNotFound; a token too long to be ours is not looked up.
 func (s *Server) userForToken(c *gin.Context, token string) (store.User, error) {
+	if len(token) > maxTokenLen {
+		return store.User{}, fmt.Errorf("handlers: token of %d bytes: %w", len(token), store.ErrNotFound)
+	}
 	return s.store.UserBySessionToken(c.Request.Context(), hashToken(token), time.Now().UTC())
 }
 
-// bearerToken reads "Authorization: Bearer <token>".
+// bearerToken reads "Authorization: Bearer <token>". A token of any length
+// counts as sent, so that an overlong one is refused rather than ignored.
 func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || len(tok) > 256 {
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return "", false
 	}
 	return strings.TrimSpace(tok), true

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -158,4 +159,50 @@ func TestSignupRateLimit(t *testing.T) {
 		api.do("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": "signup" + itoa(uint64(i)), "password": "correct horse",
 			"nickname": "n", "email": "s@example.com", "phone": "010-1234-5678", "role": "customer"}).mustStatus(t, want)
 	}
+}
+
+// A stolen token must not allow unlimited guesses of the current password:
+// wrong guesses on PATCH /me count like failed logins, and a refused change
+// changes nothing.
+func TestPasswordChangeGuessesAreLimited(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, api *testAPI) {
+		token, _ := api.signupLogin("victim", "customer")
+		limit := api.srv.opts.LoginFailures
+		for i := range limit {
+			res := api.do("PATCH", "/api/v1/me", token, map[string]any{"password": "attacker-pass", "current_password": fmt.Sprintf("guess-%d", i)})
+			if p := res.mustStatus(t, http.StatusForbidden).problem(t); p.Code != "invalid_credentials" {
+				t.Fatalf("guess %d: code %q", i, p.Code)
+			}
+		}
+		res := api.do("PATCH", "/api/v1/me", token, map[string]any{"password": "attacker-pass", "current_password": "correct horse"})
+		if p := res.mustStatus(t, http.StatusTooManyRequests).problem(t); p.Code != "too_many_attempts" || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("after %d wrong guesses: %+v, Retry-After %q", limit, p, res.Header.Get("Retry-After"))
+		}
+		// The password is unchanged: the old one still logs in, the new one does not.
+		api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "victim", "password": "attacker-pass"}).mustStatus(t, http.StatusUnauthorized)
+		api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "victim", "password": "correct horse"}).mustStatus(t, http.StatusOK)
+	})
+}
+
+// A token that is sent is checked whatever its length: an overlong one is a
+// 401 like any unknown token, never a silently anonymous request or
+// WebSocket connection.
+func TestOverlongTokenIsRefused(t *testing.T) {
+	api := newTestAPI(t, "sqlite", withEverything(t))
+	owner, _ := api.signupLogin("owner-a", "owner")
+	pid, _ := api.createPocha(owner, "종로 포차", 5000)
+	long := strings.Repeat("A", maxTokenLen+1)
+
+	res := api.do("GET", "/api/v1/pochas/"+itoa(pid), long, nil)
+	if p := res.mustStatus(t, http.StatusUnauthorized).problem(t); p.Code != "invalid_token" {
+		t.Fatalf("code %q, want invalid_token", p.Code)
+	}
+	api.do("GET", "/ws?token="+long, "", nil, "Connection", "Upgrade", "Upgrade", "websocket",
+		"Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").mustStatus(t, http.StatusUnauthorized)
+	api.do("GET", "/ws", long, nil, "Connection", "Upgrade", "Upgrade", "websocket",
+		"Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").mustStatus(t, http.StatusUnauthorized)
+	api.do("GET", "/ws", "", nil, "Connection", "Upgrade", "Upgrade", "websocket", "Cookie", sessionCookie+"="+long,
+		"Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").mustStatus(t, http.StatusUnauthorized)
+	// A real token still works.
+	api.do("GET", "/api/v1/pochas/"+itoa(pid), owner, nil).mustStatus(t, http.StatusOK)
 }

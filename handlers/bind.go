@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 )
@@ -143,6 +144,29 @@ func pathID(c *gin.Context, name string) (uint64, bool) {
 
 // textLen counts characters (runes), as a user would.
 func textLen(s string) int { return len([]rune(s)) }
+
+// unsafeText reports whether s holds characters that have no place in text
+// other users see: control characters (line breaks and tabs are allowed only
+// when multiline) and the bidirectional embedding, override and isolate
+// characters, which can make a name display as something it is not.
+func unsafeText(s string, multiline bool) bool {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
+			if !multiline {
+				return true
+			}
+		case unicode.Is(unicode.Cc, r),
+			r >= '\u202a' && r <= '\u202e',
+			r >= '\u2066' && r <= '\u2069':
+			return true
+		}
+	}
+	return false
+}
+
+// unsafeTextMsg explains an unsafeText refusal.
+const unsafeTextMsg = "must not contain control characters or bidirectional formatting characters"
 
 // isBlank reports a string with nothing but white space.
 func isBlank(s string) bool { return len(bytes.TrimSpace([]byte(s))) == 0 }

@@ -10,21 +10,26 @@ import (
 // parseClock reads "HH:MM" (00:00 to 23:59, and 24:00 as a closing time) as
 // minutes after midnight.
 func parseClock(s string, closing bool) (int, bool) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
+	// Exactly two digits, a colon, two digits: no signs, spaces or other
+	// characters that a number scanner would let through.
+	if len(s) != 5 || s[2] != ':' || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[3]) || !isDigit(s[4]) {
 		return 0, false
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || m < 0 || m > 59 {
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if m > 59 {
 		return 0, false
 	}
 	if closing && h == 24 && m == 0 {
 		return 24 * 60, true
 	}
-	if h < 0 || h > 23 {
+	if h > 23 {
 		return 0, false
 	}
 	return h*60 + m, true
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 type interval struct{ from, to int } // minutes from the start of the week
 

@@ -260,13 +260,23 @@ func (s *Server) postLocation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// Only the stall's owner may spend its budget: checking ownership first
+	// keeps other owners from starving a stall of its positions.
+	u := currentUser(c)
+	owner, err := s.live.ownerOf(c.Request.Context(), id)
+	if err == nil && owner != u.ID {
+		err = errNotOwner
+	}
+	if err != nil {
+		liveFail(c, err)
+		return
+	}
 	if !s.locationLimit.allow(id, time.Now()) {
 		c.Header("Retry-After", "1")
 		fail(c, errorf(http.StatusTooManyRequests, "rate_limited", "too many positions for this stall; slow down"))
 		return
 	}
-	u := currentUser(c)
-	err := s.live.Location(c.Request.Context(), realtime.Identity{UserID: u.ID, Role: u.Role},
+	err = s.live.Location(c.Request.Context(), realtime.Identity{UserID: u.ID, Role: u.Role},
 		realtime.LocationMsg{PochaID: id, Lat: *req.Lat, Lng: *req.Lng, At: *req.At})
 	if err != nil {
 		liveFail(c, err)
@@ -279,13 +289,14 @@ func (s *Server) postLocation(c *gin.Context) {
 // set headers on a WebSocket), the Authorization header, or the session
 // cookie set at login (the Origin check keeps other sites from using it).
 func wsToken(c *gin.Context) (string, bool) {
-	if t := c.Query("token"); t != "" && len(t) <= 256 {
+	// Any length counts as sent: an overlong token is refused, not ignored.
+	if t := c.Query("token"); t != "" {
 		return t, true
 	}
 	if t, ok := bearerToken(c.Request); ok {
 		return t, true
 	}
-	if ck, err := c.Request.Cookie(sessionCookie); err == nil && ck.Value != "" && len(ck.Value) <= 256 {
+	if ck, err := c.Request.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		return ck.Value, true
 	}
 	return "", false

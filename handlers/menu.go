@@ -46,11 +46,13 @@ func (r *menuItemRequest) validate(create bool) error {
 		n := strings.TrimSpace(*r.Name)
 		r.Name = &n
 		cs.add(n == "" || textLen(n) > 60, "name", "must be 1 to 60 characters")
+		cs.add(unsafeText(n, false), "name", unsafeTextMsg)
 	} else {
 		cs.add(create, "name", "required")
 	}
 	if r.Description != nil {
 		cs.add(textLen(*r.Description) > 500, "description", "at most 500 characters")
+		cs.add(unsafeText(*r.Description, true), "description", unsafeTextMsg)
 	}
 	if r.Price != nil {
 		cs.add(*r.Price < 0 || *r.Price > maxPrice, "price", "must be 0 to 10,000,000 won")

@@ -73,14 +73,17 @@ func (r *pochaRequest) validate(create bool) error {
 		n := strings.TrimSpace(*r.Name)
 		r.Name = &n
 		cs.add(n == "" || textLen(n) > 60, "name", "must be 1 to 60 characters")
+		cs.add(unsafeText(n, false), "name", unsafeTextMsg)
 	} else {
 		cs.add(create, "name", "required")
 	}
 	if r.Description != nil {
 		cs.add(textLen(*r.Description) > 2000, "description", "at most 2000 characters")
+		cs.add(unsafeText(*r.Description, true), "description", unsafeTextMsg)
 	}
 	if r.Notice != nil {
 		cs.add(textLen(*r.Notice) > 500, "notice", "at most 500 characters")
+		cs.add(unsafeText(*r.Notice, true), "notice", unsafeTextMsg)
 	}
 	if r.MainImageID != nil && *r.MainImageID != "" {
 		cs.add(!validUUID(*r.MainImageID), "main_image_id", "must be an image id from POST /images")
