@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -61,8 +63,17 @@ func (s *Server) uploadImage(c *gin.Context) {
 			_ = part.Close()
 			continue
 		}
-		res, err = imaging.Sanitize(part, s.opts.ImageLimits)
+		err = withImageSlot(c.Request.Context(), func() error {
+			var serr error
+			res, serr = imaging.Sanitize(part, s.opts.ImageLimits)
+			return serr
+		})
 		_ = part.Close()
+		if errors.Is(err, errImageBusy) {
+			c.Header("Retry-After", "5")
+			fail(c, errBusy)
+			return
+		}
 		if err != nil {
 			fail(c, imageProblem(err))
 			return
@@ -90,6 +101,27 @@ func (s *Server) uploadImage(c *gin.Context) {
 	c.Header("Location", "/api/v1/images/"+id)
 	c.JSON(http.StatusCreated, imageResponse{ID: id, URL: "/api/v1/images/" + id, ContentType: img.ContentType,
 		Size: img.Size, Width: img.Width, Height: img.Height, CreatedAt: img.CreatedAt})
+}
+
+// imageSlots bounds how many uploads are decoded at once: a 40-megapixel
+// picture takes a few hundred MB while it is re-encoded.
+var imageSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+var errImageBusy = errors.New("handlers: image decoding is saturated")
+
+// withImageSlot runs fn in a decoding slot, waiting up to ten seconds.
+func withImageSlot(ctx context.Context, fn func() error) error {
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case imageSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return errImageBusy
+	}
+	defer func() { <-imageSlots }()
+	return fn()
 }
 
 func imageProblem(err error) *apiError {
