@@ -15,6 +15,7 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/store"
 )
 
 // Bounds of GET /pochas/nearby.
@@ -307,8 +308,12 @@ func (s *Server) serveWS(c *gin.Context) {
 	who := realtime.Identity{}
 	if tok, ok := wsToken(c); ok {
 		u, err := s.userForToken(c, tok)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			fail(c, errorf(http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"))
+			return
+		}
+		if err != nil {
+			fail(c, err) // the database failed: a 500, not the client's fault
 			return
 		}
 		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: hashToken(tok)}
