@@ -69,9 +69,7 @@ func checkPhone(cs *checks, field, phone string) {
 
 // checkNickname checks a nickname as it will be stored: trimmed.
 func checkNickname(cs *checks, field, nick string) {
-	n := strings.TrimSpace(nick)
-	cs.add(n == "" || textLen(n) > 30, field, "must be 1 to 30 characters")
-	cs.add(unsafeText(n, false), field, unsafeTextMsg)
+	cs.name(field, &nick, true, 30)
 }
 
 func checkPasswordRules(cs *checks, field, pw string) {

@@ -142,6 +142,30 @@ func pathID(c *gin.Context, name string) (uint64, bool) {
 	return id, true
 }
 
+// name checks a one-line name as it will be stored: trimmed (in place), 1 to
+// max characters, no control or bidirectional formatting characters. A nil
+// name is an error only when required.
+func (cs *checks) name(field string, v *string, required bool, max int) {
+	if v == nil {
+		cs.add(required, field, "required")
+		return
+	}
+	*v = strings.TrimSpace(*v)
+	cs.add(*v == "" || textLen(*v) > max, field, fmt.Sprintf("must be 1 to %d characters", max))
+	cs.add(unsafeText(*v, false), field, unsafeTextMsg)
+}
+
+// text checks free text that may span lines: at most max characters (at
+// least one when nonEmpty), no control characters but line breaks and tabs.
+func (cs *checks) text(field, v string, nonEmpty bool, max int) {
+	if nonEmpty {
+		cs.add(isBlank(v) || textLen(v) > max, field, fmt.Sprintf("must be 1 to %d characters", max))
+	} else {
+		cs.add(textLen(v) > max, field, fmt.Sprintf("at most %d characters", max))
+	}
+	cs.add(unsafeText(v, true), field, unsafeTextMsg)
+}
+
 // textLen counts characters (runes), as a user would.
 func textLen(s string) int { return len([]rune(s)) }
 

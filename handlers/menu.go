@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,17 +41,9 @@ type menuItemRequest struct {
 
 func (r *menuItemRequest) validate(create bool) error {
 	var cs checks
-	if r.Name != nil {
-		n := strings.TrimSpace(*r.Name)
-		r.Name = &n
-		cs.add(n == "" || textLen(n) > 60, "name", "must be 1 to 60 characters")
-		cs.add(unsafeText(n, false), "name", unsafeTextMsg)
-	} else {
-		cs.add(create, "name", "required")
-	}
+	cs.name("name", r.Name, create, 60)
 	if r.Description != nil {
-		cs.add(textLen(*r.Description) > 500, "description", "at most 500 characters")
-		cs.add(unsafeText(*r.Description, true), "description", unsafeTextMsg)
+		cs.text("description", *r.Description, false, 500)
 	}
 	if r.Price != nil {
 		cs.add(*r.Price < 0 || *r.Price > maxPrice, "price", "must be 0 to 10,000,000 won")

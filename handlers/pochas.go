@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -69,21 +68,12 @@ type pochaRequest struct {
 // validate checks the fields that are present; create demands a name.
 func (r *pochaRequest) validate(create bool) error {
 	var cs checks
-	if r.Name != nil {
-		n := strings.TrimSpace(*r.Name)
-		r.Name = &n
-		cs.add(n == "" || textLen(n) > 60, "name", "must be 1 to 60 characters")
-		cs.add(unsafeText(n, false), "name", unsafeTextMsg)
-	} else {
-		cs.add(create, "name", "required")
-	}
+	cs.name("name", r.Name, create, 60)
 	if r.Description != nil {
-		cs.add(textLen(*r.Description) > 2000, "description", "at most 2000 characters")
-		cs.add(unsafeText(*r.Description, true), "description", unsafeTextMsg)
+		cs.text("description", *r.Description, false, 2000)
 	}
 	if r.Notice != nil {
-		cs.add(textLen(*r.Notice) > 500, "notice", "at most 500 characters")
-		cs.add(unsafeText(*r.Notice, true), "notice", unsafeTextMsg)
+		cs.text("notice", *r.Notice, false, 500)
 	}
 	if r.MainImageID != nil && *r.MainImageID != "" {
 		cs.add(!validUUID(*r.MainImageID), "main_image_id", "must be an image id from POST /images")

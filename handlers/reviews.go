@@ -105,7 +105,7 @@ func (r *createReviewRequest) validate() error {
 	r.Content = strings.TrimSpace(r.Content)
 	cs.add(r.OrderID == 0, "order_id", "required")
 	cs.add(r.Stars < 1 || r.Stars > 5, "stars", "must be 1 to 5")
-	cs.add(r.Content == "" || textLen(r.Content) > maxReviewText, "content", "must be 1 to 1000 characters")
+	cs.text("content", r.Content, true, maxReviewText)
 	cs.add(r.Public == nil, "public", "required (true or false)")
 	return cs.err()
 }
@@ -303,8 +303,10 @@ func (s *Server) putReply(c *gin.Context) {
 		return
 	}
 	req.Content = strings.TrimSpace(req.Content)
-	if req.Content == "" || textLen(req.Content) > maxReviewText {
-		fail(c, validationError([]FieldError{{Field: "content", Message: "must be 1 to 1000 characters"}}))
+	var cs checks
+	cs.text("content", req.Content, true, maxReviewText)
+	if err := cs.err(); err != nil {
+		fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()

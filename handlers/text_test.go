@@ -89,3 +89,12 @@ func TestNicknameLengthCountsTrimmed(t *testing.T) {
 		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": nick30 + "지"}).mustStatus(t, http.StatusUnprocessableEntity)
 	})
 }
+
+func TestReviewTextRefusesControlCharacters(t *testing.T) {
+	var cs checks
+	cs.text("content", "맛있어요\u202e!", true, maxReviewText)
+	cs.text("content", "줄바꿈은\n괜찮아요", true, maxReviewText)
+	if len(cs) != 1 || cs[0].Message != unsafeTextMsg {
+		t.Fatalf("checks %+v: want only the bidi override refused", cs)
+	}
+}
