@@ -193,12 +193,8 @@ func (n notifier) deliver(ctx context.Context, ns ...store.Notification) error {
 //
 // Other statuses notify nobody. Failures are logged: the order's change
 // stands whatever happens here. Call it once per committed transition.
-func (s *Server) notifyOrderChange(ctx context.Context, o store.Order) {
-	p, err := s.store.PochaByID(ctx, o.PochaID)
-	if err != nil {
-		s.log.WarnContext(ctx, "order notification: stall lookup failed", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
-		return
-	}
+// p is the order's stall.
+func (s *Server) notifyOrderChange(ctx context.Context, o store.Order, p store.Pocha) {
 	data := store.NotificationData{OrderID: o.ID, PochaID: p.ID}
 	toCustomer := store.Notification{ReceiverID: o.CustomerID, SenderID: p.OwnerID, Data: data}
 	switch o.Status {

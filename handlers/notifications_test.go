@@ -107,6 +107,10 @@ func TestNotifyOrderChange(t *testing.T) {
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		ctx := context.Background()
 		base := r.orderAt(r.aliceU, r.pocha, store.OrderPendingPayment)
+		stall, err := r.srv.store.PochaByID(ctx, r.pocha)
+		if err != nil {
+			t.Fatal(err)
+		}
 		five := 5
 		paidAt := time.Now().UTC()
 		tests := []struct {
@@ -144,7 +148,7 @@ func TestNotifyOrderChange(t *testing.T) {
 				before := len(r.push.notifications())
 				o := base
 				tc.change(&o)
-				r.srv.notifyOrderChange(ctx, o)
+				r.srv.notifyOrderChange(ctx, o, stall)
 				pushes := r.push.notifications()[before:]
 				if tc.to == 0 {
 					if len(pushes) != 0 {

@@ -74,7 +74,7 @@ func (s *Server) expireUnaccepted(ctx context.Context, now time.Time) int {
 			continue
 		}
 		n++
-		s.pushOrder(ctx, out, 0, false)
+		s.pushOrder(ctx, out, false)
 	}
 	return n
 }
@@ -127,13 +127,13 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 			_ = s.store.RetryRefund(ctx, j.ID, now, err.Error())
 			return false
 		}
-		s.pushOrder(ctx, out, 0, false)
+		s.pushOrder(ctx, out, false)
 		return true
 	case errors.Is(err, toss.ErrRejected):
 		log.ErrorContext(ctx, "refund refused by the gateway", slog.String("error", err.Error()))
 		out, ferr := s.store.FinishRefund(ctx, j.OrderID, store.RefundFailed, err.Error())
 		if ferr == nil {
-			s.pushOrder(ctx, out, 0, false)
+			s.pushOrder(ctx, out, false)
 		}
 		return false
 	default:

@@ -342,7 +342,7 @@ func (s *Server) transition(a orderAction) gin.HandlerFunc {
 			orderFail(c, err)
 			return
 		}
-		s.pushOrder(c.Request.Context(), out, ownerID, false)
+		s.pushOrder(c.Request.Context(), out, false)
 		c.JSON(http.StatusOK, toOrder(out))
 	}
 }
@@ -359,21 +359,18 @@ func orderFail(c *gin.Context, err error) {
 // pushOrder tells people about an order after its change was committed: it
 // stores the notification the change calls for (see notifyOrderChange), and
 // pushes order.created to the stall's owner when it became paid, order.updated
-// to the customer and the owner otherwise. ownerID 0 is looked up. Failures are
-// logged: pushes are hints, the database is the record.
-func (s *Server) pushOrder(ctx context.Context, o store.Order, ownerID uint64, created bool) {
+// to the customer and the owner otherwise. Failures are logged: pushes are
+// hints, the database is the record.
+func (s *Server) pushOrder(ctx context.Context, o store.Order, created bool) {
 	ctx = context.WithoutCancel(ctx)
-	s.notifyOrderChange(ctx, o)
-	if s.push == nil {
+	p, err := s.store.PochaByID(ctx, o.PochaID)
+	if err != nil {
+		s.log.WarnContext(ctx, "order push: stall lookup failed", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
 		return
 	}
-	if ownerID == 0 {
-		p, err := s.store.PochaByID(ctx, o.PochaID)
-		if err != nil {
-			s.log.WarnContext(ctx, "order push: stall lookup failed", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
-			return
-		}
-		ownerID = p.OwnerID
+	s.notifyOrderChange(ctx, o, p)
+	if s.push == nil {
+		return
 	}
 	body := toOrder(o)
 	send := func(user uint64, typ string) {
@@ -382,9 +379,9 @@ func (s *Server) pushOrder(ctx context.Context, o store.Order, ownerID uint64, c
 		}
 	}
 	if created {
-		send(ownerID, "order.created")
+		send(p.OwnerID, "order.created")
 		return
 	}
 	send(o.CustomerID, "order.updated")
-	send(ownerID, "order.updated")
+	send(p.OwnerID, "order.updated")
 }

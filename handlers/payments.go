@@ -301,7 +301,7 @@ func (s *Server) applyGatewayPayment(ctx context.Context, o store.Order, tp *tos
 		return o, false
 	}
 	if paidNow {
-		s.pushOrder(ctx, out, 0, true)
+		s.pushOrder(ctx, out, true)
 	}
 	return out, true
 }
