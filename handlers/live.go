@@ -53,7 +53,10 @@ type LiveMap struct {
 	log     *slog.Logger
 	owners  sync.Map // pocha id → owner id; ownership never changes
 	updates *prometheus.CounterVec
-	now     func() time.Time
+	// accepted is updates{result="accepted"}, resolved once: it is counted
+	// on every position.
+	accepted prometheus.Counter
+	now      func() time.Time
 }
 
 // NewLiveMap builds the live map. reg may be nil.
@@ -62,6 +65,7 @@ func NewLiveMap(index geo.Index, pub publisher, st *store.Store, opts LiveOption
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_location_updates_total", Help: "Stall positions received, by result (accepted or the error code).",
 		}, []string{"result"})}
+	m.accepted = m.updates.WithLabelValues("accepted")
 	if reg != nil {
 		reg.MustRegister(m.updates)
 	}
@@ -118,7 +122,7 @@ func (m *LiveMap) count(err error) {
 	var le *liveError
 	switch {
 	case err == nil:
-		m.updates.WithLabelValues("accepted").Inc()
+		m.accepted.Inc()
 	case errors.As(err, &le):
 		m.updates.WithLabelValues(le.code).Inc()
 	default:
@@ -170,11 +174,7 @@ func (m *LiveMap) Location(ctx context.Context, who realtime.Identity, msg realt
 		return fmt.Errorf("handlers: live move: %w", err)
 	}
 	pos.Name = old.Name
-	topics := []string{geo.Topic(pos.Lat, pos.Lng)}
-	if t := geo.Topic(old.Lat, old.Lng); t != topics[0] {
-		topics = append(topics, t)
-	}
-	return m.publish(ctx, realtime.TypePochaMoved, pos, "", topics)
+	return m.publish(ctx, realtime.TypePochaMoved, pos, "", movedTopics(pos, &old))
 }
 
 func (m *LiveMap) publish(ctx context.Context, typ string, p geo.Position, reason string, topics []string) error {
@@ -203,13 +203,11 @@ func (m *LiveMap) Open(ctx context.Context, p store.Pocha, lat, lng float64) err
 	if err != nil {
 		return fmt.Errorf("handlers: live open: %w", err)
 	}
-	topics := []string{geo.Topic(lat, lng)}
+	var prev *geo.Position
 	if existed {
-		if t := geo.Topic(old.Lat, old.Lng); t != topics[0] {
-			topics = append(topics, t)
-		}
+		prev = &old
 	}
-	return m.publish(ctx, realtime.TypePochaOpened, pos, "", topics)
+	return m.publish(ctx, realtime.TypePochaOpened, pos, "", movedTopics(pos, prev))
 }
 
 // Close takes the stall off the map.
@@ -318,4 +316,16 @@ func later(now, last time.Time) time.Time {
 		return now
 	}
 	return last.Add(time.Millisecond)
+}
+
+// movedTopics are the fan-out topics of a change: the cell the stall is in
+// now and, when it had a position in another cell, the one it left.
+func movedTopics(now geo.Position, prev *geo.Position) []string {
+	topics := []string{geo.Topic(now.Lat, now.Lng)}
+	if prev != nil {
+		if t := geo.Topic(prev.Lat, prev.Lng); t != topics[0] {
+			topics = append(topics, t)
+		}
+	}
+	return topics
 }
