@@ -60,15 +60,11 @@ func (r *menuItemRequest) validate(create bool) error {
 }
 
 func (s *Server) getMenu(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	p, ok := s.pathPocha(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if _, err := s.store.PochaByID(ctx, id); err != nil {
-		fail(c, err)
-		return
-	}
+	id, ctx := p.ID, c.Request.Context()
 	items, err := s.store.Menu(ctx, id)
 	if err != nil {
 		fail(c, err)

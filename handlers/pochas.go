@@ -114,13 +114,8 @@ func (s *Server) createPocha(c *gin.Context) {
 }
 
 func (s *Server) getPocha(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	p, ok := s.pathPocha(c)
 	if !ok {
-		return
-	}
-	p, err := s.store.PochaByID(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, s.toPocha(c.Request.Context(), p))
@@ -160,9 +155,9 @@ func (s *Server) patchPocha(c *gin.Context) {
 	c.JSON(http.StatusOK, s.toPocha(ctx, out))
 }
 
-// ownPocha loads the stall named by the path and checks the caller owns it:
-// an unknown stall is 404, another owner's is 403.
-func (s *Server) ownPocha(c *gin.Context) (store.Pocha, bool) {
+// pathPocha loads the stall named by the path's id, answering 404 itself
+// when there is none.
+func (s *Server) pathPocha(c *gin.Context) (store.Pocha, bool) {
 	id, ok := pathID(c, "id")
 	if !ok {
 		return store.Pocha{}, false
@@ -170,6 +165,16 @@ func (s *Server) ownPocha(c *gin.Context) (store.Pocha, bool) {
 	p, err := s.store.PochaByID(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
+		return store.Pocha{}, false
+	}
+	return p, true
+}
+
+// ownPocha loads the stall named by the path and checks the caller owns it:
+// an unknown stall is 404, another owner's is 403.
+func (s *Server) ownPocha(c *gin.Context) (store.Pocha, bool) {
+	p, ok := s.pathPocha(c)
+	if !ok {
 		return store.Pocha{}, false
 	}
 	if p.OwnerID != currentUser(c).ID {

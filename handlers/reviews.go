@@ -113,15 +113,11 @@ func (r *createReviewRequest) validate() error {
 // createReview lets the customer of a completed order at the stall review it,
 // once per order.
 func (s *Server) createReview(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	p, ok := s.pathPocha(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if _, err := s.store.PochaByID(ctx, id); err != nil {
-		fail(c, err)
-		return
-	}
+	id, ctx := p.ID, c.Request.Context()
 	var req createReviewRequest
 	if !bindJSON(c, &req) {
 		return
@@ -211,15 +207,11 @@ type reviewStatsResponse struct {
 
 // reviewStats answers the same public-only figures to everyone.
 func (s *Server) reviewStats(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	p, ok := s.pathPocha(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if _, err := s.store.PochaByID(ctx, id); err != nil {
-		fail(c, err)
-		return
-	}
+	id, ctx := p.ID, c.Request.Context()
 	st, err := s.store.ReviewStatsOf(ctx, id, time.Now().Add(-recentReviewDays*24*time.Hour))
 	if err != nil {
 		fail(c, err)
