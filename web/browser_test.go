@@ -9,14 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/illuwa/illuwa/web/browsertest"
 )
 
 // The stalls of the browser test, all within a phone screen of the default
@@ -45,12 +44,12 @@ func TestBrowserLiveMap(t *testing.T) {
 		{"phone", 390, 844, true},
 		{"desktop", 1280, 800, false},
 	}
-	browser := mustStartBrowser(t)
+	browser := browsertest.Start(t)
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
 			fake := newFakeRealtime(t, stallA, stallB, stallC)
 			srv := mustServeApp(t, fake)
-			ctx, consoleErrors := mustOpenTab(t, browser)
+			ctx, consoleErrors := browsertest.OpenTab(t, browser)
 
 			emulate := []chromedp.EmulateViewportOption{chromedp.EmulateScale(2)}
 			if vp.mobile {
@@ -230,79 +229,4 @@ func mustServeApp(t *testing.T, fake http.Handler) *httptest.Server {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// mustStartBrowser starts headless Chromium (CHROMIUM, or /usr/bin/chromium)
-// for the test and its subtests. Without one the test is skipped, or fails
-// when CI=true.
-func mustStartBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s (set CHROMIUM): %v", path, err)
-		}
-		t.Skipf("chromium not found at %s (set CHROMIUM, or install Debian's chromium): %v", path, err)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc() // waits for the browser to exit
-	})
-	if err := chromedp.Do(ctx); err != nil { // start the browser now
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// mustOpenTab opens a tab in the browser, closed when the test ends. The func
-// it returns lists the page's uncaught exceptions and policy violations so far.
-func mustOpenTab(t *testing.T, browser context.Context) (context.Context, func() []string) {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
-	var (
-		mu   sync.Mutex
-		errs []string
-		done = make(chan struct{})
-	)
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				errs = append(errs, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), errs...)
-	}
 }

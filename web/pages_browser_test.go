@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/illuwa/illuwa/web/browsertest"
 )
 
 // stall7 is the fake API's stall as the fake /ws knows it.
@@ -25,7 +26,7 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89a
 // posted, and with no fake gateway mounted (payments are real) the order
 // page explains that card payment is not configured.
 func TestBrowserStallPage(t *testing.T) {
-	b := mustStartBrowser(t)
+	b := browsertest.Start(t)
 	api := newFakeAPI(t)
 	ws := newFakeRealtime(t, stall7)
 	srv := mustServePages(t, api, ws)
@@ -87,7 +88,7 @@ func TestBrowserStallPage(t *testing.T) {
 // Idempotency-Key, through a failed first attempt and a reload; the order page
 // then follows order.updated pushes, and re-reads the order after a reconnect.
 func TestBrowserPayAndOrderStatus(t *testing.T) {
-	b := mustStartBrowser(t)
+	b := browsertest.Start(t)
 	api := newFakeAPI(t)
 	api.fakePG = true
 	api.confirmFailures = 1
@@ -137,7 +138,7 @@ func TestBrowserPayAndOrderStatus(t *testing.T) {
 // paid order from the WebSocket (sound counted, ack sent), accepts it over
 // the API, and broadcasts the phone's position as location messages.
 func TestBrowserOwnerConsole(t *testing.T) {
-	b := mustStartBrowser(t)
+	b := browsertest.Start(t)
 	api := newFakeAPI(t)
 	api.addOrder(9, "accepted")
 	ws := newFakeRealtime(t)
@@ -198,7 +199,7 @@ func TestBrowserOwnerConsole(t *testing.T) {
 // with the fake API's token when tok is not empty.
 func openPhoneTab(t *testing.T, b context.Context, base, tok string) (context.Context, func() []string) {
 	t.Helper()
-	ctx, pageErrors := mustOpenTab(t, b)
+	ctx, pageErrors := browsertest.OpenTab(t, b)
 	do(t, ctx, "open the app",
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait),
 		chromedp.Navigate(base+"/favicon.svg"))

@@ -2,39 +2,20 @@ package app
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/illuwa/illuwa/web/browsertest"
 )
 
 // TestDemoMapMovesInBrowser opens the demo map of the real program in
 // headless Chromium and watches stall markers move.
 func TestDemoMapMovesInBrowser(t *testing.T) {
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s: %v", path, err)
-		}
-		t.Skipf("chromium not found at %s: %v", path, err)
-	}
+	browser := browsertest.Start(t, chromedp.WindowSize(390, 844))
 	in := start(t, map[string]string{"ILLUWA_DEMO_MOVERS": "24", "ILLUWA_TILE_URL": "http://127.0.0.1:1/{z}/{x}/{y}.png"}, "--demo")
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(390, 844), chromedp.UserDataDir(t.TempDir()))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	tab, _ := browsertest.OpenTab(t, browser)
+	ctx, cancelTimeout := context.WithTimeout(tab, 60*time.Second)
 	defer cancelTimeout()
 
 	type pos struct{ Lat, Lng float64 }

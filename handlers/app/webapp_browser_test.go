@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/illuwa/illuwa/web/browsertest"
 )
 
 // TestWebAppOrderAndPay drives the web app of the real program in headless
@@ -20,7 +19,7 @@ import (
 // the order's status page showing "paid". The owner (over HTTP) accepts, and
 // the same page, without reloading, shows "accepted" from the WebSocket push.
 func TestWebAppOrderAndPay(t *testing.T) {
-	browser := mustStartWebAppBrowser(t)
+	browser := browsertest.Start(t)
 	in := start(t, map[string]string{"ILLUWA_DEMO_MOVERS": "0", "ILLUWA_TILE_URL": "http://127.0.0.1:1/{z}/{x}/{y}.png"}, "--demo")
 
 	owner := in.login("demo-owner-1", DemoPassword)
@@ -56,7 +55,7 @@ func TestWebAppOrderAndPay(t *testing.T) {
 		t.Fatalf("every menu item of stall %d is sold out", stall.ID)
 	}
 
-	ctx, pageErrors := openWebAppTab(t, browser)
+	ctx, pageErrors := browsertest.OpenTab(t, browser)
 	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
@@ -111,73 +110,6 @@ func TestWebAppOrderAndPay(t *testing.T) {
 
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
-	}
-}
-
-// mustStartWebAppBrowser starts headless Chromium (CHROMIUM, or
-// /usr/bin/chromium) for the test. Without one the test is skipped, or fails
-// when CI=true.
-func mustStartWebAppBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found at %s (set CHROMIUM): %v", path, err)
-		}
-		t.Skipf("chromium not found at %s (set CHROMIUM): %v", path, err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()))
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc() // waits for the browser to exit
-	})
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// openWebAppTab opens a tab, closed when the test ends; the func it returns
-// lists the uncaught exceptions and policy violations of the pages so far.
-func openWebAppTab(t *testing.T, browser context.Context) (context.Context, func() []string) {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
-	var (
-		mu   sync.Mutex
-		errs []string
-		done = make(chan struct{})
-	)
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				errs = append(errs, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	return ctx, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), errs...)
 	}
 }
 
