@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -58,34 +59,34 @@ func normalizePhone(s string) string {
 	return strings.NewReplacer(" ", "", "-", "", ".", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
 }
 
-func checkEmail(cs *checks, field, email string) {
+func checkEmail(cs *check.Fields, field, email string) {
 	a, err := mail.ParseAddress(email)
-	cs.add(err != nil || a.Address != email || len(email) > 254, field, "must be a plain e-mail address like name@example.com")
+	cs.Add(err != nil || a.Address != email || len(email) > 254, field, "must be a plain e-mail address like name@example.com")
 }
 
-func checkPhone(cs *checks, field, phone string) {
-	cs.add(!phonePattern.MatchString(normalizePhone(phone)), field, "must be a phone number of 9 to 15 digits, like 010-1234-5678")
+func checkPhone(cs *check.Fields, field, phone string) {
+	cs.Add(!phonePattern.MatchString(normalizePhone(phone)), field, "must be a phone number of 9 to 15 digits, like 010-1234-5678")
 }
 
 // checkNickname checks a nickname as it will be stored: trimmed.
-func checkNickname(cs *checks, field, nick string) {
-	cs.name(field, &nick, true, 30)
+func checkNickname(cs *check.Fields, field, nick string) {
+	cs.Name(field, &nick, true, 30)
 }
 
-func checkPasswordRules(cs *checks, field, pw string) {
-	cs.add(len(pw) < 8 || len(pw) > 128, field, "must be 8 to 128 bytes long")
+func checkPasswordRules(cs *check.Fields, field, pw string) {
+	cs.Add(len(pw) < 8 || len(pw) > 128, field, "must be 8 to 128 bytes long")
 }
 
 func (r *signupRequest) validate() error {
-	var cs checks
+	var cs check.Fields
 	r.LoginID = normalizeLoginID(r.LoginID)
-	cs.add(!loginIDPattern.MatchString(r.LoginID), "login_id", "must be 4 to 32 characters: letters, digits, '_', '.', '-', starting with a letter or digit")
+	cs.Add(!loginIDPattern.MatchString(r.LoginID), "login_id", "must be 4 to 32 characters: letters, digits, '_', '.', '-', starting with a letter or digit")
 	checkPasswordRules(&cs, "password", r.Password)
 	checkNickname(&cs, "nickname", r.Nickname)
 	checkEmail(&cs, "email", r.Email)
 	checkPhone(&cs, "phone", r.Phone)
-	cs.add(r.Role != store.RoleCustomer && r.Role != store.RoleOwner, "role", "must be customer or owner")
-	return cs.err()
+	cs.Add(r.Role != store.RoleCustomer && r.Role != store.RoleOwner, "role", "must be customer or owner")
+	return cs.Err()
 }
 
 func (s *Server) signup(c *gin.Context) {
@@ -141,10 +142,10 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	req.LoginID = normalizeLoginID(req.LoginID)
-	var cs checks
-	cs.add(req.LoginID == "" || len(req.LoginID) > 64, "login_id", "required")
-	cs.add(req.Password == "" || len(req.Password) > 128, "password", "required")
-	if err := cs.err(); err != nil {
+	var cs check.Fields
+	cs.Add(req.LoginID == "" || len(req.LoginID) > 64, "login_id", "required")
+	cs.Add(req.Password == "" || len(req.Password) > 128, "password", "required")
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -256,7 +257,7 @@ func (s *Server) patchMe(c *gin.Context) {
 		return
 	}
 	u := currentUser(c)
-	var cs checks
+	var cs check.Fields
 	if req.Nickname != nil {
 		checkNickname(&cs, "nickname", *req.Nickname)
 	}
@@ -268,9 +269,9 @@ func (s *Server) patchMe(c *gin.Context) {
 	}
 	if req.Password != nil {
 		checkPasswordRules(&cs, "password", *req.Password)
-		cs.add(req.CurrentPassword == nil, "current_password", "required to change the password")
+		cs.Add(req.CurrentPassword == nil, "current_password", "required to change the password")
 	}
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/gin-gonic/gin"
 )
@@ -113,24 +111,6 @@ func jsonKind(t reflect.Type) string {
 	return "another type"
 }
 
-// checks collects field errors of one request.
-type checks []FieldError
-
-// add records a problem with field when bad is true.
-func (cs *checks) add(bad bool, field, msg string) {
-	if bad {
-		*cs = append(*cs, FieldError{Field: field, Message: msg})
-	}
-}
-
-// err returns the validation error, or nil when every check passed.
-func (cs checks) err() error {
-	if len(cs) == 0 {
-		return nil
-	}
-	return validationError(cs)
-}
-
 // pathID parses a numeric path parameter; a malformed one is a 404, as an
 // unknown id would be.
 func pathID(c *gin.Context, name string) (uint64, bool) {
@@ -141,56 +121,3 @@ func pathID(c *gin.Context, name string) (uint64, bool) {
 	}
 	return id, true
 }
-
-// name checks a one-line name as it will be stored: trimmed (in place), 1 to
-// max characters, no control or bidirectional formatting characters. A nil
-// name is an error only when required.
-func (cs *checks) name(field string, v *string, required bool, max int) {
-	if v == nil {
-		cs.add(required, field, "required")
-		return
-	}
-	*v = strings.TrimSpace(*v)
-	cs.add(*v == "" || textLen(*v) > max, field, fmt.Sprintf("must be 1 to %d characters", max))
-	cs.add(unsafeText(*v, false), field, unsafeTextMsg)
-}
-
-// text checks free text that may span lines: at most max characters (at
-// least one when nonEmpty), no control characters but line breaks and tabs.
-func (cs *checks) text(field, v string, nonEmpty bool, max int) {
-	if nonEmpty {
-		cs.add(isBlank(v) || textLen(v) > max, field, fmt.Sprintf("must be 1 to %d characters", max))
-	} else {
-		cs.add(textLen(v) > max, field, fmt.Sprintf("at most %d characters", max))
-	}
-	cs.add(unsafeText(v, true), field, unsafeTextMsg)
-}
-
-// textLen counts characters (runes), as a user would.
-func textLen(s string) int { return len([]rune(s)) }
-
-// unsafeText reports whether s holds characters that have no place in text
-// other users see: control characters (line breaks and tabs are allowed only
-// when multiline) and the bidirectional embedding, override and isolate
-// characters, which can make a name display as something it is not.
-func unsafeText(s string, multiline bool) bool {
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029':
-			if !multiline {
-				return true
-			}
-		case unicode.Is(unicode.Cc, r),
-			r >= '\u202a' && r <= '\u202e',
-			r >= '\u2066' && r <= '\u2069':
-			return true
-		}
-	}
-	return false
-}
-
-// unsafeTextMsg explains an unsafeText refusal.
-const unsafeTextMsg = "must not contain control characters or bidirectional formatting characters"
-
-// isBlank reports a string with nothing but white space.
-func isBlank(s string) bool { return len(bytes.TrimSpace([]byte(s))) == 0 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -38,7 +39,7 @@ type interval struct{ from, to int } // minutes from the start of the week
 // overlap anywhere in the week. A span whose close is earlier than its open
 // runs past midnight into the next day (18:00 to 02:00), so it may not
 // overlap that day's first spans either (Sunday runs into Monday).
-func checkHours(cs *checks, field string, h store.Hours) {
+func checkHours(cs *check.Fields, field string, h store.Hours) {
 	const day, week = 24 * 60, 7 * 24 * 60
 	var all []interval
 	for d, name := range store.Weekdays {
@@ -48,7 +49,7 @@ func checkHours(cs *checks, field string, h store.Hours) {
 		}
 		f := field + "." + name
 		if len(spans) > 4 {
-			cs.add(true, f, "at most 4 opening spans a day")
+			cs.Add(true, f, "at most 4 opening spans a day")
 			continue
 		}
 		for i, sp := range spans {
@@ -56,11 +57,11 @@ func checkHours(cs *checks, field string, h store.Hours) {
 			open, ok1 := parseClock(sp.Open, false)
 			closing, ok2 := parseClock(sp.Close, true)
 			if !ok1 || !ok2 {
-				cs.add(true, sf, "open and close must be HH:MM times from 00:00 to 23:59 (close may be 24:00)")
+				cs.Add(true, sf, "open and close must be HH:MM times from 00:00 to 23:59 (close may be 24:00)")
 				continue
 			}
 			if open == closing {
-				cs.add(true, sf, "open and close must differ")
+				cs.Add(true, sf, "open and close must differ")
 				continue
 			}
 			if closing < open {
@@ -72,7 +73,7 @@ func checkHours(cs *checks, field string, h store.Hours) {
 	}
 	for name := range h {
 		if !slices.Contains(store.Weekdays, name) {
-			cs.add(true, field+"."+name, "unknown day: use mon, tue, wed, thu, fri, sat, sun")
+			cs.Add(true, field+"."+name, "unknown day: use mon, tue, wed, thu, fri, sat, sun")
 		}
 	}
 	// Sunday's late spans wrap into Monday morning: compare on a circle.
@@ -86,7 +87,7 @@ func checkHours(cs *checks, field string, h store.Hours) {
 	slices.SortFunc(all, func(a, b interval) int { return a.from - b.from })
 	for i := 1; i < len(all); i++ {
 		if all[i].from < all[i-1].to {
-			cs.add(true, field, "opening spans overlap (a span past midnight runs into the next day)")
+			cs.Add(true, field, "opening spans overlap (a span past midnight runs into the next day)")
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"testing"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -37,9 +38,9 @@ func TestCheckHoursTimeFormat(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var cs checks
+			var cs check.Fields
 			checkHours(&cs, "hours", store.Hours{"mon": {{Open: tc.open, Close: tc.close}}})
-			if got := cs.err() == nil; got != tc.ok {
+			if got := cs.Err() == nil; got != tc.ok {
 				t.Fatalf("open %q close %q: accepted %v, want %v (%v)", tc.open, tc.close, got, tc.ok, cs)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -27,11 +28,6 @@ type imageResponse struct {
 	Width       int       `json:"width"`
 	Height      int       `json:"height"`
 	CreatedAt   time.Time `json:"created_at"`
-}
-
-func validUUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
 }
 
 // uploadImage takes one picture from the multipart field "file", sniffs,
@@ -146,7 +142,7 @@ func imageProblem(err error) *apiError {
 // strong ETag and may be cached for a year.
 func (s *Server) getImage(c *gin.Context) {
 	id := c.Param("id")
-	if !validUUID(id) {
+	if !check.UUID(id) {
 		fail(c, errNotFound)
 		return
 	}

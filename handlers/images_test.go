@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/illuwa/illuwa/handlers/check"
 )
 
 // upload posts data as the multipart field "file".
@@ -133,7 +135,7 @@ func TestImages(t *testing.T) {
 	var img imageResponse
 	res := api.upload(token, "../../etc/passwd.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201)
 	res.decode(t, &img)
-	if !validUUID(img.ID) || img.Width != 40 || img.Height != 30 || img.ContentType != "image/png" {
+	if !check.UUID(img.ID) || img.Width != 40 || img.Height != 30 || img.ContentType != "image/png" {
 		t.Fatalf("uploaded: %+v", img)
 	}
 	got := api.do("GET", img.URL, "", nil).mustStatus(t, 200)

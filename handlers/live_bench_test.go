@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/store/storetest"
@@ -48,7 +49,7 @@ func benchNearbyAPI(b *testing.B, stalls int, level slog.Level) *Server {
 			b.Fatal(err)
 		}
 	}
-	live := NewLiveMap(idx, nil, st, LiveOptions{}, log, nil)
+	live := livemap.New(livemap.Deps{Index: idx, Store: st, Log: log})
 	return New(Deps{Store: st, Images: images, Log: log, Live: live})
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -14,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/realtime"
-	"github.com/illuwa/illuwa/store"
 )
 
 // Bounds of GET /pochas/nearby.
@@ -43,34 +42,34 @@ type nearbyResponse struct {
 }
 
 // queryFloat reads a finite float query parameter; def is used when absent.
-func queryFloat(c *gin.Context, cs *checks, name string, def float64, required bool) float64 {
+func queryFloat(c *gin.Context, cs *check.Fields, name string, def float64, required bool) float64 {
 	raw, ok := c.GetQuery(name)
 	if !ok || raw == "" {
-		cs.add(required, name, "required")
+		cs.Add(required, name, "required")
 		return def
 	}
 	v, err := strconv.ParseFloat(raw, 64)
-	cs.add(err != nil || math.IsNaN(v) || math.IsInf(v, 0), name, "must be a finite number")
+	cs.Add(err != nil || math.IsNaN(v) || math.IsInf(v, 0), name, "must be a finite number")
 	return v
 }
 
 func (s *Server) nearby(c *gin.Context) {
-	var cs checks
+	var cs check.Fields
 	lat := queryFloat(c, &cs, "lat", 0, true)
 	lng := queryFloat(c, &cs, "lng", 0, true)
 	radius := queryFloat(c, &cs, "radius_m", defaultNearbyRadiusM, false)
 	limit := queryFloat(c, &cs, "limit", defaultNearbyLimit, false)
-	if len(cs) == 0 {
-		cs.add(lat < -90 || lat > 90, "lat", "must be -90..90")
-		cs.add(lng < -180 || lng > 180, "lng", "must be -180..180")
-		cs.add(radius < 1 || radius > maxNearbyRadiusM, "radius_m", "must be 1..5000 metres")
-		cs.add(limit < 1 || limit > maxNearbyLimit || limit != math.Trunc(limit), "limit", "must be a whole number 1..500")
+	if cs.OK() {
+		cs.Add(lat < -90 || lat > 90, "lat", "must be -90..90")
+		cs.Add(lng < -180 || lng > 180, "lng", "must be -180..180")
+		cs.Add(radius < 1 || radius > maxNearbyRadiusM, "radius_m", "must be 1..5000 metres")
+		cs.Add(limit < 1 || limit > maxNearbyLimit || limit != math.Trunc(limit), "limit", "must be a whole number 1..500")
 	}
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
-	hits, err := s.live.index.Nearby(c.Request.Context(), lat, lng, radius, int(limit))
+	hits, err := s.live.Nearby(c.Request.Context(), lat, lng, radius, int(limit))
 	if err != nil {
 		fail(c, err)
 		return
@@ -187,16 +186,6 @@ type openRequest struct {
 	Lng *float64 `json:"lng"`
 }
 
-// liveFail answers a live-map error as a problem.
-func liveFail(c *gin.Context, err error) {
-	var le *liveError
-	if errors.As(err, &le) {
-		fail(c, le.api())
-		return
-	}
-	fail(c, err)
-}
-
 func (s *Server) openPocha(c *gin.Context) {
 	p, ok := s.ownPocha(c)
 	if !ok {
@@ -206,16 +195,16 @@ func (s *Server) openPocha(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	var cs checks
-	cs.add(req.Lat == nil, "lat", "required")
-	cs.add(req.Lng == nil, "lng", "required")
-	if err := cs.err(); err != nil {
+	var cs check.Fields
+	cs.Add(req.Lat == nil, "lat", "required")
+	cs.Add(req.Lng == nil, "lng", "required")
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	if err := s.live.Open(ctx, p, *req.Lat, *req.Lng); err != nil {
-		liveFail(c, err)
+		fail(c, err)
 		return
 	}
 	p.IsOpen = true
@@ -229,7 +218,7 @@ func (s *Server) closePocha(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if err := s.live.Close(ctx, p); err != nil {
-		liveFail(c, err)
+		fail(c, err)
 		return
 	}
 	p.IsOpen = false
@@ -253,70 +242,20 @@ func (s *Server) postLocation(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	var cs checks
-	cs.add(req.Lat == nil, "lat", "required")
-	cs.add(req.Lng == nil, "lng", "required")
-	cs.add(req.At == nil, "at", "required: the RFC 3339 time of the position")
-	if err := cs.err(); err != nil {
+	var cs check.Fields
+	cs.Add(req.Lat == nil, "lat", "required")
+	cs.Add(req.Lng == nil, "lng", "required")
+	cs.Add(req.At == nil, "at", "required: the RFC 3339 time of the position")
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
-	// Only the stall's owner may spend its budget: checking ownership first
-	// keeps other owners from starving a stall of its positions.
 	u := currentUser(c)
-	owner, err := s.live.ownerOf(c.Request.Context(), id)
-	if err == nil && owner != u.ID {
-		err = errNotOwner
-	}
-	if err != nil {
-		liveFail(c, err)
-		return
-	}
-	if !s.locationLimit.allow(id, time.Now()) {
-		c.Header("Retry-After", "1")
-		fail(c, errorf(http.StatusTooManyRequests, "rate_limited", "too many positions for this stall; slow down"))
-		return
-	}
-	err = s.live.Location(c.Request.Context(), realtime.Identity{UserID: u.ID, Role: u.Role},
+	err := s.live.PostLocation(c.Request.Context(), realtime.Identity{UserID: u.ID, Role: u.Role},
 		realtime.LocationMsg{PochaID: id, Lat: *req.Lat, Lng: *req.Lng, At: *req.At})
 	if err != nil {
-		liveFail(c, err)
+		fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
-}
-
-// wsToken reads the token of a WebSocket request: ?token= (browsers cannot
-// set headers on a WebSocket), the Authorization header, or the session
-// cookie set at login (the Origin check keeps other sites from using it).
-func wsToken(c *gin.Context) (string, bool) {
-	// Any length counts as sent: an overlong token is refused, not ignored.
-	if t := c.Query("token"); t != "" {
-		return t, true
-	}
-	if t, ok := bearerToken(c.Request); ok {
-		return t, true
-	}
-	if ck, err := c.Request.Cookie(sessionCookie); err == nil && ck.Value != "" {
-		return ck.Value, true
-	}
-	return "", false
-}
-
-// serveWS authenticates a WebSocket request and hands it to the hub.
-func (s *Server) serveWS(c *gin.Context) {
-	who := realtime.Identity{}
-	if tok, ok := wsToken(c); ok {
-		u, err := s.userForToken(c, tok)
-		if errors.Is(err, store.ErrNotFound) {
-			fail(c, errorf(http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"))
-			return
-		}
-		if err != nil {
-			fail(c, err) // the database failed: a 500, not the client's fault
-			return
-		}
-		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: hashToken(tok)}
-	}
-	s.hub.ServeWS(c.Writer, c.Request, who)
 }

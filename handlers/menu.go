@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -40,23 +41,23 @@ type menuItemRequest struct {
 }
 
 func (r *menuItemRequest) validate(create bool) error {
-	var cs checks
-	cs.name("name", r.Name, create, 60)
+	var cs check.Fields
+	cs.Name("name", r.Name, create, 60)
 	if r.Description != nil {
-		cs.text("description", *r.Description, false, 500)
+		cs.Text("description", *r.Description, false, 500)
 	}
 	if r.Price != nil {
-		cs.add(*r.Price < 0 || *r.Price > maxPrice, "price", "must be 0 to 10,000,000 won")
+		cs.Add(*r.Price < 0 || *r.Price > maxPrice, "price", "must be 0 to 10,000,000 won")
 	} else {
-		cs.add(create, "price", "required (whole won)")
+		cs.Add(create, "price", "required (whole won)")
 	}
 	if r.ImageID != nil && *r.ImageID != "" {
-		cs.add(!validUUID(*r.ImageID), "image_id", "must be an image id from POST /images")
+		cs.Add(!check.UUID(*r.ImageID), "image_id", "must be an image id from POST /images")
 	}
 	if r.Position != nil {
-		cs.add(*r.Position < 0 || *r.Position > 10000, "position", "must be 0 to 10000")
+		cs.Add(*r.Position < 0 || *r.Position > 10000, "position", "must be 0 to 10000")
 	}
-	return cs.err()
+	return cs.Err()
 }
 
 func (s *Server) getMenu(c *gin.Context) {

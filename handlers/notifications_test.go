@@ -9,14 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/store"
 )
 
 // notificationPage is GET /notifications decoded.
 type notificationPage struct {
-	Items       []notificationResponse `json:"items"`
-	NextCursor  *string                `json:"next_cursor"`
-	UnreadCount int64                  `json:"unread_count"`
+	Items       []notify.View `json:"items"`
+	NextCursor  *string       `json:"next_cursor"`
+	UnreadCount int64         `json:"unread_count"`
 }
 
 func TestNotificationsAPI(t *testing.T) {
@@ -25,11 +26,11 @@ func TestNotificationsAPI(t *testing.T) {
 		mk := func(to uint64, kind, title string) store.Notification {
 			return store.Notification{ReceiverID: to, Kind: kind, Title: title, Data: store.NotificationData{OrderID: 9}}
 		}
-		if err := r.srv.notify(ctx, mk(r.aliceU.ID, store.NotifyOrderAccepted, "하나"), mk(r.aliceU.ID, store.NotifyOrderReady, "둘"),
+		if err := r.srv.notes.Send(ctx, mk(r.aliceU.ID, store.NotifyOrderAccepted, "하나"), mk(r.aliceU.ID, store.NotifyOrderReady, "둘"),
 			mk(r.bobU.ID, store.NotifyOrderReady, "밥에게")); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.srv.notify(ctx, mk(r.aliceU.ID, store.NotifyOrderCancelled, "셋")); err != nil {
+		if err := r.srv.notes.Send(ctx, mk(r.aliceU.ID, store.NotifyOrderCancelled, "셋")); err != nil {
 			t.Fatal(err)
 		}
 		// Every stored notification was pushed to its receiver, as the API lists it.
@@ -37,7 +38,7 @@ func TestNotificationsAPI(t *testing.T) {
 		if len(pushes) != 4 || pushes[2].User != r.bobU.ID || pushes[3].User != r.aliceU.ID {
 			t.Fatalf("pushes %+v", pushes)
 		}
-		if n, ok := pushes[3].Body.(notificationResponse); !ok || n.Title != "셋" || n.ID == 0 || n.Read || n.Data.OrderID != 9 {
+		if n, ok := pushes[3].Body.(notify.View); !ok || n.Title != "셋" || n.ID == 0 || n.Read || n.Data.OrderID != 9 {
 			t.Fatalf("push body %+v", pushes[3].Body)
 		}
 
@@ -72,7 +73,7 @@ func TestNotificationsAPI(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				res := r.do(tc.method, tc.path, tc.token, nil).mustStatus(t, tc.status)
 				if tc.method == "POST" && tc.status == 200 {
-					var n notificationResponse
+					var n notify.View
 					res.decode(t, &n)
 					if !n.Read || n.ReadAt == nil {
 						t.Fatalf("not read: %+v", n)
@@ -94,7 +95,7 @@ func TestNotificationsAPI(t *testing.T) {
 		if len(bobs.Items) != 1 || bobs.Items[0].Title != "밥에게" || bobs.UnreadCount != 1 {
 			t.Fatalf("bob's %+v", bobs)
 		}
-		if err := r.srv.notify(ctx, mk(999999, store.NotifyOrderPaid, "없는 사람")); !errors.Is(err, store.ErrInvalidRef) {
+		if err := r.srv.notes.Send(ctx, mk(999999, store.NotifyOrderPaid, "없는 사람")); !errors.Is(err, store.ErrInvalidRef) {
 			t.Fatalf("notify an unknown user: %v", err)
 		}
 		if len(r.push.notifications()) != 4 {
@@ -159,7 +160,7 @@ func TestNotifyOrderChange(t *testing.T) {
 				if len(pushes) != 1 || pushes[0].User != tc.to {
 					t.Fatalf("pushes %+v, want one to user %d", pushes, tc.to)
 				}
-				n := pushes[0].Body.(notificationResponse)
+				n := pushes[0].Body.(notify.View)
 				if n.Kind != tc.kind || (tc.title != "" && n.Title != tc.title) || !strings.Contains(n.Body, tc.body) ||
 					n.SenderID != tc.sender || n.Data.OrderID != o.ID || n.Data.PochaID != r.pocha {
 					t.Fatalf("notification %+v", n)
@@ -190,8 +191,8 @@ func TestNotifierMail(t *testing.T) {
 	r := newReviewAPI(t, store.SQLite)
 	ctx := context.Background()
 	mail := &recordingMailer{}
-	n := notifier{store: r.store, mail: mail, log: r.srv.log} // no pusher: pushes are skipped
-	if err := n.deliver(ctx, store.Notification{ReceiverID: r.aliceU.ID, Kind: store.NotifyOrderReady, Title: "준비 완료", Body: "가져가세요"}); err != nil {
+	n := notify.New(r.store, nil, mail, r.srv.log) // no pusher: pushes are skipped
+	if err := n.Send(ctx, store.Notification{ReceiverID: r.aliceU.ID, Kind: store.NotifyOrderReady, Title: "준비 완료", Body: "가져가세요"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(mail.sent) != 1 || mail.sent[0] != "rv_alice@example.com|준비 완료|가져가세요" {
@@ -202,7 +203,7 @@ func TestNotifierMail(t *testing.T) {
 	}
 
 	// The server's own channel logs the mail with the address masked.
-	if err := r.srv.notify(ctx, store.Notification{ReceiverID: r.bobU.ID, Kind: store.NotifyOrderReady, Title: "준비"}); err != nil {
+	if err := r.srv.notes.Send(ctx, store.Notification{ReceiverID: r.bobU.ID, Kind: store.NotifyOrderReady, Title: "준비"}); err != nil {
 		t.Fatal(err)
 	}
 	logs := r.logs.String()

@@ -25,6 +25,7 @@ import (
 
 	"github.com/illuwa/illuwa/docs"
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -77,13 +78,14 @@ func routedOperations(s *Server) map[string]bool {
 // routes.go is registered and served.
 func withEverything(t *testing.T) func(*Deps) {
 	return func(d *Deps) {
-		live := NewLiveMap(geo.NewMemoryIndex(), nil, d.Store, LiveOptions{}, d.Log, nil)
-		hub, err := realtime.NewHub(realtime.Options{}, live, nil)
+		index := geo.NewMemoryIndex()
+		hub, err := realtime.NewHub(realtime.Options{}, livemap.Reader{Index: index})
 		if err != nil {
 			t.Fatal(err)
 		}
 		broker := realtime.NewMemoryBroker(hub)
 		hub.SetBroker(broker)
+		live := livemap.New(livemap.Deps{Index: index, Publisher: hub, Store: d.Store, Log: d.Log})
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -86,18 +87,18 @@ type createOrderRequest struct {
 }
 
 func (r *createOrderRequest) validate() error {
-	var cs checks
-	cs.add(r.PochaID == 0, "pocha_id", "required")
-	cs.add(len(r.Items) == 0 || len(r.Items) > maxOrderLines, "items", "must list 1 to 30 lines")
+	var cs check.Fields
+	cs.Add(r.PochaID == 0, "pocha_id", "required")
+	cs.Add(len(r.Items) == 0 || len(r.Items) > maxOrderLines, "items", "must list 1 to 30 lines")
 	seen := map[uint64]bool{}
 	for i, l := range r.Items {
 		f := "items[" + strconv.Itoa(i) + "]"
-		cs.add(l.MenuItemID == 0, f+".menu_item_id", "required")
-		cs.add(l.Quantity < 1 || l.Quantity > maxLineQuantity, f+".quantity", "must be 1 to 50")
-		cs.add(l.MenuItemID != 0 && seen[l.MenuItemID], f+".menu_item_id", "listed twice; put the whole quantity on one line")
+		cs.Add(l.MenuItemID == 0, f+".menu_item_id", "required")
+		cs.Add(l.Quantity < 1 || l.Quantity > maxLineQuantity, f+".quantity", "must be 1 to 50")
+		cs.Add(l.MenuItemID != 0 && seen[l.MenuItemID], f+".menu_item_id", "listed twice; put the whole quantity on one line")
 		seen[l.MenuItemID] = true
 	}
-	return cs.err()
+	return cs.Err()
 }
 
 // createOrder prices the order from the menu in the database and stores it
@@ -134,26 +135,26 @@ func (s *Server) createOrder(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var cs checks
+	var cs check.Fields
 	o := store.Order{CustomerID: currentUser(c).ID, PochaID: p.ID}
 	for i, l := range req.Items {
 		f := "items[" + strconv.Itoa(i) + "].menu_item_id"
 		it, ok := menu[l.MenuItemID]
 		if !ok {
-			cs.add(true, f, "not on this stall's menu")
+			cs.Add(true, f, "not on this stall's menu")
 			continue
 		}
-		cs.add(it.SoldOut, f, "sold out")
+		cs.Add(it.SoldOut, f, "sold out")
 		line := it.Price * l.Quantity
 		o.Total += line
 		o.Items = append(o.Items, store.OrderItem{MenuItemID: it.ID, Name: it.Name, UnitPrice: it.Price,
 			Quantity: int(l.Quantity), LineTotal: line})
 	}
-	if len(cs) == 0 {
-		cs.add(o.Total > maxOrderTotal, "items", "the total may be at most 1,000,000 won")
-		cs.add(o.Total <= 0, "items", "the total must be more than 0 won")
+	if cs.OK() {
+		cs.Add(o.Total > maxOrderTotal, "items", "the total may be at most 1,000,000 won")
+		cs.Add(o.Total <= 0, "items", "the total must be more than 0 won")
 	}
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -211,25 +212,25 @@ func (s *Server) listOrders(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
 	f := store.OrderFilter{Status: c.Query("status"), Limit: 20}
-	var cs checks
-	cs.add(f.Status != "" && !orderStatuses[f.Status], "status", "must be one of pending_payment, paid, accepted, ready, completed, cancelled")
+	var cs check.Fields
+	cs.Add(f.Status != "" && !orderStatuses[f.Status], "status", "must be one of pending_payment, paid, accepted, ready, completed, cancelled")
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		cs.add(err != nil || n < 1 || n > 100, "limit", "must be 1 to 100")
+		cs.Add(err != nil || n < 1 || n > 100, "limit", "must be 1 to 100")
 		f.Limit = n
 	}
 	if v := c.Query("cursor"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
-		cs.add(err != nil || n == 0, "cursor", "must be a next_cursor from an earlier page")
+		cs.Add(err != nil || n == 0, "cursor", "must be a next_cursor from an earlier page")
 		f.BeforeID = n
 	}
 	var pochaID uint64
 	if v := c.Query("pocha_id"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
-		cs.add(err != nil || n == 0, "pocha_id", "must be a stall id")
+		cs.Add(err != nil || n == 0, "pocha_id", "must be a stall id")
 		pochaID = n
 	}
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -291,10 +292,10 @@ func bindReason(required bool) func(c *gin.Context, t *store.Transition) bool {
 			}
 		}
 		req.Reason = strings.TrimSpace(req.Reason)
-		var cs checks
-		cs.add(required && req.Reason == "", "reason", "required")
-		cs.add(textLen(req.Reason) > 200, "reason", "at most 200 characters")
-		if err := cs.err(); err != nil {
+		var cs check.Fields
+		cs.Add(required && req.Reason == "", "reason", "required")
+		cs.Add(check.Len(req.Reason) > 200, "reason", "at most 200 characters")
+		if err := cs.Err(); err != nil {
 			fail(c, err)
 			return false
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/store"
 )
@@ -68,22 +69,22 @@ func allDigits(s string) bool {
 // validate normalises the number and checks it, the expiry (not past, in
 // Korea time) and the nickname. Messages never echo the number.
 func (r *cardRequest) validate(now time.Time) error {
-	var cs checks
+	var cs check.Fields
 	r.CardNumber = strings.NewReplacer(" ", "", "-", "").Replace(r.CardNumber)
 	n := r.CardNumber
-	cs.add(len(n) < 13 || len(n) > 19 || !allDigits(n) || !luhnValid(n), "card_number", "must be a valid card number of 13 to 19 digits")
-	cs.add(r.ExpMonth < 1 || r.ExpMonth > 12, "exp_month", "must be 1 to 12")
+	cs.Add(len(n) < 13 || len(n) > 19 || !allDigits(n) || !luhnValid(n), "card_number", "must be a valid card number of 13 to 19 digits")
+	cs.Add(r.ExpMonth < 1 || r.ExpMonth > 12, "exp_month", "must be 1 to 12")
 	if r.ExpYear >= 0 && r.ExpYear < 100 {
 		r.ExpYear += 2000
 	}
-	cs.add(r.ExpYear < 2000 || r.ExpYear > 2099, "exp_year", "must be a year like 2029 or 29")
+	cs.Add(r.ExpYear < 2000 || r.ExpYear > 2099, "exp_year", "must be a year like 2029 or 29")
 	if r.ExpMonth >= 1 && r.ExpMonth <= 12 && r.ExpYear >= 2000 && r.ExpYear <= 2099 {
 		end := time.Date(r.ExpYear, time.Month(r.ExpMonth)+1, 1, 0, 0, 0, 0, seoul())
-		cs.add(!end.After(now), "exp_year", "the card has expired")
+		cs.Add(!end.After(now), "exp_year", "the card has expired")
 	}
 	r.Nickname = strings.TrimSpace(r.Nickname)
-	cs.add(textLen(r.Nickname) > 30, "nickname", "at most 30 characters")
-	return cs.err()
+	cs.Add(check.Len(r.Nickname) > 30, "nickname", "at most 30 characters")
+	return cs.Err()
 }
 
 func (s *Server) listPaymentMethods(c *gin.Context) {
@@ -179,7 +180,7 @@ func (s *Server) patchPaymentMethod(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	if req.Nickname == nil || isBlank(*req.Nickname) || textLen(strings.TrimSpace(*req.Nickname)) > 30 {
+	if req.Nickname == nil || check.Blank(*req.Nickname) || check.Len(strings.TrimSpace(*req.Nickname)) > 30 {
 		fail(c, validationError([]FieldError{{Field: "nickname", Message: "must be 1 to 30 characters"}}))
 		return
 	}

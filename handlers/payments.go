@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/store"
 )
@@ -107,11 +108,11 @@ func (s *Server) confirmPayment(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	var cs checks
-	cs.add(req.OrderID == 0, "order_id", "required")
-	cs.add(req.PaymentKey == "" || len(req.PaymentKey) > 200, "payment_key", "required, at most 200 characters")
-	cs.add(req.Amount <= 0, "amount", "must be a positive number of won")
-	if err := cs.err(); err != nil {
+	var cs check.Fields
+	cs.Add(req.OrderID == 0, "order_id", "required")
+	cs.Add(req.PaymentKey == "" || len(req.PaymentKey) > 200, "payment_key", "required, at most 200 characters")
+	cs.Add(req.Amount <= 0, "amount", "must be a positive number of won")
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}

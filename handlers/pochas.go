@@ -7,31 +7,26 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
 )
 
 // pochaResponse is a stall as the API shows it. Location is set while the
 // stall is open and on the live map.
 type pochaResponse struct {
-	ID           uint64        `json:"id"`
-	OwnerID      uint64        `json:"owner_id"`
-	Name         string        `json:"name"`
-	Description  string        `json:"description"`
-	Notice       string        `json:"notice"`
-	MainImageID  *string       `json:"main_image_id"`
-	MainImageURL *string       `json:"main_image_url"`
-	Hours        store.Hours   `json:"hours"`
-	IsOpen       bool          `json:"is_open"`
-	Location     *liveLocation `json:"location"`
-	CreatedAt    time.Time     `json:"created_at"`
-	UpdatedAt    time.Time     `json:"updated_at"`
-}
-
-// liveLocation is a stall's last reported position.
-type liveLocation struct {
-	Lat float64   `json:"lat"`
-	Lng float64   `json:"lng"`
-	At  time.Time `json:"at"`
+	ID           uint64            `json:"id"`
+	OwnerID      uint64            `json:"owner_id"`
+	Name         string            `json:"name"`
+	Description  string            `json:"description"`
+	Notice       string            `json:"notice"`
+	MainImageID  *string           `json:"main_image_id"`
+	MainImageURL *string           `json:"main_image_url"`
+	Hours        store.Hours       `json:"hours"`
+	IsOpen       bool              `json:"is_open"`
+	Location     *livemap.Location `json:"location"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
 }
 
 func imageURL(id *string) *string {
@@ -50,7 +45,7 @@ func (s *Server) toPocha(ctx context.Context, p store.Pocha) pochaResponse {
 		out.Hours = store.Hours{}
 	}
 	if p.IsOpen && s.live != nil {
-		if loc, ok := s.live.locationOf(ctx, p.ID); ok {
+		if loc, ok := s.live.LocationOf(ctx, p.ID); ok {
 			out.Location = &loc
 		}
 	}
@@ -67,21 +62,21 @@ type pochaRequest struct {
 
 // validate checks the fields that are present; create demands a name.
 func (r *pochaRequest) validate(create bool) error {
-	var cs checks
-	cs.name("name", r.Name, create, 60)
+	var cs check.Fields
+	cs.Name("name", r.Name, create, 60)
 	if r.Description != nil {
-		cs.text("description", *r.Description, false, 2000)
+		cs.Text("description", *r.Description, false, 2000)
 	}
 	if r.Notice != nil {
-		cs.text("notice", *r.Notice, false, 500)
+		cs.Text("notice", *r.Notice, false, 500)
 	}
 	if r.MainImageID != nil && *r.MainImageID != "" {
-		cs.add(!validUUID(*r.MainImageID), "main_image_id", "must be an image id from POST /images")
+		cs.Add(!check.UUID(*r.MainImageID), "main_image_id", "must be an image id from POST /images")
 	}
 	if r.Hours != nil {
 		checkHours(&cs, "hours", *r.Hours)
 	}
-	return cs.err()
+	return cs.Err()
 }
 
 func deref(p *string) string {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 
+	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/toss"
 )
 
@@ -20,9 +21,5 @@ type PaymentProvider interface {
 
 var _ PaymentProvider = (*toss.Client)(nil)
 
-// Pusher sends a real-time hint (an order change, a notification) to every
-// connection of one user, on any instance. Pushes are hints: the database is
-// the record, so a lost push loses nothing.
-type Pusher interface {
-	PublishUser(ctx context.Context, userID uint64, msgType string, body any) error
-}
+// Pusher sends real-time hints to users' screens (see notify.Pusher).
+type Pusher = notify.Pusher

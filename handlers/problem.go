@@ -5,9 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -26,17 +29,17 @@ type Problem struct {
 }
 
 // FieldError names one invalid field of a request and why.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type FieldError = check.FieldError
 
-// apiError is an error with an HTTP meaning, made by the handlers.
+// apiError is an answer the HTTP layer decides by itself (a malformed body,
+// a missing token, an unknown path): everything else is a domain or store
+// error that the problem table maps.
 type apiError struct {
-	status int
-	code   string
-	detail string
-	fields []FieldError
+	status     int
+	code       string
+	detail     string
+	fields     []FieldError
+	retryAfter int // seconds, for 429 and 503; 0 sends no Retry-After
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.detail }
@@ -49,34 +52,100 @@ func errorf(status int, code, detail string) *apiError {
 var (
 	errUnauthorized = errorf(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
 	errNotFound     = errorf(http.StatusNotFound, "not_found", "no such resource")
+	errInternal     = errorf(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
 )
 
-func validationError(fields []FieldError) *apiError {
-	return &apiError{status: http.StatusUnprocessableEntity, code: "validation_failed", detail: "the request has invalid fields", fields: fields}
+func validationError(fields []FieldError) error { return &check.Error{Fields: fields} }
+
+// problemRule is one row of the problem table: the domain or store error,
+// and the status, code and detail it is answered with.
+type problemRule struct {
+	err    error
+	status int
+	code   string
+	detail string
 }
 
-// fail ends the request with a problem+json answer for err. Errors the
-// handlers did not make are logged and answered without their text.
+// problemTable maps every domain and store error to its answer. The first
+// rule whose error matches (errors.Is) wins, so more specific errors come
+// first. The same codes reach WebSocket clients in error messages.
+var problemTable = concatRules(
+	accountRules,
+	liveRules,
+	orderRules,
+	stallRules,
+	[]problemRule{
+		{store.ErrNotFound, http.StatusNotFound, "not_found", "no such resource"},
+		{store.ErrConflict, http.StatusConflict, "conflict", "that value is already taken"},
+		{store.ErrInvalidRef, http.StatusUnprocessableEntity, "invalid_reference", "a referenced resource does not exist"},
+		{store.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "the order's status does not allow this now"},
+		{context.Canceled, 499, "client_closed", "the client went away"},
+	},
+)
+
+// liveRules answer the live map's refusals.
+var liveRules = []problemRule{
+	{livemap.ErrOwnersOnly, http.StatusForbidden, "forbidden", "only owners may send positions"},
+	{livemap.ErrNotOwner, http.StatusForbidden, "forbidden", "only the stall's owner may do this"},
+	{livemap.ErrNotOpen, http.StatusConflict, "not_open", "the stall is not open: open it first"},
+	{livemap.ErrBadLocation, http.StatusUnprocessableEntity, "invalid_location", "lat must be -90..90 and lng -180..180, finite numbers"},
+	{livemap.ErrStaleTime, http.StatusUnprocessableEntity, "stale_time", "the position's time is missing, in the future, or not after the last one"},
+	{livemap.ErrTooFast, http.StatusUnprocessableEntity, "too_fast", "the move implies an impossible speed"},
+	{livemap.ErrUnknownPocha, http.StatusNotFound, "not_found", "no such stall"},
+	{livemap.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many positions for this stall; slow down"},
+}
+
+func concatRules(groups ...[]problemRule) []problemRule {
+	var out []problemRule
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// problemFor decides the answer to err. ok is false for an error nobody
+// described: an internal failure, whose text must not reach the client.
+func problemFor(err error) (ae *apiError, ok bool) {
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	var verr *check.Error
+	if errors.As(err, &verr) {
+		return &apiError{status: http.StatusUnprocessableEntity, code: "validation_failed",
+			detail: "the request has invalid fields", fields: verr.Fields}, true
+	}
+	for _, r := range problemTable {
+		if !errors.Is(err, r.err) {
+			continue
+		}
+		out := &apiError{status: r.status, code: r.code, detail: r.detail}
+		var ex *check.Explained
+		if errors.As(err, &ex) {
+			if ex.Detail != "" {
+				out.detail = ex.Detail
+			}
+			out.fields = ex.Fields
+			if ex.RetryAfter > 0 {
+				out.retryAfter = max(1, int(ex.RetryAfter.Seconds()+0.5))
+			}
+		}
+		return out, true
+	}
+	return errInternal, false
+}
+
+// fail ends the request with a problem+json answer for err. Errors nobody
+// described are logged and answered without their text.
 func fail(c *gin.Context, err error) {
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-	case errors.Is(err, store.ErrNotFound):
-		ae = errNotFound
-	case errors.Is(err, store.ErrConflict):
-		ae = errorf(http.StatusConflict, "conflict", "that value is already taken")
-	case errors.Is(err, store.ErrInvalidRef):
-		ae = errorf(http.StatusUnprocessableEntity, "invalid_reference", "a referenced resource does not exist")
-	case errors.Is(err, context.Canceled):
-		ae = errorf(499, "client_closed", "the client went away")
-	default:
+	ae, ok := problemFor(err)
+	if !ok {
 		logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("error", err.Error()))
-		ae = errorf(http.StatusInternalServerError, "internal", "something went wrong on our side; try again")
 	}
 	writeProblem(c, ae)
 }
 
-func writeProblem(c *gin.Context, ae *apiError) {
+// problemBody is the problem+json document of ae for this request.
+func problemBody(c *gin.Context, ae *apiError) Problem {
 	p := Problem{
 		Type:      "urn:illuwa:problem:" + ae.code,
 		Title:     http.StatusText(ae.status),
@@ -90,6 +159,44 @@ func writeProblem(c *gin.Context, ae *apiError) {
 	if p.Title == "" {
 		p.Title = "Client Closed Request"
 	}
-	c.Header("Content-Type", "application/problem+json")
-	c.AbortWithStatusJSON(ae.status, p)
+	return p
 }
+
+// writeProblem is the one writer of problem+json answers.
+func writeProblem(c *gin.Context, ae *apiError) {
+	if ae.retryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(ae.retryAfter))
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.AbortWithStatusJSON(ae.status, problemBody(c, ae))
+}
+
+// codedError is a domain error as a WebSocket client gets it: the code of
+// the problem table and its detail (realtime sends errors with a Code).
+type codedError struct{ code, detail string }
+
+func (e *codedError) Error() string { return e.detail }
+
+// Code is the machine-readable reason.
+func (e *codedError) Code() string { return e.code }
+
+// wsError maps a domain error for a WebSocket client; an internal failure
+// stays as it is, so the hub answers "internal" without its text.
+func wsError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ae, ok := problemFor(err); ok && ae.code != "client_closed" {
+		return &codedError{code: ae.code, detail: ae.detail}
+	}
+	return err
+}
+
+// accountRules answer the accounts service's refusals.
+var accountRules = []problemRule{}
+
+// orderRules answer the ordering service's refusals.
+var orderRules = []problemRule{}
+
+// stallRules answer the stalls and reviews refusals.
+var stallRules = []problemRule{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -78,16 +79,16 @@ func decodeCursor(s string) (uint64, bool) {
 
 // pageQuery reads ?limit= (1..maxReviewPage, default defaultReviewPage) and
 // ?cursor= into cs.
-func pageQuery(c *gin.Context, cs *checks) (beforeID uint64, limit int) {
+func pageQuery(c *gin.Context, cs *check.Fields) (beforeID uint64, limit int) {
 	limit = defaultReviewPage
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		cs.add(err != nil || n < 1 || n > maxReviewPage, "limit", "must be 1 to 50")
+		cs.Add(err != nil || n < 1 || n > maxReviewPage, "limit", "must be 1 to 50")
 		limit = n
 	}
 	if v := c.Query("cursor"); v != "" {
 		id, ok := decodeCursor(v)
-		cs.add(!ok, "cursor", "must be a next_cursor from an earlier page")
+		cs.Add(!ok, "cursor", "must be a next_cursor from an earlier page")
 		beforeID = id
 	}
 	return beforeID, limit
@@ -101,13 +102,13 @@ type createReviewRequest struct {
 }
 
 func (r *createReviewRequest) validate() error {
-	var cs checks
+	var cs check.Fields
 	r.Content = strings.TrimSpace(r.Content)
-	cs.add(r.OrderID == 0, "order_id", "required")
-	cs.add(r.Stars < 1 || r.Stars > 5, "stars", "must be 1 to 5")
-	cs.text("content", r.Content, true, maxReviewText)
-	cs.add(r.Public == nil, "public", "required (true or false)")
-	return cs.err()
+	cs.Add(r.OrderID == 0, "order_id", "required")
+	cs.Add(r.Stars < 1 || r.Stars > 5, "stars", "must be 1 to 5")
+	cs.Text("content", r.Content, true, maxReviewText)
+	cs.Add(r.Public == nil, "public", "required (true or false)")
+	return cs.Err()
 }
 
 // createReview lets the customer of a completed order at the stall review it,
@@ -162,9 +163,9 @@ func (s *Server) listReviews(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var cs checks
+	var cs check.Fields
 	before, limit := pageQuery(c, &cs)
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -295,9 +296,9 @@ func (s *Server) putReply(c *gin.Context) {
 		return
 	}
 	req.Content = strings.TrimSpace(req.Content)
-	var cs checks
-	cs.text("content", req.Content, true, maxReviewText)
-	if err := cs.err(); err != nil {
+	var cs check.Fields
+	cs.Text("content", req.Content, true, maxReviewText)
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}
@@ -309,9 +310,9 @@ func (s *Server) putReply(c *gin.Context) {
 	}
 	if first {
 		n := store.Notification{ReceiverID: out.AuthorID, SenderID: p.OwnerID, Kind: store.NotifyReviewReply,
-			Title: p.Name + " 사장님이 리뷰에 답글을 남겼어요", Body: clip(req.Content, 100),
+			Title: p.Name + " 사장님이 리뷰에 답글을 남겼어요", Body: check.Clip(req.Content, 100),
 			Data: store.NotificationData{PochaID: p.ID, ReviewID: out.ID}}
-		s.notifyLogged(ctx, n)
+		s.notes.Logged(ctx, n)
 	}
 	c.JSON(http.StatusOK, toReview(out, currentUser(c).ID))
 }
@@ -327,13 +328,4 @@ func (s *Server) deleteReply(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
-}
-
-// clip shortens s to at most n characters, marking a cut with "…".
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

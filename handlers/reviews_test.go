@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/storetest"
 )
@@ -405,7 +406,7 @@ func TestReviewReply(t *testing.T) {
 		if len(pushes) != 2 || pushes[0].User != r.aliceU.ID || pushes[1].User != r.bobU.ID {
 			t.Fatalf("pushes %+v", pushes)
 		}
-		n, ok := pushes[0].Body.(notificationResponse)
+		n, ok := pushes[0].Body.(notify.View)
 		if !ok || n.Kind != store.NotifyReviewReply || n.Data.ReviewID != pub.ID || n.Data.PochaID != r.pocha ||
 			n.SenderID != r.ownerU.ID || n.Body != "감사합니다" || n.ID == 0 {
 			t.Fatalf("push body %+v", pushes[0].Body)
@@ -500,7 +501,7 @@ func TestOpenAPIReviewExamplesValidate(t *testing.T) {
 			call("DELETE", reply, "/api/v1/reviews/999999/reply", r.owner, nil).mustStatus(t, http.StatusNotFound)
 
 			var page struct {
-				Items []notificationResponse `json:"items"`
+				Items []notify.View `json:"items"`
 			}
 			call("GET", "/api/v1/notifications", "/api/v1/notifications?limit=5", r.alice, nil).mustStatus(t, http.StatusOK).decode(t, &page)
 			if len(page.Items) != 1 {

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -89,11 +91,11 @@ type Deps struct {
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics; nil makes a private one
 	Ready    []Check              // extra readiness checks besides the database
 	Options  Options
-	Live     *LiveMap        // the live map; nil serves no live endpoints' data
-	Hub      *realtime.Hub   // the WebSocket hub behind GET /ws; nil disables it
-	Payments PaymentProvider // the card payment gateway (orders and payments)
-	Push     Pusher          // real-time hints to users' screens; nil sends none
-	Mailer   Mailer          // e-mail copies of notifications; nil writes them to the log
+	Live     *livemap.Service // the live map; nil serves no live endpoints' data
+	Hub      *realtime.Hub    // the WebSocket hub behind GET /ws; nil disables it
+	Payments PaymentProvider  // the card payment gateway (orders and payments)
+	Push     Pusher           // real-time hints to users' screens; nil sends none
+	Mailer   notify.Mailer    // e-mail copies of notifications; nil writes them to the log
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -111,15 +113,14 @@ type Server struct {
 	ready   []Check
 	logins  *attemptLimiter
 	signups *attemptLimiter
-	// locationLimit caps positions sent over HTTP per stall.
-	locationLimit *keyedLimiter
-	live          *LiveMap
-	hub           *realtime.Hub
-	pay           PaymentProvider
-	push          Pusher
-	mailer        Mailer
-	engine        *gin.Engine
-	web           http.Handler
+	live    *livemap.Service
+	hub     *realtime.Hub
+	pay     PaymentProvider
+	push    Pusher
+	notes   *notify.Notifier
+	engine  *gin.Engine
+	inbound inbound
+	web     http.Handler
 }
 
 // New builds the API.
@@ -131,26 +132,23 @@ func New(d Deps) *Server {
 	}
 	opts := d.Options.withDefaults()
 	s := &Server{
-		store:         d.Store,
-		images:        d.Images,
-		log:           d.Log,
-		opts:          opts,
-		reg:           reg,
-		metrics:       newHTTPMetrics(reg),
-		ready:         append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
-		web:           d.Web,
-		live:          d.Live,
-		hub:           d.Hub,
-		pay:           d.Payments,
-		push:          d.Push,
-		mailer:        d.Mailer,
-		logins:        newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups:       newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
-		locationLimit: newKeyedLimiter(5, 10),
+		store:   d.Store,
+		images:  d.Images,
+		log:     d.Log,
+		opts:    opts,
+		reg:     reg,
+		metrics: newHTTPMetrics(reg),
+		ready:   append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
+		web:     d.Web,
+		live:    d.Live,
+		hub:     d.Hub,
+		pay:     d.Payments,
+		push:    d.Push,
+		notes:   notify.New(d.Store, d.Push, d.Mailer, d.Log),
+		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
 	}
-	if s.mailer == nil {
-		s.mailer = LogMailer{Log: d.Log}
-	}
+	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {
 		d.Extra(s.engine)

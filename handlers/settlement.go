@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -64,16 +65,16 @@ func (s *Server) sales(c *gin.Context) {
 		return
 	}
 	loc := seoul()
-	var cs checks
+	var cs check.Fields
 	from, errF := time.ParseInLocation(time.DateOnly, c.Query("from"), loc)
 	to, errT := time.ParseInLocation(time.DateOnly, c.Query("to"), loc)
-	cs.add(errF != nil, "from", "must be a date YYYY-MM-DD")
-	cs.add(errT != nil, "to", "must be a date YYYY-MM-DD")
+	cs.Add(errF != nil, "from", "must be a date YYYY-MM-DD")
+	cs.Add(errT != nil, "to", "must be a date YYYY-MM-DD")
 	if errF == nil && errT == nil {
-		cs.add(to.Before(from), "to", "must not be before from")
-		cs.add(!to.Before(from.AddDate(0, 0, maxSalesDays)), "to", "the range may span at most 366 days")
+		cs.Add(to.Before(from), "to", "must not be before from")
+		cs.Add(!to.Before(from.AddDate(0, 0, maxSalesDays)), "to", "the range may span at most 366 days")
 	}
-	if err := cs.err(); err != nil {
+	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return
 	}

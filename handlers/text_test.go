@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/illuwa/illuwa/handlers/check"
 )
 
 // Names other users see may not carry control characters or bidirectional
@@ -91,10 +93,10 @@ func TestNicknameLengthCountsTrimmed(t *testing.T) {
 }
 
 func TestReviewTextRefusesControlCharacters(t *testing.T) {
-	var cs checks
-	cs.text("content", "맛있어요\u202e!", true, maxReviewText)
-	cs.text("content", "줄바꿈은\n괜찮아요", true, maxReviewText)
-	if len(cs) != 1 || cs[0].Message != unsafeTextMsg {
+	var cs check.Fields
+	cs.Text("content", "맛있어요\u202e!", true, maxReviewText)
+	cs.Text("content", "줄바꿈은\n괜찮아요", true, maxReviewText)
+	if len(cs) != 1 || cs[0].Message != check.UnsafeMsg {
 		t.Fatalf("checks %+v: want only the bidi override refused", cs)
 	}
 }

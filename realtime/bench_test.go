@@ -13,7 +13,7 @@ import (
 // local watchers of its topic (decode once, filter per connection, queue).
 // Writers are held off so only the hub's work is timed.
 func BenchmarkReceiveFanout(b *testing.B) {
-	h, err := NewHub(Options{SendQueue: 1 << 30}, newFakeMap(), &fakeInbound{})
+	h, err := NewHub(Options{SendQueue: 1 << 30}, newFakeMap())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func BenchmarkMemoryBrokerFanout(b *testing.B) {
 			name = "shards=" + strconv.Itoa(shards)
 		}
 		b.Run(name, func(b *testing.B) {
-			h, err := NewHub(Options{SendQueue: 1 << 30}, newFakeMap(), &fakeInbound{})
+			h, err := NewHub(Options{SendQueue: 1 << 30}, newFakeMap())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -266,7 +266,7 @@ func (r *orderRecorder) Resync() {}
 func TestHubCountsBrokerDrops(t *testing.T) {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	h, err := NewHub(Options{Registerer: reg}, newFakeMap(), &fakeInbound{})
+	h, err := NewHub(Options{Registerer: reg}, newFakeMap())
 	if err != nil {
 		t.Fatal(err)
 	}

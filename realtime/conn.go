@@ -21,6 +21,7 @@ type conn struct {
 	hub *Hub
 	ws  *websocket.Conn
 	who Identity
+	in  Inbound // where this connection's location and ack messages go
 
 	// Owned by the reader goroutine.
 	limiter *rate.Limiter // allocated on the first message

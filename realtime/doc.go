@@ -9,10 +9,11 @@
 //
 // Wiring, in order:
 //
-//	hub, err := realtime.NewHub(opts, mapImpl, inbound)
+//	hub, err := realtime.NewHub(opts, mapImpl)
 //	broker := realtime.NewMemoryBroker(hub) // or NewRedisBroker(client, prefix, hub)
 //	hub.SetBroker(broker)
 //	go hub.Run(ctx)
-//	// route GET /ws to a handler that authenticates and calls hub.ServeWS
+//	// route GET /ws to a handler that authenticates and calls
+//	// hub.ServeWS(w, r, who, inbound)
 //	// shutdown: HTTP server, then hub.Shutdown, then broker.Close
 package realtime

@@ -79,7 +79,7 @@ func (c *conn) handleLocation(m *clientMessage) {
 	}
 	defer c.hub.locationsInFlight.Add(-1)
 	loc := LocationMsg{PochaID: m.PochaID, Lat: *m.Lat, Lng: *m.Lng, At: m.At.UTC()}
-	if err := c.hub.in.Location(c.hub.baseCtx, c.who, loc); err != nil {
+	if err := c.in.Location(c.hub.baseCtx, c.who, loc); err != nil {
 		c.sendInboundError(m.Ref, err)
 	}
 }
@@ -105,7 +105,7 @@ func (c *conn) handleAck(m *clientMessage) {
 		return
 	}
 	c.invalid = 0
-	if err := c.hub.in.Ack(c.hub.baseCtx, c.who, m.OrderID); err != nil {
+	if err := c.in.Ack(c.hub.baseCtx, c.who, m.OrderID); err != nil {
 		c.sendInboundError(m.Ref, err)
 	}
 }

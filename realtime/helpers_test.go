@@ -199,20 +199,26 @@ func newEnv(t testing.TB, opts Options, m *fakeMap, mk brokerMaker) *testEnv {
 		m = newFakeMap()
 	}
 	in := &fakeInbound{}
-	hub, err := NewHub(opts, m, in)
+	hub, err := NewHub(opts, m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startEnv(t, hub, m, in, mk)
+	return startEnv(t, hub, m, in, in, mk)
 }
 
-// newEnvWithHub serves a hub made by the test, on a memory broker.
-func newEnvWithHub(t testing.TB, hub *Hub) *testEnv {
+// newEnvWithHub serves a hub made by the test, on a memory broker, with in
+// handling every connection's messages (nil: a fakeInbound).
+func newEnvWithHub(t testing.TB, hub *Hub, in Inbound) *testEnv {
 	t.Helper()
-	return startEnv(t, hub, hub.m.(*fakeMap), nil, nil)
+	fake, _ := in.(*fakeInbound)
+	if in == nil {
+		fake = &fakeInbound{}
+		in = fake
+	}
+	return startEnv(t, hub, hub.m.(*fakeMap), fake, in, nil)
 }
 
-func startEnv(t testing.TB, hub *Hub, m *fakeMap, in *fakeInbound, mk brokerMaker) *testEnv {
+func startEnv(t testing.TB, hub *Hub, m *fakeMap, fake *fakeInbound, in Inbound, mk brokerMaker) *testEnv {
 	t.Helper()
 	if mk == nil {
 		mk = memoryBrokerMaker(t)
@@ -224,7 +230,7 @@ func startEnv(t testing.TB, hub *Hub, m *fakeMap, in *fakeInbound, mk brokerMake
 	go func() { _ = hub.Run(ctx); close(runDone) }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseUint(r.URL.Query().Get("user"), 10, 64)
-		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role"), Session: r.URL.Query().Get("session")})
+		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role"), Session: r.URL.Query().Get("session")}, in)
 	}))
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -236,7 +242,7 @@ func startEnv(t testing.TB, hub *Hub, m *fakeMap, in *fakeInbound, mk brokerMake
 		<-runDone
 		srv.Close()
 	})
-	return &testEnv{hub: hub, srv: srv, m: m, in: in, broker: b}
+	return &testEnv{hub: hub, srv: srv, m: m, in: fake, broker: b}
 }
 
 // Test places around Jongno, Seoul.

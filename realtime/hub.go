@@ -53,7 +53,6 @@ type Welcomer interface {
 type Hub struct {
 	opts     Options
 	m        Map
-	in       Inbound
 	metrics  *metrics
 	upgrader websocket.Upgrader
 	broker   Broker
@@ -79,9 +78,11 @@ var (
 	_ DropCounter = (*Hub)(nil)
 )
 
-// NewHub returns a hub serving with m and in. It fails only when the metrics
-// cannot be registered.
-func NewHub(opts Options, m Map, in Inbound) (*Hub, error) {
+// NewHub returns a hub answering watchers from m. It fails only when the
+// metrics cannot be registered. The messages that change state go to the
+// Inbound each connection is served with (see ServeWS), so the services that
+// publish through the hub can be built after it.
+func NewHub(opts Options, m Map) (*Hub, error) {
 	opts = opts.withDefaults()
 	met, err := newMetrics(opts.Registerer)
 	if err != nil {
@@ -91,7 +92,6 @@ func NewHub(opts Options, m Map, in Inbound) (*Hub, error) {
 	h := &Hub{
 		opts:       opts,
 		m:          m,
-		in:         in,
 		metrics:    met,
 		baseCtx:    ctx,
 		baseCancel: cancel,

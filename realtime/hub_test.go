@@ -288,7 +288,7 @@ func testMetricsRegistered(t *testing.T, mk brokerMaker) {
 	}
 	// The client has read hello and snapshot; the counter follows the write.
 	waitFor(t, "sent counter", func() bool { return gather()["illuwa_ws_messages_sent_total"] >= 2 })
-	if _, err := NewHub(Options{Registerer: reg}, e.m, e.in); err == nil {
+	if _, err := NewHub(Options{Registerer: reg}, e.m); err == nil {
 		t.Error("second hub registered the same metrics")
 	}
 }

@@ -220,7 +220,7 @@ func TestRedisPublishConcurrentCallersKeepTheirOrder(t *testing.T) {
 }
 
 func TestPublishPochaOneCallForBothTopics(t *testing.T) {
-	h, err := NewHub(Options{}, newFakeMap(), &fakeInbound{})
+	h, err := NewHub(Options{}, newFakeMap())
 	if err != nil {
 		t.Fatal(err)
 	}

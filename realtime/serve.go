@@ -20,9 +20,10 @@ var errTooLarge = errors.New("realtime: message over the read limit")
 // background until it closes or Shutdown ends it; it returns right after the
 // upgrade, so the HTTP server's goroutine and buffers are released (an idle
 // connection then holds one small reader goroutine and no write buffer).
-// who is the authenticated caller (UserID 0 for anonymous). A refused Origin
+// who is the authenticated caller (UserID 0 for anonymous); in handles the
+// messages of this connection that change state. A refused Origin
 // gets 403; a hub that is shutting down or has no broker answers 503.
-func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity) {
+func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in Inbound) {
 	h.mu.RLock()
 	refuse := h.closing || h.broker == nil
 	h.mu.RUnlock()
@@ -34,7 +35,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity) {
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{hub: h, ws: ws, who: who}
+	c := &conn{hub: h, ws: ws, who: who, in: in}
 	if !h.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(CloseGoingAway, closeText(CloseGoingAway)),
@@ -56,7 +57,7 @@ func (c *conn) serve() {
 			}
 		}
 		c.send(HelloMessage{Type: TypeHello, UserID: c.who.UserID, Role: c.who.Role, ServerTime: now()})
-		if w, ok := h.in.(Welcomer); ok && c.who.UserID != 0 {
+		if w, ok := c.in.(Welcomer); ok && c.who.UserID != 0 {
 			msgs, err := w.Welcome(h.baseCtx, c.who)
 			if err != nil {
 				c.sendInboundError("", err)

@@ -43,11 +43,11 @@ func (w *welcomeInbound) Welcome(ctx context.Context, who Identity) ([]any, erro
 
 func TestWelcomeMessages(t *testing.T) {
 	in := &welcomeInbound{}
-	hub, err := NewHub(Options{}, newFakeMap(), in)
+	hub, err := NewHub(Options{}, newFakeMap())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvWithHub(t, hub)
+	e := newEnvWithHub(t, hub, in)
 	owner := e.dial(t, "user=7&role=owner")
 	if m := owner.expect(TypeOrderCreated); m["order"].(map[string]any)["id"] != float64(41) {
 		t.Fatalf("welcome: %v", m)

@@ -4,7 +4,7 @@ import "testing"
 
 // TestDeliverFilter drives the per-connection filter directly.
 func TestDeliverFilter(t *testing.T) {
-	h, err := NewHub(Options{}, newFakeMap(), &fakeInbound{})
+	h, err := NewHub(Options{}, newFakeMap())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
@@ -43,7 +44,7 @@ var demoMenu = []struct {
 
 // startDemo makes (once) the demo accounts and stalls, opens every demo stall
 // at its spot, and keeps `movers` of them moving until ctx ends.
-func startDemo(ctx context.Context, st *store.Store, live *handlers.LiveMap, movers int, log *slog.Logger) error {
+func startDemo(ctx context.Context, st *store.Store, live *livemap.Service, movers int, log *slog.Logger) error {
 	owners := make([]store.User, 0, 3)
 	for i := 1; i <= 3; i++ {
 		u, err := ensureUser(ctx, st, fmt.Sprintf("demo-owner-%d", i), store.RoleOwner)
@@ -146,7 +147,7 @@ type walker struct {
 	speed    float64 // metres per second
 }
 
-func moveDemo(ctx context.Context, live *handlers.LiveMap, ws []*walker, rng *rand.Rand, log *slog.Logger) {
+func moveDemo(ctx context.Context, live *livemap.Service, ws []*walker, rng *rand.Rand, log *slog.Logger) {
 	const tick = 2 * time.Second
 	t := time.NewTicker(tick)
 	defer t.Stop()

@@ -21,6 +21,7 @@ import (
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -93,17 +94,12 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer index.Close()
 
-	live := handlers.NewLiveMap(index, nil, st, handlers.LiveOptions{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}, log, reg)
-	if err := live.Reconcile(ctx); err != nil {
-		return err
-	}
-	in := &inbound{live: live}
 	hub, err := realtime.NewHub(realtime.Options{
 		AllowedOrigins: cfg.AllowedOrigins,
 		MessageRate:    cfg.WSMessageRate,
 		MessageBurst:   int(2 * cfg.WSMessageRate),
 		Registerer:     reg,
-	}, live, in)
+	}, livemap.Reader{Index: index})
 	if err != nil {
 		return err
 	}
@@ -118,7 +114,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		broker = realtime.NewMemoryBroker(hub)
 	}
 	hub.SetBroker(broker)
-	live.SetPublisher(hub)
+	live := livemap.New(livemap.Deps{Index: index, Publisher: hub, Store: st, Log: log, Registerer: reg,
+		Options: livemap.Options{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}})
+	if err := live.Reconcile(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -170,7 +170,6 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			PaymentFeeRate: cfg.PaymentFeeRate,
 		},
 	})
-	in.api = api
 
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
@@ -226,7 +225,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 }
 
 // background runs the hub and the periodic work until ctx ends.
-func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *handlers.LiveMap, api *handlers.Server) {
+func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, api *handlers.Server) {
 	done := make(chan struct{}, 3)
 	go func() {
 		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -239,26 +238,6 @@ func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *
 	for range 3 {
 		<-done
 	}
-}
-
-// inbound routes WebSocket messages that change state.
-type inbound struct {
-	live *handlers.LiveMap
-	api  *handlers.Server
-}
-
-func (i *inbound) Location(ctx context.Context, who realtime.Identity, m realtime.LocationMsg) error {
-	return i.live.Location(ctx, who, m)
-}
-
-func (i *inbound) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
-	return i.api.Welcome(ctx, who)
-}
-
-var _ realtime.Welcomer = (*inbound)(nil)
-
-func (i *inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
-	return i.api.AckOrder(ctx, who.UserID, orderID)
 }
 
 // redisClientName names this program's Redis connections (CLIENT LIST) after

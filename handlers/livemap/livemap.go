@@ -1,11 +1,15 @@
-package handlers
+// Package livemap is the live map of open stalls: it checks every position an
+// owner sends (ownership, coordinates, time, believable speed, a rate budget),
+// keeps the geo index, and publishes each change to the fan-out topics the
+// stall left and entered. Its errors are the sentinels below; the HTTP and
+// WebSocket layers map them to answers.
+package livemap
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -16,14 +20,14 @@ import (
 	"github.com/illuwa/illuwa/store"
 )
 
-// LiveOptions tune the live map.
-type LiveOptions struct {
+// Options tune the live map.
+type Options struct {
 	TTL         time.Duration // a stall not heard from for this long drops off the map; default 10 minutes
 	MaxSpeedKmh float64       // fastest believable move; default 120 km/h
 	MaxSkew     time.Duration // how far in the future a position's time may be; default 30 s
 }
 
-func (o LiveOptions) withDefaults() LiveOptions {
+func (o Options) withDefaults() Options {
 	if o.TTL <= 0 {
 		o.TTL = 10 * time.Minute
 	}
@@ -36,20 +40,19 @@ func (o LiveOptions) withDefaults() LiveOptions {
 	return o
 }
 
-// publisher is what the live map needs of the WebSocket hub.
-type publisher interface {
+// Publisher is what the live map needs of the WebSocket hub: a
+// *realtime.Hub satisfies it.
+type Publisher interface {
 	PublishPocha(ctx context.Context, ev realtime.PochaEvent, topics []string) error
 }
 
-// LiveMap is the live map of open stalls: it checks every position an owner
-// sends, keeps the geo index, and publishes the change to the fan-out topics
-// the stall left and entered. It implements realtime.Map and
-// realtime.Inbound's Location.
-type LiveMap struct {
-	index   geo.Index
-	pub     publisher
+// Service is the live map. It implements realtime.Map (through its Reader)
+// and the location half of realtime.Inbound.
+type Service struct {
+	Reader
+	pub     Publisher
 	store   *store.Store
-	opts    LiveOptions
+	opts    Options
 	log     *slog.Logger
 	owners  sync.Map // pocha id → owner id; ownership never changes
 	updates *prometheus.CounterVec
@@ -57,59 +60,68 @@ type LiveMap struct {
 	// on every position.
 	accepted prometheus.Counter
 	now      func() time.Time
+	// httpLimit caps positions sent over HTTP per stall.
+	httpLimit *keyedLimiter
 }
 
-// NewLiveMap builds the live map. reg may be nil.
-func NewLiveMap(index geo.Index, pub publisher, st *store.Store, opts LiveOptions, log *slog.Logger, reg prometheus.Registerer) *LiveMap {
-	m := &LiveMap{index: index, pub: pub, store: st, opts: opts.withDefaults(), log: log, now: time.Now,
+// Deps are what the live map needs. Index, Store and Log are required; a nil
+// Publisher publishes nothing; a nil Registerer keeps the metrics private.
+type Deps struct {
+	Index      geo.Index
+	Publisher  Publisher
+	Store      *store.Store
+	Log        *slog.Logger
+	Registerer prometheus.Registerer
+	Options    Options
+	Now        func() time.Time // the clock; nil is time.Now
+}
+
+// New builds the live map.
+func New(d Deps) *Service {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	m := &Service{Reader: Reader{Index: d.Index}, pub: d.Publisher, store: d.Store, opts: d.Options.withDefaults(), log: d.Log, now: now,
+		httpLimit: newKeyedLimiter(5, 10),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_location_updates_total", Help: "Stall positions received, by result (accepted or the error code).",
 		}, []string{"result"})}
 	m.accepted = m.updates.WithLabelValues("accepted")
-	if reg != nil {
-		reg.MustRegister(m.updates)
+	if d.Registerer != nil {
+		d.Registerer.MustRegister(m.updates)
 	}
 	return m
 }
 
-// SetPublisher sets where events go; the hub and the live map need each other.
-func (m *LiveMap) SetPublisher(p publisher) { m.pub = p }
+var _ realtime.Map = (*Service)(nil)
+var _ realtime.Map = Reader{}
 
-var _ realtime.Map = (*LiveMap)(nil)
-
-// liveError is a refused position or map action; its code reaches WebSocket
-// clients in an error message and HTTP clients in a problem.
-type liveError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *liveError) Error() string { return e.msg }
-
-// Code is the machine-readable reason.
-func (e *liveError) Code() string { return e.code }
-
-func (e *liveError) api() *apiError { return errorf(e.status, e.code, e.msg) }
-
+// The refusals of the live map.
 var (
-	errNotOwner      = &liveError{http.StatusForbidden, "forbidden", "only the stall's owner may do this"}
-	errNotOpen       = &liveError{http.StatusConflict, "not_open", "the stall is not open: open it first"}
-	errBadLocation   = &liveError{http.StatusUnprocessableEntity, "invalid_location", "lat must be -90..90 and lng -180..180, finite numbers"}
-	errStaleTime     = &liveError{http.StatusUnprocessableEntity, "stale_time", "the position's time is missing, in the future, or not after the last one"}
-	errTooFast       = &liveError{http.StatusUnprocessableEntity, "too_fast", "the move implies an impossible speed"}
-	errUnknownPocha  = &liveError{http.StatusNotFound, "not_found", "no such stall"}
-	errLiveForbidden = &liveError{http.StatusForbidden, "forbidden", "only owners may send positions"}
+	ErrOwnersOnly   = errors.New("livemap: only owners may send positions")
+	ErrNotOwner     = errors.New("livemap: only the stall's owner may do this")
+	ErrNotOpen      = errors.New("livemap: the stall is not open")
+	ErrBadLocation  = errors.New("livemap: invalid coordinates")
+	ErrStaleTime    = errors.New("livemap: the position's time is missing, in the future or not after the last one")
+	ErrTooFast      = errors.New("livemap: the move implies an impossible speed")
+	ErrUnknownPocha = errors.New("livemap: no such stall")
+	ErrRateLimited  = errors.New("livemap: too many positions for this stall")
 )
 
+// codes names each refusal in the location metric.
+var codes = map[error]string{ErrOwnersOnly: "forbidden", ErrNotOwner: "forbidden", ErrNotOpen: "not_open",
+	ErrBadLocation: "invalid_location", ErrStaleTime: "stale_time", ErrTooFast: "too_fast", ErrUnknownPocha: "not_found",
+	ErrRateLimited: "rate_limited"}
+
 // ownerOf returns the owner of a stall, cached.
-func (m *LiveMap) ownerOf(ctx context.Context, pochaID uint64) (uint64, error) {
+func (m *Service) ownerOf(ctx context.Context, pochaID uint64) (uint64, error) {
 	if v, ok := m.owners.Load(pochaID); ok {
 		return v.(uint64), nil
 	}
 	p, err := m.store.PochaByID(ctx, pochaID)
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, errUnknownPocha
+		return 0, ErrUnknownPocha
 	}
 	if err != nil {
 		return 0, err
@@ -118,16 +130,16 @@ func (m *LiveMap) ownerOf(ctx context.Context, pochaID uint64) (uint64, error) {
 	return p.OwnerID, nil
 }
 
-func (m *LiveMap) count(err error) {
-	var le *liveError
-	switch {
-	case err == nil:
+func (m *Service) count(err error) {
+	if err == nil {
 		m.accepted.Inc()
-	case errors.As(err, &le):
-		m.updates.WithLabelValues(le.code).Inc()
-	default:
-		m.updates.WithLabelValues("internal").Inc()
+		return
 	}
+	if code, ok := codes[err]; ok {
+		m.updates.WithLabelValues(code).Inc()
+		return
+	}
+	m.updates.WithLabelValues("internal").Inc()
 }
 
 // Location checks and applies a position sent by a stall's owner: the sender
@@ -135,49 +147,49 @@ func (m *LiveMap) count(err error) {
 // last one and not in the future, and the implied speed is believable. The
 // index is updated before the move is published to the cells the stall left
 // and entered.
-func (m *LiveMap) Location(ctx context.Context, who realtime.Identity, msg realtime.LocationMsg) (err error) {
+func (m *Service) Location(ctx context.Context, who realtime.Identity, msg realtime.LocationMsg) (err error) {
 	defer func() { m.count(err) }()
 	if who.UserID == 0 || who.Role != store.RoleOwner {
-		return errLiveForbidden
+		return ErrOwnersOnly
 	}
 	if geo.ValidateCoord(msg.Lat, msg.Lng) != nil {
-		return errBadLocation
+		return ErrBadLocation
 	}
 	now := m.now()
 	// Positions are kept to the microsecond; compare at that precision.
 	msg.At = msg.At.UTC().Truncate(time.Microsecond)
 	if msg.At.IsZero() || msg.At.After(now.Add(m.opts.MaxSkew)) {
-		return errStaleTime
+		return ErrStaleTime
 	}
 	owner, err := m.ownerOf(ctx, msg.PochaID)
 	if err != nil {
 		return err
 	}
 	if owner != who.UserID {
-		return errNotOwner
+		return ErrNotOwner
 	}
 	// One atomic step checks open, time and speed against the stored
 	// position and stores the move (see geo.Index.Move).
 	pos := geo.Position{ID: msg.PochaID, Lat: msg.Lat, Lng: msg.Lng, At: msg.At, Seen: now.UTC()}
-	old, err := m.index.Move(ctx, pos, m.opts.MaxSpeedKmh)
+	old, err := m.Index.Move(ctx, pos, m.opts.MaxSpeedKmh)
 	switch {
 	case errors.Is(err, geo.ErrNotFound):
-		return errNotOpen
+		return ErrNotOpen
 	case errors.Is(err, geo.ErrStale):
-		return errStaleTime
+		return ErrStaleTime
 	case errors.Is(err, geo.ErrTooFast):
 		dist, kmh := geo.ImpliedSpeedKmh(old, pos)
 		m.log.WarnContext(ctx, "impossible stall speed refused", "pocha_id", msg.PochaID, "user_id", who.UserID,
 			"speed_kmh", int(kmh), "distance_m", int(dist))
-		return errTooFast
+		return ErrTooFast
 	case err != nil:
-		return fmt.Errorf("handlers: live move: %w", err)
+		return fmt.Errorf("livemap: move: %w", err)
 	}
 	pos.Name = old.Name
 	return m.publish(ctx, realtime.TypePochaMoved, pos, "", movedTopics(pos, &old))
 }
 
-func (m *LiveMap) publish(ctx context.Context, typ string, p geo.Position, reason string, topics []string) error {
+func (m *Service) publish(ctx context.Context, typ string, p geo.Position, reason string, topics []string) error {
 	if m.pub == nil {
 		return nil
 	}
@@ -190,18 +202,18 @@ func (m *LiveMap) publish(ctx context.Context, typ string, p geo.Position, reaso
 }
 
 // Open puts the owner's stall on the map at lat, lng.
-func (m *LiveMap) Open(ctx context.Context, p store.Pocha, lat, lng float64) error {
+func (m *Service) Open(ctx context.Context, p store.Pocha, lat, lng float64) error {
 	if geo.ValidateCoord(lat, lng) != nil {
-		return errBadLocation
+		return ErrBadLocation
 	}
 	now := m.now().UTC()
 	if err := m.store.SetPochaOpen(ctx, p.ID, true); err != nil {
 		return err
 	}
 	pos := geo.Position{ID: p.ID, Name: p.Name, Lat: lat, Lng: lng, At: now, Seen: now}
-	old, existed, err := m.index.Upsert(ctx, pos)
+	old, existed, err := m.Index.Upsert(ctx, pos)
 	if err != nil {
-		return fmt.Errorf("handlers: live open: %w", err)
+		return fmt.Errorf("livemap: open: %w", err)
 	}
 	var prev *geo.Position
 	if existed {
@@ -211,13 +223,13 @@ func (m *LiveMap) Open(ctx context.Context, p store.Pocha, lat, lng float64) err
 }
 
 // Close takes the stall off the map.
-func (m *LiveMap) Close(ctx context.Context, p store.Pocha) error {
+func (m *Service) Close(ctx context.Context, p store.Pocha) error {
 	if err := m.store.SetPochaOpen(ctx, p.ID, false); err != nil {
 		return err
 	}
-	prev, existed, err := m.index.Remove(ctx, p.ID)
+	prev, existed, err := m.Index.Remove(ctx, p.ID)
 	if err != nil {
-		return fmt.Errorf("handlers: live close: %w", err)
+		return fmt.Errorf("livemap: close: %w", err)
 	}
 	if !existed {
 		return nil
@@ -226,18 +238,41 @@ func (m *LiveMap) Close(ctx context.Context, p store.Pocha) error {
 	return m.publish(ctx, realtime.TypePochaClosed, prev, "closed", []string{geo.Topic(prev.Lat, prev.Lng)})
 }
 
-// Location of an open stall, for API answers.
-func (m *LiveMap) locationOf(ctx context.Context, id uint64) (liveLocation, bool) {
-	p, ok, err := m.index.Get(ctx, id)
+// Location is a stall's last reported position.
+type Location struct {
+	Lat float64   `json:"lat"`
+	Lng float64   `json:"lng"`
+	At  time.Time `json:"at"`
+}
+
+// Reader is the read side of the live map: what the WebSocket hub needs to
+// answer watchers (realtime.Map), and lookups for API answers. It needs
+// nothing but the index, so the hub can be built before the Service that
+// publishes through it.
+type Reader struct {
+	Index geo.Index
+}
+
+// LocationOf returns the position of an open stall; false when it is not on
+// the map (or the index cannot be read: an answer without a position is
+// still an answer).
+func (r Reader) LocationOf(ctx context.Context, id uint64) (Location, bool) {
+	p, ok, err := r.Index.Get(ctx, id)
 	if err != nil || !ok {
-		return liveLocation{}, false
+		return Location{}, false
 	}
-	return liveLocation{Lat: p.Lat, Lng: p.Lng, At: p.At}, true
+	return Location{Lat: p.Lat, Lng: p.Lng, At: p.At}, true
+}
+
+// Nearby lists up to limit open stalls within radiusM of lat, lng, nearest
+// first (0 is no limit).
+func (r Reader) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]geo.Hit, error) {
+	return r.Index.Nearby(ctx, lat, lng, radiusM, limit)
 }
 
 // Snapshot lists the open stalls within radiusM of lat, lng, nearest first.
-func (m *LiveMap) Snapshot(ctx context.Context, lat, lng, radiusM float64) ([]realtime.StallView, error) {
-	hits, err := m.index.Nearby(ctx, lat, lng, radiusM, 0)
+func (r Reader) Snapshot(ctx context.Context, lat, lng, radiusM float64) ([]realtime.StallView, error) {
+	hits, err := r.Index.Nearby(ctx, lat, lng, radiusM, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -249,16 +284,16 @@ func (m *LiveMap) Snapshot(ctx context.Context, lat, lng, radiusM float64) ([]re
 }
 
 // Topics are the fan-out cells covering the circle.
-func (m *LiveMap) Topics(lat, lng, radiusM float64) []string {
+func (Reader) Topics(lat, lng, radiusM float64) []string {
 	return geo.TopicsCovering(lat, lng, radiusM)
 }
 
 // Expire drops stalls not heard from within the TTL, marks them closed and
 // tells their watchers. It returns how many expired.
-func (m *LiveMap) Expire(ctx context.Context) (int, error) {
-	gone, err := m.index.Expire(ctx, m.now().Add(-m.opts.TTL))
+func (m *Service) Expire(ctx context.Context) (int, error) {
+	gone, err := m.Index.Expire(ctx, m.now().Add(-m.opts.TTL))
 	if err != nil {
-		return 0, fmt.Errorf("handlers: live expire: %w", err)
+		return 0, fmt.Errorf("livemap: expire: %w", err)
 	}
 	for _, p := range gone {
 		if err := m.store.SetPochaOpen(ctx, p.ID, false); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -271,7 +306,7 @@ func (m *LiveMap) Expire(ctx context.Context) (int, error) {
 }
 
 // RunExpiry calls Expire every tick until ctx ends.
-func (m *LiveMap) RunExpiry(ctx context.Context) {
+func (m *Service) RunExpiry(ctx context.Context) {
 	every := m.opts.TTL / 20
 	every = max(time.Second, min(every, 30*time.Second))
 	t := time.NewTicker(every)
@@ -292,13 +327,13 @@ func (m *LiveMap) RunExpiry(ctx context.Context) {
 
 // Reconcile marks closed every stall the database calls open but the index
 // does not have (its position was lost, e.g. an in-memory index restarted).
-func (m *LiveMap) Reconcile(ctx context.Context) error {
+func (m *Service) Reconcile(ctx context.Context) error {
 	open, err := m.store.OpenPochas(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range open {
-		if _, ok, err := m.index.Get(ctx, p.ID); err != nil {
+		if _, ok, err := m.Index.Get(ctx, p.ID); err != nil {
 			return err
 		} else if !ok {
 			if err := m.store.SetPochaOpen(ctx, p.ID, false); err != nil {
@@ -328,4 +363,25 @@ func movedTopics(now geo.Position, prev *geo.Position) []string {
 		}
 	}
 	return topics
+}
+
+// OwnerOf returns the owner of a stall (ErrUnknownPocha when there is none).
+func (m *Service) OwnerOf(ctx context.Context, pochaID uint64) (uint64, error) { return m.ownerOf(ctx, pochaID) }
+
+// PostLocation is Location for clients without a WebSocket: each stall has a
+// budget of positions (5 a second, bursts of 10) beyond which ErrRateLimited
+// refuses them. Only the stall's owner may spend it: ownership is checked
+// first, so other owners cannot starve a stall of its positions.
+func (m *Service) PostLocation(ctx context.Context, who realtime.Identity, msg realtime.LocationMsg) error {
+	owner, err := m.ownerOf(ctx, msg.PochaID)
+	if err == nil && owner != who.UserID {
+		err = ErrNotOwner
+	}
+	if err != nil {
+		return err
+	}
+	if !m.httpLimit.allow(msg.PochaID, m.now()) {
+		return ErrRateLimited
+	}
+	return m.Location(ctx, who, msg)
 }

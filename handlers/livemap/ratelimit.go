@@ -1,4 +1,4 @@
-package handlers
+package livemap
 
 import (
 	"sync"
