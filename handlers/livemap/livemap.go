@@ -366,7 +366,9 @@ func movedTopics(now geo.Position, prev *geo.Position) []string {
 }
 
 // OwnerOf returns the owner of a stall (ErrUnknownPocha when there is none).
-func (m *Service) OwnerOf(ctx context.Context, pochaID uint64) (uint64, error) { return m.ownerOf(ctx, pochaID) }
+func (m *Service) OwnerOf(ctx context.Context, pochaID uint64) (uint64, error) {
+	return m.ownerOf(ctx, pochaID)
+}
 
 // PostLocation is Location for clients without a WebSocket: each stall has a
 // budget of positions (5 a second, bursts of 10) beyond which ErrRateLimited
