@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -104,76 +105,6 @@ func TestNotificationsAPI(t *testing.T) {
 	})
 }
 
-func TestNotifyOrderChange(t *testing.T) {
-	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
-		ctx := context.Background()
-		base := r.orderAt(r.aliceU, r.pocha, store.OrderPendingPayment)
-		stall, err := r.srv.store.PochaByID(ctx, r.pocha)
-		if err != nil {
-			t.Fatal(err)
-		}
-		five := 5
-		paidAt := time.Now().UTC()
-		tests := []struct {
-			name   string
-			change func(o *store.Order)
-			to     uint64 // 0: nobody
-			kind   string
-			title  string
-			body   string // a part of the body
-			sender uint64
-		}{
-			{name: "pending_payment_nobody", change: func(o *store.Order) {}},
-			{name: "paid_to_owner", change: func(o *store.Order) { o.Status, o.PaidAt = store.OrderPaid, &paidAt },
-				to: r.ownerU.ID, kind: store.NotifyOrderPaid, title: "새 주문", body: "8,000원", sender: r.aliceU.ID},
-			{name: "accepted_to_customer", change: func(o *store.Order) { o.Status, o.ReadyInMinutes = store.OrderAccepted, &five },
-				to: r.aliceU.ID, kind: store.NotifyOrderAccepted, body: "5분", sender: r.ownerU.ID},
-			{name: "ready_to_customer", change: func(o *store.Order) { o.Status = store.OrderReady },
-				to: r.aliceU.ID, kind: store.NotifyOrderReady, body: "리뷰 포차", sender: r.ownerU.ID},
-			{name: "completed_nobody", change: func(o *store.Order) { o.Status = store.OrderCompleted }},
-			{name: "rejected_to_customer", change: func(o *store.Order) {
-				o.Status, o.CancelledBy, o.CancelReason, o.RefundStatus = store.OrderCancelled, "owner", "재료 소진", store.RefundPending
-			}, to: r.aliceU.ID, kind: store.NotifyOrderCancelled, body: "재료 소진", sender: r.ownerU.ID},
-			{name: "timed_out_to_customer_from_system", change: func(o *store.Order) {
-				o.Status, o.CancelledBy, o.RefundStatus = store.OrderCancelled, "system", store.RefundPending
-			}, to: r.aliceU.ID, kind: store.NotifyOrderCancelled, body: "환불", sender: 0},
-			{name: "paid_cancelled_by_customer_to_owner", change: func(o *store.Order) {
-				o.Status, o.CancelledBy, o.PaidAt, o.RefundStatus = store.OrderCancelled, "customer", &paidAt, store.RefundPending
-			}, to: r.ownerU.ID, kind: store.NotifyOrderCancelled, body: "주문 #", sender: r.aliceU.ID},
-			{name: "unpaid_cancelled_by_customer_nobody", change: func(o *store.Order) {
-				o.Status, o.CancelledBy = store.OrderCancelled, "customer"
-			}},
-		}
-		for _, tc := range tests {
-			t.Run(tc.name, func(t *testing.T) {
-				before := len(r.push.notifications())
-				o := base
-				tc.change(&o)
-				r.srv.notifyOrderChange(ctx, o, stall)
-				pushes := r.push.notifications()[before:]
-				if tc.to == 0 {
-					if len(pushes) != 0 {
-						t.Fatalf("notified %+v", pushes)
-					}
-					return
-				}
-				if len(pushes) != 1 || pushes[0].User != tc.to {
-					t.Fatalf("pushes %+v, want one to user %d", pushes, tc.to)
-				}
-				n := pushes[0].Body.(notify.View)
-				if n.Kind != tc.kind || (tc.title != "" && n.Title != tc.title) || !strings.Contains(n.Body, tc.body) ||
-					n.SenderID != tc.sender || n.Data.OrderID != o.ID || n.Data.PochaID != r.pocha {
-					t.Fatalf("notification %+v", n)
-				}
-				stored, err := r.store.ListNotifications(ctx, tc.to, 0, 1)
-				if err != nil || len(stored) != 1 || stored[0].ID != n.ID || stored[0].Kind != tc.kind {
-					t.Fatalf("stored %+v %v", stored, err)
-				}
-			})
-		}
-	})
-}
-
 // recordingMailer is a Mailer that remembers every message.
 type recordingMailer struct {
 	mu   sync.Mutex
@@ -214,8 +145,8 @@ func TestNotifierMail(t *testing.T) {
 
 func TestWon(t *testing.T) {
 	for n, want := range map[int64]string{0: "0원", 800: "800원", 8000: "8,000원", 1234567: "1,234,567원", -4500: "-4,500원"} {
-		if got := won(n); got != want {
-			t.Errorf("won(%d) = %q, want %q", n, got, want)
+		if got := ordering.Won(n); got != want {
+			t.Errorf("ordering.Won(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

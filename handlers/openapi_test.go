@@ -26,6 +26,7 @@ import (
 	"github.com/illuwa/illuwa/docs"
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -650,7 +651,7 @@ func withFakeGateway(t *testing.T) (func(*Deps), string) {
 
 // fakeCheckout opens a payment at the fake gateway, as the browser widget
 // would, and returns its payment key.
-func fakeCheckout(t *testing.T, gwURL string, o orderResponse) string {
+func fakeCheckout(t *testing.T, gwURL string, o ordering.View) string {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total})
 	res, err := http.Post(gwURL+"/v1/fake/checkout", "application/json", bytes.NewReader(b))
@@ -692,13 +693,13 @@ func testOpenAPIOrderExamples(t *testing.T, kind store.Dialect) {
 	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, map[string]any{"lat": 37.5665, "lng": 126.978}).mustStatus(t, http.StatusOK)
 
 	newOrder := map[string]any{"pocha_id": pocha, "items": []any{map[string]any{"menu_item_id": item, "quantity": 2}}}
-	order := func() orderResponse {
+	order := func() ordering.View {
 		t.Helper()
-		var o orderResponse
+		var o ordering.View
 		call("POST", "/api/v1/orders", "/api/v1/orders", cust, newOrder).mustStatus(t, http.StatusCreated).decode(t, &o)
 		return o
 	}
-	pay := func(o orderResponse, idemKey string) response {
+	pay := func(o ordering.View, idemKey string) response {
 		t.Helper()
 		return call("POST", "/api/v1/payments/confirm", "/api/v1/payments/confirm", cust,
 			map[string]any{"order_id": o.ID, "payment_key": fakeCheckout(t, gwURL, o), "amount": o.Total}, "Idempotency-Key", idemKey)
@@ -737,7 +738,7 @@ func testOpenAPIOrderExamples(t *testing.T, kind store.Dialect) {
 		mustStatus(t, http.StatusOK)
 	call("GET", "/api/v1/orders/{id}", "/api/v1/orders/"+itoa(o3.ID), cust, nil).mustStatus(t, http.StatusOK)
 
-	today := time.Now().In(seoul()).Format(time.DateOnly)
+	today := time.Now().In(ordering.Seoul()).Format(time.DateOnly)
 	call("GET", "/api/v1/pochas/{id}/sales", pid+"/sales?from="+today+"&to="+today, owner, nil).mustStatus(t, http.StatusOK)
 	call("GET", "/api/v1/pochas/{id}/sales", pid+"/sales?from="+today, owner, nil).mustStatus(t, http.StatusUnprocessableEntity)
 	month := "/api/v1/pochas/{id}/settlements/{month}"
@@ -746,7 +747,7 @@ func testOpenAPIOrderExamples(t *testing.T, kind store.Dialect) {
 	call("GET", month, pid+"/settlements/2026-13", owner, nil).mustStatus(t, http.StatusUnprocessableEntity)
 	call("GET", month, pid+"/settlements/"+today[:7], cust, nil).mustStatus(t, http.StatusForbidden)
 
-	var pm paymentMethodResponse
+	var pm ordering.MethodView
 	call("POST", "/api/v1/payment-methods", "/api/v1/payment-methods", cust,
 		map[string]any{"card_number": "4111-1111-1111-1111", "exp_month": 12, "exp_year": time.Now().Year() + 3}).
 		mustStatus(t, http.StatusCreated).decode(t, &pm)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -18,13 +19,13 @@ func (s *Server) orderRoutes(api *gin.RouterGroup) {
 	api.GET("/orders", user, s.listOrders)
 	api.GET("/orders/:id", user, s.getOrder)
 	api.POST("/orders/:id/cancel", user, customer, body,
-		s.transition(orderAction{to: store.OrderCancelled, by: store.ActorCustomer, body: bindReason(false)}))
+		s.act(ordering.Cancel))
 	api.POST("/orders/:id/accept", user, owner, body,
-		s.transition(orderAction{to: store.OrderAccepted, by: store.ActorOwner, body: bindAccept}))
+		s.act(ordering.Accept))
 	api.POST("/orders/:id/reject", user, owner, body,
-		s.transition(orderAction{to: store.OrderCancelled, by: store.ActorOwner, body: bindReason(true)}))
-	api.POST("/orders/:id/ready", user, owner, s.transition(orderAction{to: store.OrderReady, by: store.ActorOwner}))
-	api.POST("/orders/:id/complete", user, owner, s.transition(orderAction{to: store.OrderCompleted, by: store.ActorOwner}))
+		s.act(ordering.Reject))
+	api.POST("/orders/:id/ready", user, owner, s.act(ordering.Ready))
+	api.POST("/orders/:id/complete", user, owner, s.act(ordering.Complete))
 
 	api.POST("/payments/confirm", user, customer, body, s.confirmPayment)
 	api.POST("/payments/webhook", body, s.paymentWebhook)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/store"
@@ -33,7 +34,7 @@ type recordingPusher struct {
 }
 
 func (p *recordingPusher) PublishUser(_ context.Context, user uint64, typ string, body any) error {
-	o, _ := body.(orderResponse)
+	o, _ := body.(ordering.View)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if typ == "notification" {
@@ -118,16 +119,16 @@ func forEachPayBackend(t *testing.T, fn func(t *testing.T, p *payAPI)) {
 }
 
 // order creates an order of qty of the stall's item as the customer.
-func (p *payAPI) order(qty int) orderResponse {
+func (p *payAPI) order(qty int) ordering.View {
 	p.t.Helper()
-	var o orderResponse
+	var o ordering.View
 	p.do("POST", "/api/v1/orders", p.cust, map[string]any{"pocha_id": p.pocha,
 		"items": []map[string]any{{"menu_item_id": p.item, "quantity": qty}}}).mustStatus(p.t, 201).decode(p.t, &o)
 	return o
 }
 
 // checkout opens a READY payment at the fake as the browser widget would.
-func (p *payAPI) checkout(o orderResponse, card string) string {
+func (p *payAPI) checkout(o ordering.View, card string) string {
 	p.t.Helper()
 	b, _ := json.Marshal(map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total, "cardNumber": card})
 	res, err := p.gw.Client().Post(p.gw.URL+"/v1/fake/checkout", "application/json", bytes.NewReader(b))
@@ -152,10 +153,10 @@ func (p *payAPI) confirm(token, idemKey string, orderID uint64, paymentKey strin
 }
 
 // pay checks out and confirms the order, and returns it paid.
-func (p *payAPI) pay(o orderResponse) orderResponse {
+func (p *payAPI) pay(o ordering.View) ordering.View {
 	p.t.Helper()
 	key := p.checkout(o, "")
-	var out confirmResponse
+	var out ordering.Confirmed
 	p.confirm(p.cust, "pay-"+itoa(o.ID)+"-key", o.ID, key, o.Total).mustStatus(p.t, 200).decode(p.t, &out)
 	if out.Order.Status != store.OrderPaid || out.Payment.Status != store.PaymentDone {
 		p.t.Fatalf("after confirm: %+v", out)
@@ -164,9 +165,9 @@ func (p *payAPI) pay(o orderResponse) orderResponse {
 }
 
 // getOrder reads an order as the token's user.
-func (p *payAPI) getOrder(token string, id uint64) orderResponse {
+func (p *payAPI) getOrder(token string, id uint64) ordering.View {
 	p.t.Helper()
-	var o orderResponse
+	var o ordering.View
 	p.do("GET", "/api/v1/orders/"+itoa(id), token, nil).mustStatus(p.t, 200).decode(p.t, &o)
 	return o
 }
@@ -237,7 +238,7 @@ func TestCreateOrderValidation(t *testing.T) {
 			}
 			res := p.do("POST", "/api/v1/orders", token, tc.body).mustStatus(t, tc.status)
 			if tc.status == 201 {
-				var o orderResponse
+				var o ordering.View
 				res.decode(t, &o)
 				if o.Total != 24000 || o.Status != "pending_payment" || len(o.Items) != 1 || o.Items[0].UnitPrice != 8000 ||
 					o.Items[0].Name != "떡볶이" || o.Items[0].LineTotal != 24000 || o.PaymentOrderID != "illuwa-order-"+itoa(o.ID) {
@@ -274,7 +275,7 @@ func TestOrderFullFlowWithPushes(t *testing.T) {
 		if o.PaidAt == nil {
 			t.Fatalf("paid order without paid_at: %+v", o)
 		}
-		var accepted orderResponse
+		var accepted ordering.View
 		p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/accept", p.owner, map[string]any{"ready_in_minutes": 15}).
 			mustStatus(t, 200).decode(t, &accepted)
 		if accepted.Status != "accepted" || accepted.ReadyInMinutes == nil || *accepted.ReadyInMinutes != 15 ||
@@ -282,7 +283,7 @@ func TestOrderFullFlowWithPushes(t *testing.T) {
 			t.Fatalf("accepted: %+v", accepted)
 		}
 		p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/ready", p.owner, nil).mustStatus(t, 200)
-		var done orderResponse
+		var done ordering.View
 		p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/complete", p.owner, nil).mustStatus(t, 200).decode(t, &done)
 		if done.Status != "completed" {
 			t.Fatalf("completed: %+v", done)
@@ -338,7 +339,7 @@ func TestOrderFullFlowWithPushes(t *testing.T) {
 		// Lists: the customer's own, the owner's per stall, another stall 403.
 		second := p.order(1)
 		var page struct {
-			Items      []orderResponse `json:"items"`
+			Items      []ordering.View `json:"items"`
 			NextCursor *string         `json:"next_cursor"`
 		}
 		p.do("GET", "/api/v1/orders?limit=1", p.cust, nil).mustStatus(t, 200).decode(t, &page)
@@ -437,7 +438,7 @@ func TestIllegalTransitions(t *testing.T) {
 
 		// The customer cancels an unpaid order: no refund.
 		o2 := p.order(1)
-		var c orderResponse
+		var c ordering.View
 		act(p.cust, itoa(o2.ID), "cancel", map[string]any{"reason": "changed my mind"}).mustStatus(t, 200).decode(t, &c)
 		if c.Status != "cancelled" || c.CancelledBy != "customer" || c.CancelReason != "changed my mind" || c.RefundStatus != "" {
 			t.Fatalf("cancelled unpaid: %+v", c)

@@ -14,6 +14,7 @@ import (
 	_ "github.com/glebarez/go-sqlite"
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/store"
 )
@@ -78,7 +79,7 @@ func TestConfirmIdempotentSequential(t *testing.T) {
 		if c := p.fake.Charges(); c != 1 {
 			t.Fatalf("charges %d, want 1", c)
 		}
-		var cr confirmResponse
+		var cr ordering.Confirmed
 		first.decode(t, &cr)
 		if cr.Payment.CardNumber != "433012******1235" || cr.Payment.Amount != o.Total || cr.Payment.ApprovedAt == nil || cr.Payment.Method == "" {
 			t.Fatalf("payment %+v", cr.Payment)
@@ -172,7 +173,7 @@ func TestConfirmProviderDownThenReconciled(t *testing.T) {
 		if pay.Status != store.PaymentUnknown {
 			t.Fatalf("payment %s, want unknown", pay.Status)
 		}
-		p.srv.reconcilePayments(ctx, time.Now().Add(time.Second))
+		p.srv.orders.Reconcile(ctx, time.Now().Add(time.Second))
 		if pay, _ = p.store.PaymentByOrder(ctx, o.ID); pay.Status != store.PaymentFailed {
 			t.Fatalf("payment %s after reconcile, want failed", pay.Status)
 		}
@@ -191,7 +192,7 @@ func TestConfirmProviderDownThenReconciled(t *testing.T) {
 			t.Fatalf("order %s without the gateway's word", got.Status)
 		}
 		before := len(p.push.all())
-		if n := p.srv.reconcilePayments(ctx, time.Now().Add(time.Second)); n != 1 {
+		if n := p.srv.orders.Reconcile(ctx, time.Now().Add(time.Second)); n != 1 {
 			t.Fatalf("reconciled %d", n)
 		}
 		if got := p.getOrder(p.cust, o2.ID); got.Status != "paid" {
@@ -202,7 +203,7 @@ func TestConfirmProviderDownThenReconciled(t *testing.T) {
 			t.Fatalf("pushes %+v", msgs)
 		}
 		// Nothing is left to reconcile, and a second run changes nothing.
-		if n := p.srv.reconcilePayments(ctx, time.Now().Add(time.Hour)); n != 0 {
+		if n := p.srv.orders.Reconcile(ctx, time.Now().Add(time.Hour)); n != 0 {
 			t.Fatalf("reconciled %d more", n)
 		}
 		if c := p.fake.Charges(); c != 2 {
@@ -254,7 +255,7 @@ func TestRefundSurvivesGatewayOutage(t *testing.T) {
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		o := p.pay(p.order(3))
-		var c orderResponse
+		var c ordering.View
 		p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/cancel", p.cust, nil).mustStatus(t, 200).decode(t, &c)
 		if c.Status != "cancelled" || c.RefundStatus != "pending" || c.CancelledBy != "customer" {
 			t.Fatalf("cancelled: %+v", c)
@@ -268,18 +269,18 @@ func TestRefundSurvivesGatewayOutage(t *testing.T) {
 		p.fake.FailNext(cancelPath, 2, 503)
 		now := time.Now()
 		for i := 0; i < 2; i++ {
-			if n := p.srv.processRefunds(ctx, now); n != 0 {
+			if n := p.srv.orders.ProcessRefunds(ctx, now); n != 0 {
 				t.Fatalf("refund done while the gateway is down")
 			}
-			if n := p.srv.processRefunds(ctx, now); n != 0 { // not due again yet
+			if n := p.srv.orders.ProcessRefunds(ctx, now); n != 0 { // not due again yet
 				t.Fatalf("refund retried before its backoff")
 			}
-			now = now.Add(maxRetryBackoff)
+			now = now.Add(10*time.Minute)
 		}
 		if r, _ = p.store.RefundByOrder(ctx, o.ID); r.Attempts != 2 || r.Status != "pending" || r.LastError == "" {
 			t.Fatalf("refund job after outage %+v", r)
 		}
-		if n := p.srv.processRefunds(ctx, now); n != 1 {
+		if n := p.srv.orders.ProcessRefunds(ctx, now); n != 1 {
 			t.Fatalf("refund not done after the gateway came back")
 		}
 		got := p.getOrder(p.cust, o.ID)
@@ -293,7 +294,7 @@ func TestRefundSurvivesGatewayOutage(t *testing.T) {
 		if n := p.fake.Calls(cancelPath); n != 3 {
 			t.Fatalf("%d cancel calls, want 3", n)
 		}
-		if n := p.srv.processRefunds(ctx, now.Add(time.Hour)); n != 0 {
+		if n := p.srv.orders.ProcessRefunds(ctx, now.Add(time.Hour)); n != 0 {
 			t.Fatal("a finished refund ran again")
 		}
 	})
@@ -305,11 +306,11 @@ func TestAcceptTimeoutCancelsAndRefunds(t *testing.T) {
 		late := p.pay(p.order(1))
 		onTime := p.pay(p.order(1))
 		p.do("POST", "/api/v1/orders/"+itoa(onTime.ID)+"/accept", p.owner, map[string]any{"ready_in_minutes": 20}).mustStatus(t, 200)
-		if n := p.srv.expireUnaccepted(ctx, time.Now().Add(9*time.Minute)); n != 0 {
+		if n := p.srv.orders.ExpireUnaccepted(ctx, time.Now().Add(9*time.Minute)); n != 0 {
 			t.Fatalf("expired %d before the timeout", n)
 		}
 		before := len(p.push.all())
-		if n := p.srv.expireUnaccepted(ctx, time.Now().Add(11*time.Minute)); n != 1 {
+		if n := p.srv.orders.ExpireUnaccepted(ctx, time.Now().Add(11*time.Minute)); n != 1 {
 			t.Fatalf("expired %d, want 1", n)
 		}
 		got := p.getOrder(p.cust, late.ID)
@@ -327,7 +328,7 @@ func TestAcceptTimeoutCancelsAndRefunds(t *testing.T) {
 		if last := evs[len(evs)-1]; last.ToStatus != "cancelled" || last.ActorID != 0 || last.Reason == "" {
 			t.Fatalf("last event %+v", last)
 		}
-		if n := p.srv.processRefunds(ctx, time.Now()); n != 1 {
+		if n := p.srv.orders.ProcessRefunds(ctx, time.Now()); n != 1 {
 			t.Fatalf("refunds done %d", n)
 		}
 		if got := p.getOrder(p.cust, late.ID); got.RefundStatus != "done" {
@@ -339,12 +340,12 @@ func TestAcceptTimeoutCancelsAndRefunds(t *testing.T) {
 func TestOwnerRejectRefunds(t *testing.T) {
 	p := newPayAPI(t, store.SQLite)
 	o := p.pay(p.order(1))
-	var r orderResponse
+	var r ordering.View
 	p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/reject", p.owner, map[string]any{"reason": "재료 소진"}).mustStatus(t, 200).decode(t, &r)
 	if r.Status != "cancelled" || r.CancelledBy != "owner" || r.CancelReason != "재료 소진" || r.RefundStatus != "pending" {
 		t.Fatalf("rejected %+v", r)
 	}
-	if n := p.srv.processRefunds(context.Background(), time.Now()); n != 1 {
+	if n := p.srv.orders.ProcessRefunds(context.Background(), time.Now()); n != 1 {
 		t.Fatal("refund not sent")
 	}
 }
@@ -355,7 +356,7 @@ func TestRunWorkersStopsWithContext(t *testing.T) {
 	p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/cancel", p.cust, nil).mustStatus(t, 200)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { p.srv.RunWorkers(ctx); close(done) }()
+	go func() { p.srv.orders.Run(ctx); close(done) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for p.getOrder(p.cust, o.ID).RefundStatus != "done" {
 		if time.Now().After(deadline) {
@@ -472,13 +473,13 @@ func TestPaymentMethods(t *testing.T) {
 				}
 			})
 		}
-		var pm paymentMethodResponse
+		var pm ordering.MethodView
 		p.do("POST", "/api/v1/payment-methods", p.cust, good()).mustStatus(t, 201).decode(t, &pm)
 		if pm.Brand != "VISA" || pm.MaskedNumber != "411111******1111" || pm.Nickname != "내 카드" {
 			t.Fatalf("saved card %+v", pm)
 		}
 		var list struct {
-			Items []paymentMethodResponse `json:"items"`
+			Items []ordering.MethodView `json:"items"`
 		}
 		p.do("GET", "/api/v1/payment-methods", p.cust, nil).mustStatus(t, 200).decode(t, &list)
 		if len(list.Items) != 1 || list.Items[0].ID != pm.ID {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -196,7 +197,24 @@ func wsError(err error) error {
 var accountRules = []problemRule{}
 
 // orderRules answer the ordering service's refusals.
-var orderRules = []problemRule{}
+var orderRules = []problemRule{
+	{ordering.ErrPochaClosed, http.StatusConflict, "pocha_closed", "the stall is closed and takes no orders now"},
+	{ordering.ErrAmountMismatch, http.StatusUnprocessableEntity, "amount_mismatch", "the amount is not the order's total"},
+	{ordering.ErrNotPayable, http.StatusConflict, "invalid_transition", "the order cannot be paid in its status"},
+	{ordering.ErrAlreadyPaid, http.StatusConflict, "already_paid", "the order is already paid"},
+	{ordering.ErrInProgress, http.StatusConflict, "in_progress", "a payment of this order is being processed; retry shortly"},
+	{ordering.ErrDeclined, http.StatusPaymentRequired, "payment_rejected", "the card payment was declined"},
+	{ordering.ErrOutcomeUnknown, http.StatusServiceUnavailable, "payment_unknown", "the payment gateway did not answer; the payment will be checked and the order updated"},
+	{ordering.ErrGatewayMismatch, http.StatusBadGateway, "payment_unknown", "the gateway's answer did not match the order; it will be checked"},
+	{ordering.ErrPaymentsOff, http.StatusServiceUnavailable, "payments_unavailable", "card payments are not configured"},
+	{ordering.ErrCardRejected, http.StatusPaymentRequired, "card_rejected", "the card was refused"},
+	{ordering.ErrGatewayDown, http.StatusServiceUnavailable, "gateway_unavailable", "the payment gateway did not answer; try again"},
+	{ordering.ErrLookupFailed, http.StatusBadGateway, "gateway_unavailable", "the payment could not be looked up; retry later"},
+	{ordering.ErrMalformedEvent, http.StatusBadRequest, "malformed_webhook", "the body is not a gateway event"},
+	{ordering.ErrNotApplied, http.StatusInternalServerError, "internal", "the payment could not be applied; retry later"},
+	{ordering.ErrAckAnonymous, http.StatusUnauthorized, "unauthorized", "log in to acknowledge orders"},
+	{ordering.ErrNoSuchAck, http.StatusNotFound, "not_found", "no such order at your stalls"},
+}
 
 // stallRules answer the stalls and reviews refusals.
 var stallRules = []problemRule{}

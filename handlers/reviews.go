@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/base64"
 	"errors"
 	"math"
 	"net/http"
@@ -56,42 +55,6 @@ func toReview(r store.Review, viewerID uint64) reviewResponse {
 // author's, the stall owner's and an admin's.
 func canSeeReview(u store.User, r store.Review, ownerID uint64) bool {
 	return r.IsPublic || (u.ID != 0 && (u.ID == r.AuthorID || u.ID == ownerID)) || u.Role == store.RoleAdmin
-}
-
-// encodeCursor makes the opaque next_cursor that resumes a list below id.
-func encodeCursor(id uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + itoa(id)))
-}
-
-// decodeCursor reverses encodeCursor.
-func decodeCursor(s string) (uint64, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return 0, false
-	}
-	rest, ok := strings.CutPrefix(string(b), "v1:")
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseUint(rest, 10, 64)
-	return id, err == nil && id > 0
-}
-
-// pageQuery reads ?limit= (1..maxReviewPage, default defaultReviewPage) and
-// ?cursor= into cs.
-func pageQuery(c *gin.Context, cs *check.Fields) (beforeID uint64, limit int) {
-	limit = defaultReviewPage
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		cs.Add(err != nil || n < 1 || n > maxReviewPage, "limit", "must be 1 to 50")
-		limit = n
-	}
-	if v := c.Query("cursor"); v != "" {
-		id, ok := decodeCursor(v)
-		cs.Add(!ok, "cursor", "must be a next_cursor from an earlier page")
-		beforeID = id
-	}
-	return beforeID, limit
 }
 
 type createReviewRequest struct {
@@ -164,7 +127,8 @@ func (s *Server) listReviews(c *gin.Context) {
 		return
 	}
 	var cs check.Fields
-	before, limit := pageQuery(c, &cs)
+	pg := pageQuery(c, &cs, defaultReviewPage, maxReviewPage)
+	before, limit := pg.before, pg.limit
 	if err := cs.Err(); err != nil {
 		fail(c, err)
 		return

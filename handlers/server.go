@@ -17,6 +17,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -34,10 +35,9 @@ type Options struct {
 	TrustedProxies []string
 	Signups        int // sign-ups allowed per address per hour (a burst of as many); default 20
 
-	AcceptTimeout  time.Duration // a paid order not accepted within this is cancelled and refunded; default 10 minutes
-	WorkerInterval time.Duration // how often RunWorkers sweeps timeouts, refunds and unknown payments; default 5 s
-	PaymentFeeRate float64       // the gateway's fee as a fraction of each order (0.033 = 3.3%); default 0.033
-	PaymentTimeout time.Duration // bound on one call to the payment gateway; default 30 s
+	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
+	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
+	PaymentFeeRate                                float64
 }
 
 func (o Options) withDefaults() Options {
@@ -59,21 +59,6 @@ func (o Options) withDefaults() Options {
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
 	}
-	if o.AcceptTimeout <= 0 {
-		o.AcceptTimeout = 10 * time.Minute
-	}
-	if o.WorkerInterval <= 0 {
-		o.WorkerInterval = 5 * time.Second
-	}
-	if o.PaymentFeeRate <= 0 {
-		o.PaymentFeeRate = 0.033
-	}
-	if o.PaymentTimeout <= 0 {
-		o.PaymentTimeout = 30 * time.Second
-	}
-	// A gateway call must end well inside the 2-minute confirm lease, or the
-	// reconciler could judge a confirm that is still running.
-	o.PaymentTimeout = min(o.PaymentTimeout, time.Minute)
 	return o
 }
 
@@ -94,8 +79,14 @@ type Deps struct {
 	Live     *livemap.Service // the live map; nil serves no live endpoints' data
 	Hub      *realtime.Hub    // the WebSocket hub behind GET /ws; nil disables it
 	Payments PaymentProvider  // the card payment gateway (orders and payments)
-	Push     Pusher           // real-time hints to users' screens; nil sends none
-	Mailer   notify.Mailer    // e-mail copies of notifications; nil writes them to the log
+	// Orders is the order flow; nil builds one from Store, Payments, Push and
+	// the order fields of Options.
+	Orders *ordering.Service
+	Push   Pusher        // real-time hints to users' screens; nil sends none
+	Mailer notify.Mailer // e-mail copies of notifications; nil writes them to the log
+	// Notes stores and delivers notifications; nil builds one from Store,
+	// Push and Mailer.
+	Notes *notify.Notifier
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -115,8 +106,7 @@ type Server struct {
 	signups *attemptLimiter
 	live    *livemap.Service
 	hub     *realtime.Hub
-	pay     PaymentProvider
-	push    Pusher
+	orders  *ordering.Service
 	notes   *notify.Notifier
 	engine  *gin.Engine
 	inbound inbound
@@ -142,11 +132,18 @@ func New(d Deps) *Server {
 		web:     d.Web,
 		live:    d.Live,
 		hub:     d.Hub,
-		pay:     d.Payments,
-		push:    d.Push,
-		notes:   notify.New(d.Store, d.Push, d.Mailer, d.Log),
+		notes:   d.Notes,
+		orders:  d.Orders,
 		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
 		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+	}
+	if s.notes == nil {
+		s.notes = notify.New(d.Store, d.Push, d.Mailer, d.Log)
+	}
+	if s.orders == nil {
+		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,
+			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
+				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
 	}
 	s.inbound = inbound{s}
 	s.engine = s.routes()

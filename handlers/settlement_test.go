@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -26,8 +27,8 @@ func TestOrderFeeRounding(t *testing.T) {
 		{1_000_000, 0.033, 33_000},
 	}
 	for _, tc := range tests {
-		if got := orderFee(tc.kept, tc.rate); got != tc.want {
-			t.Errorf("orderFee(%d, %v) = %d, want %d", tc.kept, tc.rate, got, tc.want)
+		if got := ordering.OrderFee(tc.kept, tc.rate); got != tc.want {
+			t.Errorf("ordering.OrderFee(%d, %v) = %d, want %d", tc.kept, tc.rate, got, tc.want)
 		}
 	}
 }
@@ -40,15 +41,15 @@ func TestSalesAndSettlement(t *testing.T) {
 		refunded := p.pay(p.order(2)) // 16,000: refunded, no fee
 		p.order(4)                    // never paid: not in the figures
 		p.do("POST", "/api/v1/orders/"+itoa(refunded.ID)+"/cancel", p.cust, nil).mustStatus(t, 200)
-		if n := p.srv.processRefunds(ctx, time.Now()); n != 1 {
+		if n := p.srv.orders.ProcessRefunds(ctx, time.Now()); n != 1 {
 			t.Fatal("refund not done")
 		}
 
-		today := time.Now().In(seoul())
+		today := time.Now().In(ordering.Seoul())
 		month := today.Format("2006-01")
-		var st settlementResponse
+		var st ordering.Settlement
 		p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/settlements/"+month, p.owner, nil).mustStatus(t, 200).decode(t, &st)
-		want := settlementTotals{Orders: 3, Gross: 48000, Refunds: 16000, Fees: 264 + 792, Payout: 48000 - 16000 - 1056}
+		want := ordering.SettlementTotals{Orders: 3, Gross: 48000, Refunds: 16000, Fees: 264 + 792, Payout: 48000 - 16000 - 1056}
 		if st.Totals != want || len(st.Orders) != 3 || st.FeeRate != 0.033 || st.TimeZone != "Asia/Seoul" {
 			t.Fatalf("settlement %+v, want totals %+v", st, want)
 		}
@@ -80,7 +81,7 @@ func TestSalesAndSettlement(t *testing.T) {
 		}
 
 		// Another month is empty; a malformed month is refused.
-		var empty settlementResponse
+		var empty ordering.Settlement
 		p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/settlements/2001-01", p.owner, nil).mustStatus(t, 200).decode(t, &empty)
 		if empty.Totals.Orders != 0 || len(empty.Orders) != 0 {
 			t.Fatalf("empty month %+v", empty)
@@ -89,13 +90,13 @@ func TestSalesAndSettlement(t *testing.T) {
 
 		from := today.AddDate(0, 0, -1).Format(time.DateOnly)
 		to := today.AddDate(0, 0, 1).Format(time.DateOnly)
-		var sales salesResponse
+		var sales ordering.Sales
 		p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?from="+from+"&to="+to, p.owner, nil).mustStatus(t, 200).decode(t, &sales)
-		wantSales := salesFigures{Orders: 3, Gross: 48000, Refunds: 16000, Net: 32000}
+		wantSales := ordering.SalesFigures{Orders: 3, Gross: 48000, Refunds: 16000, Net: 32000}
 		if sales.Totals != wantSales || len(sales.Days) != 3 {
 			t.Fatalf("sales %+v", sales)
 		}
-		var days salesFigures
+		var days ordering.SalesFigures
 		for _, d := range sales.Days {
 			days.Orders += d.Orders
 			days.Gross += d.Gross
@@ -136,13 +137,13 @@ func TestSettlementMonthBoundaryInSeoul(t *testing.T) {
 		setPaid(marchFirst.ID, time.Date(2026, 2, 28, 15, 0, 0, 0, time.UTC))
 		setPaid(febLast.ID, time.Date(2026, 2, 28, 14, 59, 59, 999999000, time.UTC))
 
-		month := func(m string) settlementResponse {
+		month := func(m string) ordering.Settlement {
 			t.Helper()
-			var st settlementResponse
+			var st ordering.Settlement
 			p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/settlements/"+m, p.owner, nil).mustStatus(t, 200).decode(t, &st)
 			return st
 		}
-		ids := func(st settlementResponse) []uint64 {
+		ids := func(st ordering.Settlement) []uint64 {
 			var out []uint64
 			for _, l := range st.Orders {
 				out = append(out, l.OrderID)
@@ -161,7 +162,7 @@ func TestSettlementMonthBoundaryInSeoul(t *testing.T) {
 		if l := month("2026-03").Orders[1]; l.PaidAt.Format(time.RFC3339) != "2026-03-31T23:30:00+09:00" {
 			t.Fatalf("paid_at %s", l.PaidAt.Format(time.RFC3339))
 		}
-		var sales salesResponse
+		var sales ordering.Sales
 		p.do("GET", "/api/v1/pochas/"+itoa(p.pocha)+"/sales?from=2026-03-31&to=2026-04-01", p.owner, nil).mustStatus(t, 200).decode(t, &sales)
 		if len(sales.Days) != 2 || sales.Days[0].Gross != 8000 || sales.Days[1].Gross != 16000 || sales.Totals.Orders != 2 {
 			t.Fatalf("sales %+v", sales)

@@ -60,9 +60,9 @@ func (i inbound) Location(ctx context.Context, who realtime.Identity, m realtime
 }
 
 func (i inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
-	return wsError(i.s.AckOrder(ctx, who.UserID, orderID))
+	return wsError(i.s.orders.Ack(ctx, who.UserID, orderID))
 }
 
 func (i inbound) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
-	return i.s.Welcome(ctx, who)
+	return i.s.orders.Welcome(ctx, who)
 }

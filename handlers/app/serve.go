@@ -22,6 +22,8 @@ import (
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -152,6 +154,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		log.Warn("card payments are off: set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY (or run with --demo for a fake gateway)")
 	}
 
+	notes := notify.New(st, hub, nil, log)
+	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
+		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
 	api := handlers.New(handlers.Deps{
 		Store:    st,
 		Images:   images,
@@ -161,13 +166,13 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Live:     live,
 		Hub:      hub,
 		Payments: provider,
+		Orders:   orders,
+		Notes:    notes,
 		Push:     hub,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
 			TrustedProxies: cfg.TrustedProxies,
-			AcceptTimeout:  cfg.AcceptTimeout,
-			PaymentFeeRate: cfg.PaymentFeeRate,
 		},
 	})
 
@@ -176,7 +181,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		background(workers, log, hub, live, api)
+		background(workers, log, hub, live, orders)
 	}()
 	if cfg.Demo {
 		if err := startDemo(workers, st, live, cfg.DemoMovers, log); err != nil {
@@ -225,7 +230,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 }
 
 // background runs the hub and the periodic work until ctx ends.
-func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, api *handlers.Server) {
+func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, orders *ordering.Service) {
 	done := make(chan struct{}, 3)
 	go func() {
 		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -234,7 +239,7 @@ func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *
 		done <- struct{}{}
 	}()
 	go func() { live.RunExpiry(ctx); done <- struct{}{} }()
-	go func() { api.RunWorkers(ctx); done <- struct{}{} }()
+	go func() { orders.Run(ctx); done <- struct{}{} }()
 	for range 3 {
 		<-done
 	}

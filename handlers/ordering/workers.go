@@ -1,9 +1,10 @@
-package handlers
+package ordering
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -22,20 +23,20 @@ const (
 	maxCancelReasonBytes = 200
 )
 
-// RunWorkers runs the background work of orders and payments every
+// Run runs the background work of orders and payments every
 // Options.WorkerInterval until ctx ends: cancelling paid orders not accepted
 // within Options.AcceptTimeout, sending queued refunds to the gateway, and
 // looking up payments whose outcome is unknown. Several instances may run it at
 // once: every row is claimed with a conditional update before it is worked on.
 // It returns when ctx is done.
-func (s *Server) RunWorkers(ctx context.Context) {
+func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(s.opts.WorkerInterval)
 	defer t.Stop()
 	for {
-		now := time.Now()
-		s.expireUnaccepted(ctx, now)
-		s.processRefunds(ctx, now)
-		s.reconcilePayments(ctx, now)
+		now := s.now()
+		s.ExpireUnaccepted(ctx, now)
+		s.ProcessRefunds(ctx, now)
+		s.Reconcile(ctx, now)
 		select {
 		case <-ctx.Done():
 			return
@@ -53,10 +54,10 @@ func retryBackoff(attempts int) time.Duration {
 	return min(d, maxRetryBackoff)
 }
 
-// expireUnaccepted cancels (and so refunds) the paid orders not accepted
+// ExpireUnaccepted cancels (and so refunds) the paid orders not accepted
 // within AcceptTimeout of their payment, as of now. It returns how many it
 // cancelled.
-func (s *Server) expireUnaccepted(ctx context.Context, now time.Time) int {
+func (s *Service) ExpireUnaccepted(ctx context.Context, now time.Time) int {
 	orders, err := s.store.UnacceptedOrders(ctx, now.Add(-s.opts.AcceptTimeout), workerBatch)
 	if err != nil {
 		s.log.ErrorContext(ctx, "accept timeout sweep", slog.String("error", err.Error()))
@@ -65,7 +66,7 @@ func (s *Server) expireUnaccepted(ctx context.Context, now time.Time) int {
 	n := 0
 	for _, o := range orders {
 		out, err := s.store.TransitionOrder(ctx, store.Transition{OrderID: o.ID, From: store.OrderPaid, To: store.OrderCancelled,
-			By: store.ActorSystem, Reason: "not accepted in time"})
+			By: store.ActorSystem, Reason: ReasonTimeout})
 		if errors.Is(err, store.ErrInvalidTransition) {
 			continue // accepted or cancelled meanwhile, or another instance won
 		}
@@ -74,17 +75,17 @@ func (s *Server) expireUnaccepted(ctx context.Context, now time.Time) int {
 			continue
 		}
 		n++
-		s.pushOrder(ctx, out, false)
+		s.changed(ctx, out, changeTransition)
 	}
 	return n
 }
 
-// processRefunds sends every due refund job to the gateway, with the
+// ProcessRefunds sends every due refund job to the gateway, with the
 // Idempotency-Key "refund-<order id>", so a retry never refunds twice. A
 // gateway that does not answer is retried with backoff; a refusal other than
 // "already cancelled" marks the refund failed for a person to look at. It
 // returns how many refunds were completed.
-func (s *Server) processRefunds(ctx context.Context, now time.Time) int {
+func (s *Service) ProcessRefunds(ctx context.Context, now time.Time) int {
 	if s.pay == nil {
 		return 0
 	}
@@ -107,7 +108,7 @@ func (s *Server) processRefunds(ctx context.Context, now time.Time) int {
 }
 
 // refundOne makes one attempt at a claimed refund job and reports whether it completed.
-func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) bool {
+func (s *Service) refundOne(ctx context.Context, j store.Refund, now time.Time) bool {
 	log := s.log.With(slog.Uint64("order_id", j.OrderID))
 	p, err := s.store.PaymentByOrder(ctx, j.OrderID)
 	if err != nil {
@@ -117,7 +118,7 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 	}
 	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
 	defer cancel()
-	_, err = s.pay.Cancel(pctx, "refund-"+itoa(j.OrderID), p.PaymentKey, toss.CancelRequest{Reason: truncateBytes(j.Reason, maxCancelReasonBytes)})
+	_, err = s.pay.Cancel(pctx, "refund-"+strconv.FormatUint(j.OrderID, 10), p.PaymentKey, toss.CancelRequest{Reason: truncateBytes(j.Reason, maxCancelReasonBytes)})
 	ge, isGateway := toss.AsError(err)
 	switch {
 	case err == nil, isGateway && ge.Code == toss.CodeAlreadyCanceledPayment:
@@ -127,13 +128,13 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 			_ = s.store.RetryRefund(ctx, j.ID, now, err.Error())
 			return false
 		}
-		s.pushOrder(ctx, out, false)
+		s.changed(ctx, out, changeRefundDone)
 		return true
 	case errors.Is(err, toss.ErrRejected):
 		log.ErrorContext(ctx, "refund refused by the gateway", slog.String("error", err.Error()))
 		out, ferr := s.store.FinishRefund(ctx, j.OrderID, store.RefundFailed, err.Error())
 		if ferr == nil {
-			s.pushOrder(ctx, out, false)
+			s.changed(ctx, out, changeRefundFailed)
 		}
 		return false
 	default:
@@ -143,12 +144,12 @@ func (s *Server) refundOne(ctx context.Context, j store.Refund, now time.Time) b
 	}
 }
 
-// reconcilePayments looks up, by order id, every payment whose confirm ended
+// Reconcile looks up, by order id, every payment whose confirm ended
 // without a clear answer (and every confirm stuck past its lease), and applies
 // the gateway's word: DONE makes the order paid; no approval marks the
 // payment failed so the customer may pay again; no answer is tried later. It
 // returns how many payments it settled either way.
-func (s *Server) reconcilePayments(ctx context.Context, now time.Time) int {
+func (s *Service) Reconcile(ctx context.Context, now time.Time) int {
 	if s.pay == nil {
 		return 0
 	}
@@ -174,11 +175,11 @@ func (s *Server) reconcilePayments(ctx context.Context, now time.Time) int {
 // reconcileOne looks one claimed payment up. A "nothing charged" answer marks
 // it failed only if it is still as claimed: a confirm that resumed it
 // meanwhile makes the answer stale.
-func (s *Server) reconcileOne(ctx context.Context, p store.Payment, claim time.Time) bool {
+func (s *Service) reconcileOne(ctx context.Context, p store.Payment, claim time.Time) bool {
 	log := s.log.With(slog.Uint64("order_id", p.OrderID))
 	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
 	defer cancel()
-	tp, err := s.pay.PaymentByOrderID(pctx, gatewayOrderID(p.OrderID))
+	tp, err := s.pay.PaymentByOrderID(pctx, GatewayOrderID(p.OrderID))
 	if ge, ok := toss.AsError(err); ok && ge.Code == toss.CodeNotFoundPayment {
 		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
 		return err == nil

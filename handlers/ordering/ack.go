@@ -1,4 +1,4 @@
-package handlers
+package ordering
 
 import (
 	"context"
@@ -7,40 +7,32 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/realtime"
-
 	"github.com/illuwa/illuwa/store"
 )
 
-// ackError is a refused acknowledgement, with a code for the WebSocket client.
-type ackError struct{ code, msg string }
+// maxWelcomeOrders bounds the orders replayed to one new connection.
+const maxWelcomeOrders = 100
 
-func (e *ackError) Error() string { return e.msg }
-
-// Code is the machine-readable reason.
-func (e *ackError) Code() string { return e.code }
-
-// AckOrder records that the user's screen or POS received an order push. Only
-// the owner of the order's stall may acknowledge it; any other order is
-// "not_found", as it would be over HTTP.
-func (s *Server) AckOrder(ctx context.Context, userID, orderID uint64) error {
+// Ack records that the user's screen or POS received an order push. Only
+// the owner of the order's stall may acknowledge it: any other order is
+// ErrNoSuchAck, as it would be over HTTP; anonymous callers get
+// ErrAckAnonymous. Acknowledging twice is fine.
+func (s *Service) Ack(ctx context.Context, userID, orderID uint64) error {
 	if userID == 0 {
-		return &ackError{"unauthorized", "log in to acknowledge orders"}
+		return ErrAckAnonymous
 	}
 	err := s.store.AckOrder(ctx, orderID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return &ackError{"not_found", "no such order at your stalls"}
+		return ErrNoSuchAck
 	}
 	return err
 }
-
-// maxWelcomeOrders bounds the orders replayed to one new connection.
-const maxWelcomeOrders = 100
 
 // Welcome lists what a new WebSocket connection of who gets right after
 // hello: for an owner, order.created for every paid order at their stalls
 // that this owner has not acknowledged, so a screen or POS that was away
 // misses nothing. The client acknowledges each with an ack message.
-func (s *Server) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
+func (s *Service) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
 	if who.Role != store.RoleOwner {
 		return nil, nil
 	}
@@ -50,7 +42,7 @@ func (s *Server) Welcome(ctx context.Context, who realtime.Identity) ([]any, err
 	}
 	out := make([]any, 0, len(orders))
 	for _, o := range orders {
-		raw, err := json.Marshal(toOrder(o))
+		raw, err := json.Marshal(ViewOf(o))
 		if err != nil {
 			return nil, err
 		}
