@@ -275,7 +275,7 @@ func TestRefundSurvivesGatewayOutage(t *testing.T) {
 			if n := p.srv.orders.ProcessRefunds(ctx, now); n != 0 { // not due again yet
 				t.Fatalf("refund retried before its backoff")
 			}
-			now = now.Add(10*time.Minute)
+			now = now.Add(10 * time.Minute)
 		}
 		if r, _ = p.store.RefundByOrder(ctx, o.ID); r.Attempts != 2 || r.Status != "pending" || r.LastError == "" {
 			t.Fatalf("refund job after outage %+v", r)
