@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,9 @@ func (s *Server) routes() *gin.Engine {
 			fail(c, errorf(404, "not_found", "no such endpoint"))
 			return
 		}
+		// Gin has set 404 for an unrouted path; the web handler decides, and a
+		// body written without a status is a 200, as in net/http.
+		c.Writer.WriteHeader(http.StatusOK)
 		s.web.ServeHTTP(c.Writer, c.Request)
 	})
 	r.NoMethod(func(c *gin.Context) {
