@@ -42,7 +42,7 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 	if !errors.Is(err, ErrHelp) {
 		t.Fatalf("--help returned %v", err)
 	}
-	for _, s := range settings() {
+	for _, s := range settings(&Config{}) {
 		if !strings.Contains(help, s.env) || !strings.Contains(help, "--"+s.flag) {
 			t.Errorf("serve --help lacks %s / --%s", s.env, s.flag)
 		}
@@ -60,7 +60,7 @@ func TestREADMEConfigurationTable(t *testing.T) {
 	for _, r := range rows {
 		documented[r[1]] = r[2]
 	}
-	for _, s := range settings() {
+	for _, s := range settings(&Config{}) {
 		if flag, ok := documented[s.env]; !ok || flag != s.flag {
 			t.Errorf("README configuration table lacks | `%s` | `--%s` |", s.env, s.flag)
 		}
