@@ -158,4 +158,3 @@ func waitStatus(t *testing.T, w *wsClient, id uint64, want string) {
 		}
 	}
 }
-

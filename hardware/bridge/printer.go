@@ -10,9 +10,9 @@ import (
 // in double size, the items, the total, the time, feed and cut.
 func ticket(o *order, at time.Time) []byte {
 	var b bytes.Buffer
-	b.WriteString("\x1b@")            // ESC @: initialise
-	b.WriteString("\x1ba\x01")        // ESC a 1: centre
-	b.WriteString("\x1d!\x11")        // GS ! 0x11: double width and height
+	b.WriteString("\x1b@")     // ESC @: initialise
+	b.WriteString("\x1ba\x01") // ESC a 1: centre
+	b.WriteString("\x1d!\x11") // GS ! 0x11: double width and height
 	fmt.Fprintf(&b, "#%03d\n", o.pickup())
 	b.WriteString("\x1d!\x00\x1ba\x00") // normal size, left
 	fmt.Fprintf(&b, "order %d\n", o.ID)
