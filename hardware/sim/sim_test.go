@@ -78,15 +78,15 @@ func (h *host) await(within time.Duration, what string, ok func(hardware.Message
 func TestFirmware(t *testing.T) {
 	box := Start(t, Options{})
 	h := openHost(t, box.Port)
-	hello := h.await(10*time.Second, "hello", func(m hardware.Message) bool { _, ok := m.(*hardware.Hello); return ok }).(*hardware.Hello)
+	hello := h.await(30*time.Second, "hello", func(m hardware.Message) bool { _, ok := m.(*hardware.Hello); return ok }).(*hardware.Hello)
 	if hello.Version != hardware.ProtocolVersion || hello.Role != hardware.RoleBox || hello.Name != "illuwa-pos/1" {
 		t.Fatalf("box hello: %+v", hello)
 	}
-	box.WaitLCD(5*time.Second, "waiting for host")
+	box.WaitLCD(20*time.Second, "waiting for host")
 	if st := h.send(&hardware.Hello{Version: 1, Role: hardware.RoleHost, BootID: 7, Name: "test"}); st != hardware.AckOK {
 		t.Fatalf("hello: %v", st)
 	}
-	box.WaitLCD(5*time.Second, "no orders")
+	box.WaitLCD(20*time.Second, "no orders")
 
 	// Garbage and a truncated frame first: the box shrugs them off.
 	h.link.WriteRaw([]byte("\x00garbage\xff\xfe\x00\x05\x10\x01"))
@@ -95,52 +95,52 @@ func TestFirmware(t *testing.T) {
 	if st := h.send(order); st != hardware.AckOK {
 		t.Fatalf("order: %v", st)
 	}
-	if lcd := box.WaitLCD(5*time.Second, "#042 NEW"); lcd != "#042 NEW     1/1|12000 2 tteokbok" {
+	if lcd := box.WaitLCD(20*time.Second, "#042 NEW"); lcd != "#042 NEW     1/1|12000 2 tteokbok" {
 		t.Fatalf("LCD %q", lcd)
 	}
-	box.WaitFor(5*time.Second, "a beep", func() bool { return len(box.beeps) > 0 })
+	box.WaitFor(20*time.Second, "a beep", func() bool { return len(box.beeps) > 0 })
 	if st := h.send(order); st != hardware.AckDuplicate {
 		t.Fatalf("the same order again: %v", st)
 	}
 	if st := h.send(&hardware.Order{ID: 43, Pickup: 43, Total: 4000, Lines: 1, Summary: "1 eomuk"}); st != hardware.AckOK {
 		t.Fatalf("second order: %v", st)
 	}
-	box.WaitLCD(5*time.Second, "#042 NEW     1/2")
+	box.WaitLCD(20*time.Second, "#042 NEW     1/2")
 
 	box.Press("accept")
-	b := h.await(5*time.Second, "accept", func(m hardware.Message) bool { _, ok := m.(*hardware.Button); return ok }).(*hardware.Button)
+	b := h.await(20*time.Second, "accept", func(m hardware.Message) bool { _, ok := m.(*hardware.Button); return ok }).(*hardware.Button)
 	if b.Button != hardware.ButtonAccept || b.OrderID != 42 || b.ReadyInMinutes != 10 {
 		t.Fatalf("button: %+v", b)
 	}
-	box.WaitLCD(5*time.Second, "#043 NEW     1/2")
+	box.WaitLCD(20*time.Second, "#043 NEW     1/2")
 
 	box.Tap(0xDEADBEEF)
-	c := h.await(5*time.Second, "card", func(m hardware.Message) bool { _, ok := m.(*hardware.Card); return ok }).(*hardware.Card)
+	c := h.await(20*time.Second, "card", func(m hardware.Message) bool { _, ok := m.(*hardware.Card); return ok }).(*hardware.Card)
 	if c.OrderID != 43 || c.Token != hardware.CardToken(hardware.DefaultCardKey, []byte{0xDE, 0xAD, 0xBE, 0xEF}) {
 		t.Fatalf("card: %+v", c)
 	}
 	if st := h.send(&hardware.PaymentResult{OrderID: 43, Approved: true, Code: "DONE"}); st != hardware.AckOK {
 		t.Fatalf("payment: %v", st)
 	}
-	box.WaitLCD(5*time.Second, "PAID #043")
+	box.WaitLCD(20*time.Second, "PAID #043")
 	box.Untap()
 
 	if st := h.send(&hardware.Withdraw{ID: 43, Reason: hardware.WithdrawCancelled}); st != hardware.AckOK {
 		t.Fatalf("withdraw: %v", st)
 	}
-	box.WaitLCD(8*time.Second, "#042 COOKING 1/1")
+	box.WaitLCD(20*time.Second, "#042 COOKING 1/1")
 	if st := h.send(&hardware.Order{ID: 43, Pickup: 43, Total: 4000, Lines: 1}); st != hardware.AckDuplicate {
 		t.Fatalf("a withdrawn order shown again: %v", st)
 	}
 	box.Press("ready")
-	b = h.await(5*time.Second, "ready", func(m hardware.Message) bool {
+	b = h.await(20*time.Second, "ready", func(m hardware.Message) bool {
 		b, ok := m.(*hardware.Button)
 		return ok && b.Button == hardware.ButtonReady
 	}).(*hardware.Button)
 	if b.OrderID != 42 {
 		t.Fatalf("ready: %+v", b)
 	}
-	box.WaitLCD(5*time.Second, "no orders")
+	box.WaitLCD(20*time.Second, "no orders")
 	if beeps := box.Beeps(); len(beeps) < 6 || beeps[0] != 2000 || beeps[1] != 2000 {
 		t.Fatalf("beeps %v: want one at 2000 Hz for each new order first", beeps)
 	}
