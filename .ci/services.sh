@@ -184,8 +184,28 @@ ensure_docs_tools() {
 	npm ci --prefix docs --no-audit --no-fund --loglevel=error || die "npm ci --prefix docs failed"
 }
 
+# ---- POS firmware toolchain and simulator (hardware/) ---------------------------
+# The hardware tests build the Arduino firmware with gcc-avr and the Arduino core
+# and run it in simavr through a small C harness (hardware/sim).
+
+ensure_pos_simulator() {
+	local pkgs=(gcc-avr avr-libc binutils-avr arduino-core-avr libsimavr2 libsimavr-dev libsimavrparts1)
+	local missing=() p
+	for p in "${pkgs[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if ((${#missing[@]} == 0)); then
+		log "the POS firmware toolchain and simavr are installed"
+		return 0
+	fi
+	log "the POS simulator needs: ${missing[*]}"
+	apt_install "${missing[@]}"
+	command -v avr-gcc >/dev/null || die "avr-gcc is still missing after installing gcc-avr"
+}
+
 ensure_mariadb
 ensure_redis
 ensure_chromium
 ensure_docs_tools
+ensure_pos_simulator
 log "all ready in $(elapsed)s"

@@ -39,6 +39,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return userCmd(ctx, args, getenv, stdout, stderr)
 	case "loadgen":
 		return loadgenCmd(ctx, args, stdout, stderr)
+	case "pos-bridge":
+		return posBridgeCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "version":
@@ -59,6 +61,7 @@ commands:
   migrate      up | down | status: manage the database schema
   user create  make an account (the only way to make an admin)
   loadgen      drive a running server with simulated owners and watchers
+  pos-bridge   connect a POS box on a serial port to a server (--port, --server, ILLUWA_POS_TOKEN)
   healthcheck  exit 0 when the local server answers /healthz (for containers)
   version      print the version
 `
