@@ -17,6 +17,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -96,6 +98,8 @@ type Deps struct {
 	Payments PaymentProvider  // the card payment gateway (orders and payments)
 	Push     Pusher           // real-time hints to users' screens; nil sends none
 	Mailer   notify.Mailer    // e-mail copies of notifications; nil writes them to the log
+	Stalls   *stalls.Service  // stalls, menus and hours; nil builds one from Store and Live
+	Reviews  *reviews.Service // reviews and replies; nil builds one from Store and the notifier
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -118,6 +122,8 @@ type Server struct {
 	pay     PaymentProvider
 	push    Pusher
 	notes   *notify.Notifier
+	stalls  *stalls.Service
+	reviews *reviews.Service
 	engine  *gin.Engine
 	inbound inbound
 	web     http.Handler
@@ -148,6 +154,7 @@ func New(d Deps) *Server {
 		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
 		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
 	}
+	s.stalls, s.reviews = stallServices(d, s.notes)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -22,6 +22,9 @@ import (
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -152,6 +155,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		log.Warn("card payments are off: set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY (or run with --demo for a fake gateway)")
 	}
 
+	stallSvc := stalls.New(stalls.Deps{Store: st, Locations: live})
+	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notify.New(st, hub, nil, log)})
 	api := handlers.New(handlers.Deps{
 		Store:    st,
 		Images:   images,
@@ -162,6 +167,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Hub:      hub,
 		Payments: provider,
 		Push:     hub,
+		Stalls:   stallSvc,
+		Reviews:  reviewSvc,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
