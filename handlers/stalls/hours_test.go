@@ -11,6 +11,7 @@ import (
 // tolerate (signs, spaces, a short field) is refused, since the string is
 // stored and shown as sent.
 func TestCheckHoursTimeFormat(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		open, close string
@@ -42,6 +43,42 @@ func TestCheckHoursTimeFormat(t *testing.T) {
 			checkHours(&cs, "hours", store.Hours{"mon": {{Open: tc.open, Close: tc.close}}})
 			if got := cs.Err() == nil; got != tc.ok {
 				t.Fatalf("open %q close %q: accepted %v, want %v (%v)", tc.open, tc.close, got, tc.ok, cs)
+			}
+		})
+	}
+}
+
+// Spans past midnight run into the next day, and Sunday's into Monday: an
+// overlap anywhere in the week is refused on the hours field itself.
+func TestCheckHoursWeek(t *testing.T) {
+	t.Parallel()
+	span := func(open, close string) store.Span { return store.Span{Open: open, Close: close} }
+	tests := []struct {
+		name  string
+		hours store.Hours
+		field string // "" is accepted
+	}{
+		{"ok_past_midnight", store.Hours{"fri": {span("18:00", "02:00")}, "sat": {span("02:00", "04:00")}}, ""},
+		{"ok_all_day", store.Hours{"sat": {span("00:00", "24:00")}, "sun": {span("00:00", "24:00")}}, ""},
+		{"ok_closed_day", store.Hours{"mon": {}}, ""},
+		{"ok_four_spans", store.Hours{"tue": {span("08:00", "09:00"), span("10:00", "11:00"), span("12:00", "13:00"), span("14:00", "15:00")}}, ""},
+		{"overlap_same_day", store.Hours{"mon": {span("18:00", "23:00"), span("22:00", "01:00")}}, "hours"},
+		{"overlap_next_day", store.Hours{"mon": {span("18:00", "06:00")}, "tue": {span("01:00", "03:00")}}, "hours"},
+		{"overlap_sunday_into_monday", store.Hours{"sun": {span("20:00", "04:00")}, "mon": {span("03:00", "05:00")}}, "hours"},
+		{"empty_span", store.Hours{"wed": {span("18:00", "18:00")}}, "hours.wed[0]"},
+		{"open_24", store.Hours{"mon": {span("24:00", "02:00")}}, "hours.mon[0]"},
+		{"five_spans", store.Hours{"thu": {span("01:00", "02:00"), span("03:00", "04:00"), span("05:00", "06:00"), span("07:00", "08:00"), span("09:00", "10:00")}}, "hours.thu"},
+		{"unknown_day", store.Hours{"someday": {}}, "hours.someday"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var cs check.Fields
+			checkHours(&cs, "hours", tc.hours)
+			switch {
+			case tc.field == "" && !cs.OK():
+				t.Fatalf("refused: %v", cs)
+			case tc.field != "" && (cs.OK() || cs[0].Field != tc.field):
+				t.Fatalf("errors %v, want one on %s", cs, tc.field)
 			}
 		})
 	}
