@@ -11,6 +11,12 @@ import (
 	"github.com/illuwa/illuwa/handlers/check"
 )
 
+// Page sizes of reviews and notifications (orders: 20, at most 100).
+const (
+	defaultReviewPage = 20
+	maxReviewPage     = 50
+)
+
 // page is where a list resumes: below the id of a cursor, at most limit items.
 type page struct {
 	before uint64

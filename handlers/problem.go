@@ -12,6 +12,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -217,4 +219,9 @@ var orderRules = []problemRule{
 }
 
 // stallRules answer the stalls and reviews refusals.
-var stallRules = []problemRule{}
+var stallRules = []problemRule{
+	{stalls.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "this stall belongs to another owner"},
+	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
+	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
+	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
+}

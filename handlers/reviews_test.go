@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/storetest"
 )
@@ -118,21 +119,21 @@ func (r *reviewAPI) orderAt(customer userResponse, pochaID uint64, status string
 }
 
 // review writes a review of a new completed order as the customer.
-func (r *reviewAPI) review(token string, customer userResponse, stars int, public bool) reviewResponse {
+func (r *reviewAPI) review(token string, customer userResponse, stars int, public bool) reviews.View {
 	r.t.Helper()
 	o := r.orderAt(customer, r.pocha, store.OrderCompleted)
-	var out reviewResponse
+	var out reviews.View
 	r.do("POST", r.pochaPath+"/reviews", token, map[string]any{"order_id": o.ID, "stars": stars, "content": "맛있어요", "public": public}).
 		mustStatus(r.t, http.StatusCreated).decode(r.t, &out)
 	return out
 }
 
 // list reads one page of the stall's reviews as the token's user.
-func (r *reviewAPI) list(token, query string) (items []reviewResponse, next *string) {
+func (r *reviewAPI) list(token, query string) (items []reviews.View, next *string) {
 	r.t.Helper()
 	var page struct {
-		Items      []reviewResponse `json:"items"`
-		NextCursor *string          `json:"next_cursor"`
+		Items      []reviews.View `json:"items"`
+		NextCursor *string        `json:"next_cursor"`
 	}
 	r.do("GET", r.pochaPath+"/reviews"+query, token, nil).mustStatus(r.t, http.StatusOK).decode(r.t, &page)
 	return page.Items, page.NextCursor
@@ -195,7 +196,7 @@ func TestCreateReview(t *testing.T) {
 				}
 				res := r.do("POST", path, token, tc.body).mustStatus(t, tc.status)
 				if tc.status == 201 {
-					var rv reviewResponse
+					var rv reviews.View
 					res.decode(t, &rv)
 					if rv.ID == 0 || rv.PochaID != r.pocha || rv.AuthorNickname != "rv_alice" || !rv.Public || !rv.Mine || rv.Reply != nil {
 						t.Fatalf("created %+v", rv)
@@ -326,7 +327,7 @@ func TestReviewPaging(t *testing.T) {
 
 func TestReviewStatsAPI(t *testing.T) {
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
-		var empty reviewStatsResponse
+		var empty reviews.StatsView
 		r.do("GET", r.pochaPath+"/reviews/stats", "", nil).mustStatus(t, http.StatusOK).decode(t, &empty)
 		if empty.Count != 0 || empty.Average != nil || empty.PerStar["5"] != 0 || len(empty.PerStar) != 5 {
 			t.Fatalf("empty stats %+v", empty)
@@ -336,7 +337,7 @@ func TestReviewStatsAPI(t *testing.T) {
 		}
 		r.review(r.bob, r.bobU, 1, false) // private: never counted, not even for the owner
 		for _, token := range []string{"", r.owner} {
-			var st reviewStatsResponse
+			var st reviews.StatsView
 			r.do("GET", r.pochaPath+"/reviews/stats", token, nil).mustStatus(t, http.StatusOK).decode(t, &st)
 			want := map[string]int64{"1": 1, "2": 0, "3": 0, "4": 1, "5": 2}
 			var sum int64
@@ -465,13 +466,14 @@ func TestOpenAPIReviewExamplesValidate(t *testing.T) {
 				sc.validateResponse(t, method, docPath, res)
 				return res
 			}
+			type review = reviews.View
 			const reviews, stats = "/api/v1/pochas/{id}/reviews", "/api/v1/pochas/{id}/reviews/stats"
 			const one, reply = "/api/v1/reviews/{id}", "/api/v1/reviews/{id}/reply"
 			done := r.orderAt(r.aliceU, r.pocha, store.OrderCompleted)
 			ready := r.orderAt(r.aliceU, r.pocha, store.OrderReady)
 			newReview := map[string]any{"order_id": done.ID, "stars": 5, "content": "최고", "public": false}
 			call("GET", stats, r.pochaPath+"/reviews/stats", "", nil).mustStatus(t, http.StatusOK)
-			var rv reviewResponse
+			var rv review
 			call("POST", reviews, r.pochaPath+"/reviews", r.alice, newReview).mustStatus(t, http.StatusCreated).decode(t, &rv)
 			call("POST", reviews, r.pochaPath+"/reviews", r.alice, newReview).mustStatus(t, http.StatusConflict)
 			call("POST", reviews, r.pochaPath+"/reviews", r.alice, map[string]any{"order_id": ready.ID, "stars": 5, "content": "x", "public": true}).

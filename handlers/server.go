@@ -18,6 +18,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -86,7 +88,9 @@ type Deps struct {
 	Mailer notify.Mailer // e-mail copies of notifications; nil writes them to the log
 	// Notes stores and delivers notifications; nil builds one from Store,
 	// Push and Mailer.
-	Notes *notify.Notifier
+	Notes   *notify.Notifier
+	Stalls  *stalls.Service  // stalls, menus and hours; nil builds one from Store and Live
+	Reviews *reviews.Service // reviews and replies; nil builds one from Store and the notifier
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -108,6 +112,8 @@ type Server struct {
 	hub     *realtime.Hub
 	orders  *ordering.Service
 	notes   *notify.Notifier
+	stalls  *stalls.Service
+	reviews *reviews.Service
 	engine  *gin.Engine
 	inbound inbound
 	web     http.Handler
@@ -145,6 +151,7 @@ func New(d Deps) *Server {
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
 				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
 	}
+	s.stalls, s.reviews = stallServices(d, s.notes)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/stalls"
 )
 
 // Names other users see may not carry control characters or bidirectional
@@ -57,7 +59,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 				}
 			})
 		}
-		var p pochaResponse
+		var p stalls.View
 		api.do("GET", path, "", nil).mustStatus(t, 200).decode(t, &p)
 		if p.Name != "종로 포차" || p.Notice != "" {
 			t.Fatalf("stall after refused changes: %+v", p)
@@ -67,7 +69,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 		if me.Nickname != "민지" {
 			t.Fatalf("nickname %q, want the trimmed 민지", me.Nickname)
 		}
-		var menu struct{ Items []menuItemResponse }
+		var menu struct{ Items []stalls.MenuItemView }
 		api.do("GET", path+"/menu", "", nil).mustStatus(t, 200).decode(t, &menu)
 		if len(menu.Items) != 1 || menu.Items[0].Description != "" {
 			t.Fatalf("menu after refused changes: %+v", menu.Items)
@@ -94,8 +96,8 @@ func TestNicknameLengthCountsTrimmed(t *testing.T) {
 
 func TestReviewTextRefusesControlCharacters(t *testing.T) {
 	var cs check.Fields
-	cs.Text("content", "맛있어요\u202e!", true, maxReviewText)
-	cs.Text("content", "줄바꿈은\n괜찮아요", true, maxReviewText)
+	cs.Text("content", "맛있어요\u202e!", true, reviews.MaxText)
+	cs.Text("content", "줄바꿈은\n괜찮아요", true, reviews.MaxText)
 	if len(cs) != 1 || cs[0].Message != check.UnsafeMsg {
 		t.Fatalf("checks %+v: want only the bidi override refused", cs)
 	}

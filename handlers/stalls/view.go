@@ -1,0 +1,77 @@
+package stalls
+
+import (
+	"context"
+	"time"
+
+	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/store"
+)
+
+// View is a stall as the API shows it. Location is set while the stall is
+// open and on the live map; Hours is never null.
+type View struct {
+	ID           uint64            `json:"id"`
+	OwnerID      uint64            `json:"owner_id"`
+	Name         string            `json:"name"`
+	Description  string            `json:"description"`
+	Notice       string            `json:"notice"`
+	MainImageID  *string           `json:"main_image_id"`
+	MainImageURL *string           `json:"main_image_url"`
+	Hours        store.Hours       `json:"hours"`
+	IsOpen       bool              `json:"is_open"`
+	Location     *livemap.Location `json:"location"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+}
+
+// ViewOf is the view of a stored stall at loc (nil when it is not on the map).
+func ViewOf(p store.Pocha, loc *livemap.Location) View {
+	out := View{ID: p.ID, OwnerID: p.OwnerID, Name: p.Name, Description: p.Description, Notice: p.Notice,
+		MainImageID: p.MainImageID, MainImageURL: imageURL(p.MainImageID), Hours: p.Hours, IsOpen: p.IsOpen,
+		Location: loc, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	if out.Hours == nil {
+		out.Hours = store.Hours{}
+	}
+	return out
+}
+
+// View is the view of p with its live position when it is open.
+func (s *Service) View(ctx context.Context, p store.Pocha) View {
+	var loc *livemap.Location
+	if p.IsOpen && s.locs != nil {
+		if l, ok := s.locs.LocationOf(ctx, p.ID); ok {
+			loc = &l
+		}
+	}
+	return ViewOf(p, loc)
+}
+
+// MenuItemView is a menu item as the API shows it.
+type MenuItemView struct {
+	ID          uint64    `json:"id"`
+	PochaID     uint64    `json:"pocha_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Price       int64     `json:"price"`
+	ImageID     *string   `json:"image_id"`
+	ImageURL    *string   `json:"image_url"`
+	SoldOut     bool      `json:"sold_out"`
+	Position    int       `json:"position"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// MenuItemViewOf is the view of a stored menu item.
+func MenuItemViewOf(it store.MenuItem) MenuItemView {
+	return MenuItemView{ID: it.ID, PochaID: it.PochaID, Name: it.Name, Description: it.Description, Price: it.Price,
+		ImageID: it.ImageID, ImageURL: imageURL(it.ImageID), SoldOut: it.SoldOut, Position: it.Position, UpdatedAt: it.UpdatedAt}
+}
+
+// imageURL is where the API serves the picture with this id.
+func imageURL(id *string) *string {
+	if id == nil {
+		return nil
+	}
+	u := "/api/v1/images/" + *id
+	return &u
+}
