@@ -309,7 +309,7 @@ func (s *Server) patchMe(c *gin.Context) {
 // a wrong password. It answers the request itself and returns false on failure.
 func (s *Server) checkCurrentPassword(c *gin.Context, u store.User, current string) bool {
 	now := time.Now()
-	try, ok, retry := s.logins.take(now, "password:"+itoa(u.ID))
+	try, ok, retry := s.logins.take(now, "password:"+strconv.FormatUint(u.ID, 10))
 	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(retry.Seconds()+0.5)))
 		fail(c, errorf(http.StatusTooManyRequests, "too_many_attempts", "too many wrong current passwords; wait and try again"))

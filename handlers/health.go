@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"sigs.k8s.io/yaml"
-
-	"github.com/illuwa/illuwa/docs"
 )
 
 func healthz(c *gin.Context) {
@@ -48,19 +45,4 @@ func (s *Server) readyz(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": results})
-}
-
-var openAPIJSON = sync.OnceValues(func() ([]byte, error) { return yaml.YAMLToJSON(docs.OpenAPI) })
-
-func openAPIYAML(c *gin.Context) {
-	c.Data(http.StatusOK, "application/yaml", docs.OpenAPI)
-}
-
-func openAPIJSONHandler(c *gin.Context) {
-	b, err := openAPIJSON()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Data(http.StatusOK, "application/json", b)
 }

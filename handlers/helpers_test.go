@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -174,3 +175,6 @@ func (l *logBuffer) String() string {
 func blobOpenDir(dir string) (blob.Storage, error) {
 	return blob.OpenDir(context.Background(), dir)
 }
+
+// itoa writes an id as the API does.
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -45,6 +46,7 @@ func (s *Server) routes() *gin.Engine {
 	body := limitBody(s.opts.MaxBodyBytes)
 	user := requireUser
 	owner := requireRole(store.RoleOwner)
+	customer := requireRole(store.RoleCustomer)
 
 	api.POST("/auth/signup", body, s.signup)
 	api.POST("/auth/login", body, s.login)
@@ -75,7 +77,38 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/pochas/:id/menu", user, owner, body, s.createMenuItem)
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
-	s.orderRoutes(api)
-	s.reviewRoutes(api)
+
+	// Orders, payments, saved cards, sales and settlement.
+	api.POST("/orders", user, customer, body, s.createOrder)
+	api.GET("/orders", user, s.listOrders)
+	api.GET("/orders/:id", user, s.getOrder)
+	api.POST("/orders/:id/cancel", user, customer, body, s.act(ordering.Cancel))
+	api.POST("/orders/:id/accept", user, owner, body, s.act(ordering.Accept))
+	api.POST("/orders/:id/reject", user, owner, body, s.act(ordering.Reject))
+	api.POST("/orders/:id/ready", user, owner, s.act(ordering.Ready))
+	api.POST("/orders/:id/complete", user, owner, s.act(ordering.Complete))
+
+	api.POST("/payments/confirm", user, customer, body, s.confirmPayment)
+	api.POST("/payments/webhook", body, s.paymentWebhook)
+
+	api.GET("/payment-methods", user, customer, s.listPaymentMethods)
+	api.POST("/payment-methods", user, customer, body, s.createPaymentMethod)
+	api.PATCH("/payment-methods/:id", user, customer, body, s.patchPaymentMethod)
+	api.DELETE("/payment-methods/:id", user, customer, s.deletePaymentMethod)
+
+	api.GET("/pochas/:id/sales", user, owner, s.sales)
+	api.GET("/pochas/:id/settlements/:month", user, owner, s.settlement)
+
+	// Reviews and notifications.
+	api.POST("/pochas/:id/reviews", user, body, s.createReview)
+	api.GET("/pochas/:id/reviews", s.listReviews)
+	api.GET("/pochas/:id/reviews/stats", s.reviewStats)
+	api.DELETE("/reviews/:id", user, s.deleteReview)
+	api.PUT("/reviews/:id/reply", user, owner, body, s.putReply)
+	api.DELETE("/reviews/:id/reply", user, owner, s.deleteReply)
+
+	api.GET("/notifications", user, s.listNotifications)
+	api.POST("/notifications/:id/read", user, s.readNotification)
+	api.DELETE("/notifications/:id", user, s.deleteNotification)
 	return r
 }
