@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/illuwa/illuwa/handlers/stalls"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/store/storetest"
@@ -144,9 +144,9 @@ func (a *testAPI) signupLogin(login, role string) (string, userResponse) {
 // createPocha makes a stall for the owner with one menu item and returns both ids.
 func (a *testAPI) createPocha(token, name string, price int64) (uint64, uint64) {
 	a.t.Helper()
-	var p stalls.View
+	var p pochas.View
 	a.do("POST", "/api/v1/pochas", token, map[string]any{"name": name}).mustStatus(a.t, http.StatusCreated).decode(a.t, &p)
-	var it stalls.MenuItemView
+	var it pochas.MenuItemView
 	a.do("POST", "/api/v1/pochas/"+itoa(p.ID)+"/menu", token, map[string]any{"name": "떡볶이", "price": price}).
 		mustStatus(a.t, http.StatusCreated).decode(a.t, &it)
 	return p.ID, it.ID

@@ -208,7 +208,7 @@ func (s *Server) openPocha(c *gin.Context) {
 		return
 	}
 	p.IsOpen = true
-	c.JSON(http.StatusOK, s.stalls.View(ctx, p))
+	c.JSON(http.StatusOK, s.pochas.View(ctx, p))
 }
 
 func (s *Server) closePocha(c *gin.Context) {
@@ -222,7 +222,7 @@ func (s *Server) closePocha(c *gin.Context) {
 		return
 	}
 	p.IsOpen = false
-	c.JSON(http.StatusOK, s.stalls.View(ctx, p))
+	c.JSON(http.StatusOK, s.pochas.View(ctx, p))
 }
 
 type locationRequest struct {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/illuwa/illuwa/handlers/stalls"
+	"github.com/illuwa/illuwa/handlers/pochas"
 )
 
 func (s *Server) getMenu(c *gin.Context) {
@@ -13,7 +13,7 @@ func (s *Server) getMenu(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := s.stalls.Menu(c.Request.Context(), id)
+	out, err := s.pochas.Menu(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -26,11 +26,11 @@ func (s *Server) createMenuItem(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in stalls.MenuInput
+	var in pochas.MenuInput
 	if !bindJSON(c, &in) {
 		return
 	}
-	it, err := s.stalls.AddMenuItem(c.Request.Context(), p, in)
+	it, err := s.pochas.AddMenuItem(c.Request.Context(), p, in)
 	if err != nil {
 		fail(c, err)
 		return
@@ -47,11 +47,11 @@ func (s *Server) patchMenuItem(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in stalls.MenuInput
+	var in pochas.MenuInput
 	if !bindJSON(c, &in) {
 		return
 	}
-	it, err := s.stalls.PatchMenuItem(c.Request.Context(), p, itemID, in)
+	it, err := s.pochas.PatchMenuItem(c.Request.Context(), p, itemID, in)
 	if err != nil {
 		fail(c, err)
 		return
@@ -68,7 +68,7 @@ func (s *Server) deleteMenuItem(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.stalls.DeleteMenuItem(c.Request.Context(), p, itemID); err != nil {
+	if err := s.pochas.DeleteMenuItem(c.Request.Context(), p, itemID); err != nil {
 		fail(c, err)
 		return
 	}

@@ -27,7 +27,7 @@ import (
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
-	"github.com/illuwa/illuwa/handlers/stalls"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -564,7 +564,7 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 
 	newPocha := map[string]any{"name": "을지로 떡볶이", "description": "매운 떡볶이", "main_image_id": img.ID,
 		"hours": map[string]any{"fri": []any{map[string]any{"open": "18:00", "close": "02:00"}}}}
-	var p stalls.View
+	var p pochas.View
 	call("POST", "/api/v1/pochas", "/api/v1/pochas", owner, newPocha).mustStatus(t, http.StatusCreated).decode(t, &p)
 	call("POST", "/api/v1/pochas", "/api/v1/pochas", customer, newPocha).mustStatus(t, http.StatusForbidden)
 	call("POST", "/api/v1/pochas", "/api/v1/pochas", owner, map[string]any{"name": " "}).mustStatus(t, http.StatusUnprocessableEntity)
@@ -575,7 +575,7 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 	call("PATCH", "/api/v1/pochas/{id}", pid, owner, map[string]any{"notice": "비 오면 쉽니다", "main_image_id": ""}).mustStatus(t, http.StatusOK)
 	call("GET", "/api/v1/pochas/mine", "/api/v1/pochas/mine", owner, nil).mustStatus(t, http.StatusOK)
 
-	var it stalls.MenuItemView
+	var it pochas.MenuItemView
 	call("POST", "/api/v1/pochas/{id}/menu", pid+"/menu", owner, map[string]any{"name": "순대", "price": 4000, "image_id": img.ID}).
 		mustStatus(t, http.StatusCreated).decode(t, &it)
 	call("POST", "/api/v1/pochas/{id}/menu", pid+"/menu", owner, map[string]any{"name": "금", "price": 10_000_001}).

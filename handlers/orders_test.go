@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/ordering"
-	"github.com/illuwa/illuwa/handlers/stalls"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/store"
@@ -181,10 +181,10 @@ func TestCreateOrderValidation(t *testing.T) {
 	otherPocha, otherItem := p.createPocha(other, "남의 포차", 5000)
 	_ = p.store.SetPochaOpen(ctx, otherPocha, true)
 	closedPocha, closedItem := p.createPocha(p.owner, "닫힌 포차", 5000)
-	var soldOut stalls.MenuItemView
+	var soldOut pochas.MenuItemView
 	p.do("POST", "/api/v1/pochas/"+itoa(p.pocha)+"/menu", p.owner, map[string]any{"name": "순대", "price": 6000, "sold_out": true}).
 		mustStatus(t, 201).decode(t, &soldOut)
-	var dear stalls.MenuItemView
+	var dear pochas.MenuItemView
 	p.do("POST", "/api/v1/pochas/"+itoa(p.pocha)+"/menu", p.owner, map[string]any{"name": "랍스터", "price": 100000}).
 		mustStatus(t, 201).decode(t, &dear)
 

@@ -7,21 +7,21 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/store"
 )
 
-// stallServices are the stalls and reviews services of d, built from its
+// pochaServices are the stalls and reviews services of d, built from its
 // Store, Live and the notifier when d does not give them.
-func stallServices(d Deps, notes *notify.Notifier) (*stalls.Service, *reviews.Service) {
-	st, rv := d.Stalls, d.Reviews
+func pochaServices(d Deps, notes *notify.Notifier) (*pochas.Service, *reviews.Service) {
+	st, rv := d.Pochas, d.Reviews
 	if st == nil {
-		var locs stalls.Locator
+		var locs pochas.Locator
 		if d.Live != nil {
 			locs = d.Live // never a typed nil
 		}
-		st = stalls.New(stalls.Deps{Store: d.Store, Locations: locs})
+		st = pochas.New(pochas.Deps{Store: d.Store, Locations: locs})
 	}
 	if rv == nil {
 		rv = reviews.New(reviews.Deps{Store: d.Store, Notes: notes})
@@ -30,11 +30,11 @@ func stallServices(d Deps, notes *notify.Notifier) (*stalls.Service, *reviews.Se
 }
 
 func (s *Server) createPocha(c *gin.Context) {
-	var in stalls.Input
+	var in pochas.Input
 	if !bindJSON(c, &in) {
 		return
 	}
-	v, err := s.stalls.Create(c.Request.Context(), currentUser(c).ID, in)
+	v, err := s.pochas.Create(c.Request.Context(), currentUser(c).ID, in)
 	if err != nil {
 		fail(c, err)
 		return
@@ -48,12 +48,12 @@ func (s *Server) getPocha(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, s.stalls.View(c.Request.Context(), p))
+	c.JSON(http.StatusOK, s.pochas.View(c.Request.Context(), p))
 }
 
 // myPochas lists the calling owner's stalls.
 func (s *Server) myPochas(c *gin.Context) {
-	out, err := s.stalls.Mine(c.Request.Context(), currentUser(c).ID)
+	out, err := s.pochas.Mine(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -66,11 +66,11 @@ func (s *Server) patchPocha(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in stalls.Input
+	var in pochas.Input
 	if !bindJSON(c, &in) {
 		return
 	}
-	v, err := s.stalls.Patch(c.Request.Context(), p, in)
+	v, err := s.pochas.Patch(c.Request.Context(), p, in)
 	if err != nil {
 		fail(c, err)
 		return
@@ -85,7 +85,7 @@ func (s *Server) pathPocha(c *gin.Context) (store.Pocha, bool) {
 	if !ok {
 		return store.Pocha{}, false
 	}
-	p, err := s.stalls.Pocha(c.Request.Context(), id)
+	p, err := s.pochas.Pocha(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return store.Pocha{}, false
@@ -100,7 +100,7 @@ func (s *Server) ownPocha(c *gin.Context) (store.Pocha, bool) {
 	if !ok {
 		return store.Pocha{}, false
 	}
-	p, err := s.stalls.Owned(c.Request.Context(), id, currentUser(c).ID)
+	p, err := s.pochas.Owned(c.Request.Context(), id, currentUser(c).ID)
 	if err != nil {
 		fail(c, err)
 		return store.Pocha{}, false

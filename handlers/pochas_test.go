@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/illuwa/illuwa/handlers/stalls"
+	"github.com/illuwa/illuwa/handlers/pochas"
 )
 
 func TestPochaOwnership(t *testing.T) {
@@ -67,19 +67,19 @@ func TestPochaOwnership(t *testing.T) {
 			})
 		}
 		// Nothing the refused requests tried changed the stall.
-		var p stalls.View
+		var p pochas.View
 		api.do("GET", path, "", nil).mustStatus(t, 200).decode(t, &p)
 		if p.Name != "새 이름" || p.OwnerID == 0 || p.IsOpen || len(p.Hours["fri"]) != 1 || p.Hours["fri"][0].Close != "02:00" {
 			t.Fatalf("stall after the table: %+v", p)
 		}
-		var menu struct{ Items []stalls.MenuItemView }
+		var menu struct{ Items []pochas.MenuItemView }
 		api.do("GET", path+"/menu", "", nil).mustStatus(t, 200).decode(t, &menu)
 		if len(menu.Items) != 1 || menu.Items[0].Price != 5000 || !menu.Items[0].SoldOut {
 			t.Fatalf("menu after the table: %+v", menu.Items)
 		}
 		api.do("DELETE", itemPath, owner, nil).mustStatus(t, http.StatusNoContent)
 		api.do("DELETE", itemPath, owner, nil).mustStatus(t, http.StatusNotFound)
-		var mine struct{ Items []stalls.View }
+		var mine struct{ Items []pochas.View }
 		api.do("GET", "/api/v1/pochas/mine", owner, nil).mustStatus(t, 200).decode(t, &mine)
 		if len(mine.Items) != 1 || mine.Items[0].ID != pid {
 			t.Fatalf("mine: %+v", mine)

@@ -12,8 +12,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -76,7 +76,7 @@ var problemTable = concatRules(
 	accountRules,
 	liveRules,
 	orderRules,
-	stallRules,
+	pochaRules,
 	[]problemRule{
 		{store.ErrNotFound, http.StatusNotFound, "not_found", "no such resource"},
 		{store.ErrConflict, http.StatusConflict, "conflict", "that value is already taken"},
@@ -218,9 +218,9 @@ var orderRules = []problemRule{
 	{ordering.ErrNoSuchAck, http.StatusNotFound, "not_found", "no such order at your stalls"},
 }
 
-// stallRules answer the stalls and reviews refusals.
-var stallRules = []problemRule{
-	{stalls.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "this stall belongs to another owner"},
+// pochaRules answer the stalls and reviews refusals.
+var pochaRules = []problemRule{
+	{pochas.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "this stall belongs to another owner"},
 	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
 	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},

@@ -18,8 +18,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -89,7 +89,7 @@ type Deps struct {
 	// Notes stores and delivers notifications; nil builds one from Store,
 	// Push and Mailer.
 	Notes   *notify.Notifier
-	Stalls  *stalls.Service  // stalls, menus and hours; nil builds one from Store and Live
+	Pochas  *pochas.Service  // stalls (pochas), menus and hours; nil builds one from Store and Live
 	Reviews *reviews.Service // reviews and replies; nil builds one from Store and the notifier
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
@@ -112,7 +112,7 @@ type Server struct {
 	hub     *realtime.Hub
 	orders  *ordering.Service
 	notes   *notify.Notifier
-	stalls  *stalls.Service
+	pochas  *pochas.Service
 	reviews *reviews.Service
 	engine  *gin.Engine
 	inbound inbound
@@ -151,7 +151,7 @@ func New(d Deps) *Server {
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
 				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
 	}
-	s.stalls, s.reviews = stallServices(d, s.notes)
+	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/stalls"
 )
 
 // Names other users see may not carry control characters or bidirectional
@@ -59,7 +59,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 				}
 			})
 		}
-		var p stalls.View
+		var p pochas.View
 		api.do("GET", path, "", nil).mustStatus(t, 200).decode(t, &p)
 		if p.Name != "종로 포차" || p.Notice != "" {
 			t.Fatalf("stall after refused changes: %+v", p)
@@ -69,7 +69,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 		if me.Nickname != "민지" {
 			t.Fatalf("nickname %q, want the trimmed 민지", me.Nickname)
 		}
-		var menu struct{ Items []stalls.MenuItemView }
+		var menu struct{ Items []pochas.MenuItemView }
 		api.do("GET", path+"/menu", "", nil).mustStatus(t, 200).decode(t, &menu)
 		if len(menu.Items) != 1 || menu.Items[0].Description != "" {
 			t.Fatalf("menu after refused changes: %+v", menu.Items)

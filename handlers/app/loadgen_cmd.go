@@ -5,7 +5,7 @@ import (
 	"flag"
 	"io"
 
-	"github.com/illuwa/illuwa/realtime/loadgen"
+	"github.com/illuwa/illuwa/bench/loadgen"
 )
 
 // loadgenCmd drives a running server: illuwa loadgen --help lists the flags.

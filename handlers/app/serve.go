@@ -24,8 +24,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
@@ -159,7 +159,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	notes := notify.New(st, hub, nil, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
-	stallSvc := stalls.New(stalls.Deps{Store: st, Locations: live})
+	pochaSvc := pochas.New(pochas.Deps{Store: st, Locations: live})
 	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notes})
 	api := handlers.New(handlers.Deps{
 		Store:    st,
@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Orders:   orders,
 		Notes:    notes,
 		Push:     hub,
-		Stalls:   stallSvc,
+		Pochas:   pochaSvc,
 		Reviews:  reviewSvc,
 		Web:      mux,
 		Options: handlers.Options{

@@ -1,9 +1,9 @@
-// Package stalls is the stalls (pochas) of the owners: creating and editing a
+// Package pochas is the stalls (pochas) of the owners: creating and editing a
 // stall, its menu and its business hours, and who may change them. Its
 // errors are the sentinels below, *check.Error for invalid fields, and the
 // store's (store.ErrNotFound for an unknown stall or menu item); the HTTP
 // layer maps them to answers.
-package stalls
+package pochas
 
 import (
 	"context"
