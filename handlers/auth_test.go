@@ -9,6 +9,7 @@ import (
 )
 
 func TestSignupValidation(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite")
 	good := func() map[string]any {
 		return map[string]any{"login_id": "Hong_Gildong", "password": "secret-pass", "nickname": "홍길동",
@@ -68,6 +69,7 @@ func TestSignupValidation(t *testing.T) {
 }
 
 func TestLoginLogoutAndMe(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		token, u := api.signupLogin("kimchi", "owner")
 		var me userResponse
@@ -103,6 +105,7 @@ func TestLoginLogoutAndMe(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 3 })
 	api.signupLogin("target", "customer")
 	for i := 0; i < 3; i++ {
@@ -115,6 +118,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestLoginLimitHoldsUnderParallelGuesses(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 5 })
 	api.signupLogin("parallel", "customer")
 	const n = 20
@@ -143,6 +147,7 @@ func TestLoginLimitHoldsUnderParallelGuesses(t *testing.T) {
 }
 
 func TestForwardedForIsNotTrusted(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.LoginFailures = 3 })
 	for i := range 5 {
 		res := api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "user" + itoa(uint64(i)), "password": "wrong guess"},
@@ -154,6 +159,7 @@ func TestForwardedForIsNotTrusted(t *testing.T) {
 }
 
 func TestSignupRateLimit(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite", func(d *Deps) { d.Options.Signups = 2 })
 	for i, want := range []int{201, 201, 429} {
 		api.do("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": "signup" + itoa(uint64(i)), "password": "correct horse",
@@ -165,6 +171,7 @@ func TestSignupRateLimit(t *testing.T) {
 // wrong guesses on PATCH /me count like failed logins, and a refused change
 // changes nothing.
 func TestPasswordChangeGuessesAreLimited(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		token, _ := api.signupLogin("victim", "customer")
 		limit := api.srv.opts.LoginFailures
@@ -188,6 +195,7 @@ func TestPasswordChangeGuessesAreLimited(t *testing.T) {
 // 401 like any unknown token, never a silently anonymous request or
 // WebSocket connection.
 func TestOverlongTokenIsRefused(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite", withEverything(t))
 	owner, _ := api.signupLogin("owner-a", "owner")
 	pid, _ := api.createPocha(owner, "종로 포차", 5000)

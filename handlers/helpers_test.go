@@ -52,7 +52,10 @@ func newTestAPI(t *testing.T, kind store.Dialect, opts ...func(*Deps)) *testAPI 
 // forEachBackend runs fn on a fresh API over every database backend.
 func forEachBackend(t *testing.T, fn func(t *testing.T, api *testAPI)) {
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { fn(t, newTestAPI(t, kind)) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			fn(t, newTestAPI(t, kind))
+		})
 	}
 }
 

@@ -91,6 +91,7 @@ func storedFiles(t *testing.T, dir string) int {
 }
 
 func TestImages(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	api := newTestAPI(t, "sqlite", func(d *Deps) {
 		b, err := blobOpenDir(dir)

@@ -98,6 +98,7 @@ func BenchmarkNearbyHTTP(b *testing.B) {
 // GET /pochas/nearby is byte for byte what encoding/json makes of
 // nearbyResponse, for names that need escaping and numbers of every size.
 func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	names := []string{"", "떡볶이 포차", `quote " and \ back`, "<b>&amp;</b>", "x<y", "x>y", "x&y", "tab\tnl\ncr\rbs\bff\f\x01\x1f\x7f",
 		"line\u2028para\u2029", "bad utf8 \xff\xfe end", "emoji 🍢", "a|b"}
 	floats := []float64{0, 1, -1, 37.5665, 126.978, 1e-7, -3.5e-9, 1e21, 123456789012345680000, 0.1, 1000, 999.95, 5e-324}

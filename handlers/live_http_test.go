@@ -19,13 +19,17 @@ func withLive(d *Deps) {
 // forEachBackendLive is forEachBackend with the live map's endpoints.
 func forEachBackendLive(t *testing.T, fn func(t *testing.T, api *testAPI)) {
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { fn(t, newTestAPI(t, kind, withLive)) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			fn(t, newTestAPI(t, kind, withLive))
+		})
 	}
 }
 
 // Another owner's refused positions must not spend the stall's rate budget:
 // otherwise any owner account could keep a stall off the live map.
 func TestLocationOfOtherOwnerSpendsNoBudget(t *testing.T) {
+	t.Parallel()
 	forEachBackendLive(t, func(t *testing.T, api *testAPI) {
 		owner, _ := api.signupLogin("owner-a", "owner")
 		attacker, _ := api.signupLogin("owner-b", "owner")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestMetricsLabelsStayBounded(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite")
 	api.do("XMETHOD19910", "/api/v1/me", "", nil).mustStatus(t, 405)
 	api.do("GET", "/no/such/page", "", nil).mustStatus(t, 404)
@@ -20,6 +21,7 @@ func TestMetricsLabelsStayBounded(t *testing.T) {
 }
 
 func TestWrongJSONShapesNameNoGoTypes(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, "sqlite")
 	for _, body := range []string{`[]`, `"x"`, `{"login_id": ["a"]}`, `{"login_id": {}}`} {
 		res := api.do("POST", "/api/v1/auth/login", "", body).mustStatus(t, 400)

@@ -22,6 +22,7 @@ type notificationPage struct {
 }
 
 func TestNotificationsAPI(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		ctx := context.Background()
 		mk := func(to uint64, kind, title string) store.Notification {
@@ -119,6 +120,7 @@ func (m *recordingMailer) Send(_ context.Context, to, subject, body string) erro
 }
 
 func TestNotifierMail(t *testing.T) {
+	t.Parallel()
 	r := newReviewAPI(t, store.SQLite)
 	ctx := context.Background()
 	mail := &recordingMailer{}
@@ -144,6 +146,7 @@ func TestNotifierMail(t *testing.T) {
 }
 
 func TestWon(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{0: "0원", 800: "800원", 8000: "8,000원", 1234567: "1,234,567원", -4500: "-4,500원"} {
 		if got := ordering.Won(n); got != want {
 			t.Errorf("ordering.Won(%d) = %q, want %q", n, got, want)

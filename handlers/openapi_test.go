@@ -99,6 +99,7 @@ func withEverything(t *testing.T) func(*Deps) {
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, store.SQLite, withEverything(t))
 	documented := documentedOperations(loadOpenAPI(t))
 	routed := routedOperations(api.srv)
@@ -133,6 +134,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // path parameters, a success and an error answer, and request bodies that
 // refuse unknown fields as the API does.
 func TestOpenAPIOperationsComplete(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	if doc["openapi"] != "3.1.0" {
 		t.Errorf("openapi = %v, want 3.1.0", doc["openapi"])
@@ -211,6 +213,7 @@ func TestOpenAPIOperationsComplete(t *testing.T) {
 }
 
 func TestOpenAPIServed(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, store.SQLite)
 	doc := loadOpenAPI(t)
 
@@ -518,8 +521,12 @@ func multipartImage(data []byte) (string, []byte) {
 // that each answer's status is documented for its operation and that its
 // body fits the documented schema, with no undocumented field.
 func TestOpenAPIExamplesValidate(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { testOpenAPIExamples(t, kind) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			testOpenAPIExamples(t, kind)
+		})
 	}
 }
 
@@ -672,8 +679,12 @@ func fakeCheckout(t *testing.T, gwURL string, o ordering.View) string {
 // TestOpenAPIOrderExamplesValidate does the same for orders, payments, saved
 // cards, sales and settlement.
 func TestOpenAPIOrderExamplesValidate(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { testOpenAPIOrderExamples(t, kind) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			testOpenAPIOrderExamples(t, kind)
+		})
 	}
 }
 
@@ -769,6 +780,7 @@ func testOpenAPIOrderExamples(t *testing.T, kind store.Dialect) {
 // TestSchemaCheckerCatches makes sure the checker behind the example tests
 // reports what it should, on the document's own schemas.
 func TestSchemaCheckerCatches(t *testing.T) {
+	t.Parallel()
 	sc := &schemaChecker{doc: loadOpenAPI(t)}
 	user := `{"id": 1, "login_id": "kim.minji", "nickname": "민지", "email": "a@example.com", "phone": "01012345678",
 		"role": "owner", "verified": false, "created_at": "2026-11-25T08:00:00Z"}`

@@ -115,7 +115,10 @@ func newPayAPI(t *testing.T, kind store.Dialect, opts ...func(*Deps)) *payAPI {
 // forEachPayBackend runs fn on a fresh payAPI over every database backend.
 func forEachPayBackend(t *testing.T, fn func(t *testing.T, p *payAPI)) {
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { fn(t, newPayAPI(t, kind)) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			fn(t, newPayAPI(t, kind))
+		})
 	}
 }
 
@@ -174,6 +177,7 @@ func (p *payAPI) getOrder(token string, id uint64) ordering.View {
 }
 
 func TestCreateOrderValidation(t *testing.T) {
+	t.Parallel()
 	p := newPayAPI(t, store.SQLite)
 	ctx := context.Background()
 	// A second stall of another owner, and a sold-out item on ours.
@@ -266,6 +270,7 @@ func TestCreateOrderValidation(t *testing.T) {
 }
 
 func TestOrderFullFlowWithPushes(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		o := p.order(2)
 		if len(p.push.all()) != 0 {
@@ -377,6 +382,7 @@ func equalPushes(got, want []pushRecord) bool {
 }
 
 func TestIllegalTransitions(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		otherOwner, _ := p.signupLogin("owner2", "owner")
 		otherCust, _ := p.signupLogin("customer2", "customer")
@@ -453,6 +459,7 @@ func TestIllegalTransitions(t *testing.T) {
 }
 
 func TestStateMachineTable(t *testing.T) {
+	t.Parallel()
 	legal := map[string]bool{
 		"pending_payment>paid/system": true, "pending_payment>cancelled/customer": true, "pending_payment>cancelled/system": true,
 		"paid>accepted/owner": true, "paid>cancelled/customer": true, "paid>cancelled/owner": true, "paid>cancelled/system": true,

@@ -35,6 +35,7 @@ func (p *payAPI) waitCalls(path string, n int) {
 // payment failed: it would never be looked up again and the charge would be
 // kept without the order being paid.
 func TestReconcilerRacingConfirmKeepsTheCharge(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		o := p.order(1)
@@ -68,6 +69,7 @@ func TestReconcilerRacingConfirmKeepsTheCharge(t *testing.T) {
 // "processing" record; a retry with the same key and body after the record is
 // stale runs the confirm instead of answering 409 forever.
 func TestConfirmTakesOverAStuckIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		o := p.order(1)
 		key := p.checkout(o, "")
@@ -100,6 +102,7 @@ func TestConfirmTakesOverAStuckIdempotencyKey(t *testing.T) {
 // An owner's reason may be 200 Korean characters (600 bytes); the gateway
 // takes at most 200 bytes of cancelReason. The refund must still go through.
 func TestRefundWithALongKoreanReason(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		o := p.pay(p.order(1))
@@ -138,6 +141,7 @@ func (g inProgressGateway) Payment(ctx context.Context, key string) (*toss.Payme
 // "Already processed" while the payment is still in progress is an open
 // outcome, not a decline: the payment must stay on the reconciler's list.
 func TestConfirmAlreadyProcessedInProgressIsUnknown(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Backends {
 		t.Run(string(kind), func(t *testing.T) {
 			testConfirmInProgress(t, newPayAPI(t, kind, func(d *Deps) { d.Payments = inProgressGateway{d.Payments} }))
@@ -177,6 +181,7 @@ func (p *payAPI) secondInstance() *Server {
 // cancelled once, every refund is sent to the gateway once, every lost
 // approval is applied once.
 func TestWorkersOnTwoInstancesAtOnce(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		other := p.secondInstance()

@@ -22,6 +22,7 @@ import (
 const confirmPath = "/v1/payments/confirm"
 
 func TestConfirmRefusals(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		o := p.order(2)
 		key := p.checkout(o, "")
@@ -62,6 +63,7 @@ func TestConfirmRefusals(t *testing.T) {
 }
 
 func TestConfirmIdempotentSequential(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		o := p.order(1)
 		key := p.checkout(o, "")
@@ -88,6 +90,7 @@ func TestConfirmIdempotentSequential(t *testing.T) {
 }
 
 func TestConfirmConcurrent(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		for _, sameKey := range []bool{true, false} {
 			o := p.order(1)
@@ -139,6 +142,7 @@ func TestConfirmConcurrent(t *testing.T) {
 }
 
 func TestConfirmDeclinedThenRetried(t *testing.T) {
+	t.Parallel()
 	p := newPayAPI(t, store.SQLite)
 	o := p.order(1)
 	bad := p.checkout(o, declinedCard)
@@ -157,6 +161,7 @@ func TestConfirmDeclinedThenRetried(t *testing.T) {
 }
 
 func TestConfirmProviderDownThenReconciled(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		// 1. The gateway fails before acting: unknown to us, nothing charged.
@@ -213,6 +218,7 @@ func TestConfirmProviderDownThenReconciled(t *testing.T) {
 }
 
 func TestWebhookTrustsOnlyTheGateway(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		o := p.order(1)
@@ -252,6 +258,7 @@ func TestWebhookTrustsOnlyTheGateway(t *testing.T) {
 }
 
 func TestRefundSurvivesGatewayOutage(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		o := p.pay(p.order(3))
@@ -301,6 +308,7 @@ func TestRefundSurvivesGatewayOutage(t *testing.T) {
 }
 
 func TestAcceptTimeoutCancelsAndRefunds(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		late := p.pay(p.order(1))
@@ -338,6 +346,7 @@ func TestAcceptTimeoutCancelsAndRefunds(t *testing.T) {
 }
 
 func TestOwnerRejectRefunds(t *testing.T) {
+	t.Parallel()
 	p := newPayAPI(t, store.SQLite)
 	o := p.pay(p.order(1))
 	var r ordering.View
@@ -351,6 +360,7 @@ func TestOwnerRejectRefunds(t *testing.T) {
 }
 
 func TestRunWorkersStopsWithContext(t *testing.T) {
+	t.Parallel()
 	p := newPayAPI(t, store.SQLite, func(d *Deps) { d.Options.WorkerInterval = 10 * time.Millisecond })
 	o := p.pay(p.order(1))
 	p.do("POST", "/api/v1/orders/"+itoa(o.ID)+"/cancel", p.cust, nil).mustStatus(t, 200)
@@ -442,6 +452,7 @@ func scanDatabase(t *testing.T, db *sql.DB, kind store.Dialect) string {
 }
 
 func TestPaymentMethods(t *testing.T) {
+	t.Parallel()
 	const card = "4111-1111-1111-1111"
 	const digits = "4111111111111111"
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {

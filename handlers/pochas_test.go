@@ -8,6 +8,7 @@ import (
 )
 
 func TestPochaOwnership(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		owner, _ := api.signupLogin("owner-a", "owner")
 		other, _ := api.signupLogin("owner-b", "owner")

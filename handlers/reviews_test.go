@@ -141,11 +141,15 @@ func (r *reviewAPI) list(token, query string) (items []reviews.View, next *strin
 
 func forEachReviewBackend(t *testing.T, fn func(t *testing.T, r *reviewAPI)) {
 	for _, kind := range storetest.Backends {
-		t.Run(string(kind), func(t *testing.T) { fn(t, newReviewAPI(t, kind)) })
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			fn(t, newReviewAPI(t, kind))
+		})
 	}
 }
 
 func TestCreateReview(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		done := r.orderAt(r.aliceU, r.pocha, store.OrderCompleted)
 		ready := r.orderAt(r.aliceU, r.pocha, store.OrderReady)
@@ -223,6 +227,7 @@ func TestCreateReview(t *testing.T) {
 }
 
 func TestReviewVisibility(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		r.do("PATCH", "/api/v1/me", r.bob, map[string]any{"nickname": "밥"}).mustStatus(t, http.StatusOK)
 		pub := r.review(r.alice, r.aliceU, 4, true)
@@ -268,6 +273,7 @@ func TestReviewVisibility(t *testing.T) {
 }
 
 func TestReviewPaging(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		want := map[uint64]bool{}
 		for i := range 7 {
@@ -326,6 +332,7 @@ func TestReviewPaging(t *testing.T) {
 }
 
 func TestReviewStatsAPI(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		var empty reviews.StatsView
 		r.do("GET", r.pochaPath+"/reviews/stats", "", nil).mustStatus(t, http.StatusOK).decode(t, &empty)
@@ -357,6 +364,7 @@ func TestReviewStatsAPI(t *testing.T) {
 }
 
 func TestReviewReply(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		pub := r.review(r.alice, r.aliceU, 4, true)
 		priv := r.review(r.bob, r.bobU, 2, false)
@@ -420,6 +428,7 @@ func TestReviewReply(t *testing.T) {
 }
 
 func TestDeleteReview(t *testing.T) {
+	t.Parallel()
 	forEachReviewBackend(t, func(t *testing.T, r *reviewAPI) {
 		mine := r.review(r.alice, r.aliceU, 3, true)
 		bobs := r.review(r.bob, r.bobU, 1, false)
@@ -456,6 +465,7 @@ func TestDeleteReview(t *testing.T) {
 // answers against docs/openapi.yaml, as TestOpenAPIExamplesValidate does for
 // the rest of the API.
 func TestOpenAPIReviewExamplesValidate(t *testing.T) {
+	t.Parallel()
 	for _, kind := range storetest.Backends {
 		t.Run(string(kind), func(t *testing.T) {
 			r := newReviewAPI(t, kind)

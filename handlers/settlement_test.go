@@ -12,6 +12,7 @@ import (
 )
 
 func TestOrderFeeRounding(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kept int64
 		rate float64
@@ -34,6 +35,7 @@ func TestOrderFeeRounding(t *testing.T) {
 }
 
 func TestSalesAndSettlement(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		ctx := context.Background()
 		p.pay(p.order(1))             // 8,000: fee 264
@@ -120,6 +122,7 @@ func TestSalesAndSettlement(t *testing.T) {
 // a month (14:30 UTC) belongs to that month, one paid at 00:00 KST on the
 // first (15:00 UTC the day before) to the next, on both databases.
 func TestSettlementMonthBoundaryInSeoul(t *testing.T) {
+	t.Parallel()
 	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
 		db := openRawDB(t, p.kind, p.dbURL)
 		setPaid := func(id uint64, at time.Time) {
@@ -171,6 +174,7 @@ func TestSettlementMonthBoundaryInSeoul(t *testing.T) {
 }
 
 func TestSalesRangeRefusals(t *testing.T) {
+	t.Parallel()
 	p := newPayAPI(t, store.SQLite)
 	for _, q := range []string{
 		"from=2026-03-10&to=2026-03-09", // to one day before from

@@ -15,6 +15,7 @@ import (
 // terminal cursor); descriptions may hold line breaks but nothing else of the
 // kind. A refused request changes nothing.
 func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		owner, _ := api.signupLogin("owner-a", "owner")
 		pid, item := api.createPocha(owner, "종로 포차", 5000)
@@ -82,6 +83,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 // A nickname is measured as it is stored, trimmed: 30 characters with spaces
 // around them are accepted (and stored without the spaces), 31 are not.
 func TestNicknameLengthCountsTrimmed(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		token, _ := api.signupLogin("minji", "customer")
 		nick30 := strings.Repeat("민", 30)
@@ -95,6 +97,7 @@ func TestNicknameLengthCountsTrimmed(t *testing.T) {
 }
 
 func TestReviewTextRefusesControlCharacters(t *testing.T) {
+	t.Parallel()
 	var cs check.Fields
 	cs.Text("content", "맛있어요\u202e!", true, reviews.MaxText)
 	cs.Text("content", "줄바꿈은\n괜찮아요", true, reviews.MaxText)

@@ -11,6 +11,7 @@ import (
 // status; one that writes its body without a status is a 200, as net/http
 // would answer (the demo's fake checkout page was a 404 with the right body).
 func TestWebHandlerStatus(t *testing.T) {
+	t.Parallel()
 	api := newTestAPI(t, store.SQLite, func(d *Deps) {
 		d.Web = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
