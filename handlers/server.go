@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
@@ -96,6 +97,9 @@ type Deps struct {
 	Payments PaymentProvider  // the card payment gateway (orders and payments)
 	Push     Pusher           // real-time hints to users' screens; nil sends none
 	Mailer   notify.Mailer    // e-mail copies of notifications; nil writes them to the log
+	// Accounts is sign-up, login and authentication; nil builds one from
+	// Store, Log, Hub and the session and login settings of Options.
+	Accounts *accounts.Service
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -111,8 +115,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *httpMetrics
 	ready   []Check
-	logins  *attemptLimiter
-	signups *attemptLimiter
+	account *accounts.Service
 	live    *livemap.Service
 	hub     *realtime.Hub
 	pay     PaymentProvider
@@ -145,8 +148,15 @@ func New(d Deps) *Server {
 		pay:     d.Payments,
 		push:    d.Push,
 		notes:   notify.New(d.Store, d.Push, d.Mailer, d.Log),
-		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+	}
+	s.account = d.Accounts
+	if s.account == nil {
+		var ender accounts.SessionEnder // a nil *realtime.Hub must stay a nil interface
+		if d.Hub != nil {
+			ender = d.Hub
+		}
+		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Options: accounts.Options{
+			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups}})
 	}
 	s.inbound = inbound{s}
 	s.engine = s.routes()
