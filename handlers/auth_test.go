@@ -1,11 +1,16 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/illuwa/illuwa/handlers/accounts"
+	"github.com/illuwa/illuwa/handlers/check"
 )
 
 func TestSignupValidation(t *testing.T) {
@@ -47,7 +52,7 @@ func TestSignupValidation(t *testing.T) {
 			}
 			res := api.do("POST", "/api/v1/auth/signup", "", body).mustStatus(t, tc.status)
 			if tc.status < 300 {
-				var u userResponse
+				var u accounts.View
 				res.decode(t, &u)
 				if u.LoginID != "hong_gildong" || u.Role != "customer" || u.Verified || u.Phone != "01012345678" {
 					t.Fatalf("created user %+v", u)
@@ -72,7 +77,7 @@ func TestLoginLogoutAndMe(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		token, u := api.signupLogin("kimchi", "owner")
-		var me userResponse
+		var me accounts.View
 		api.do("GET", "/api/v1/me", token, nil).mustStatus(t, 200).decode(t, &me)
 		if me.ID != u.ID || me.Role != "owner" {
 			t.Fatalf("me = %+v", me)
@@ -199,7 +204,7 @@ func TestOverlongTokenIsRefused(t *testing.T) {
 	api := newTestAPI(t, "sqlite", withEverything(t))
 	owner, _ := api.signupLogin("owner-a", "owner")
 	pid, _ := api.createPocha(owner, "종로 포차", 5000)
-	long := strings.Repeat("A", maxTokenLen+1)
+	long := strings.Repeat("A", accounts.MaxTokenLen+1)
 
 	res := api.do("GET", "/api/v1/pochas/"+itoa(pid), long, nil)
 	if p := res.mustStatus(t, http.StatusUnauthorized).problem(t); p.Code != "invalid_token" {
@@ -213,4 +218,34 @@ func TestOverlongTokenIsRefused(t *testing.T) {
 		"Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").mustStatus(t, http.StatusUnauthorized)
 	// A real token still works.
 	api.do("GET", "/api/v1/pochas/"+itoa(pid), owner, nil).mustStatus(t, http.StatusOK)
+}
+
+// The accounts service's refusals, as the problem table answers them.
+func TestAccountProblems(t *testing.T) {
+	tests := []struct {
+		err    error
+		status int
+		code   string
+		retry  int
+		field  string
+	}{
+		{accounts.ErrInvalidCredentials, 401, "invalid_credentials", 0, ""},
+		{accounts.ErrWrongPassword, 403, "invalid_credentials", 0, ""},
+		{&check.Explained{Err: accounts.ErrTooManyAttempts, Detail: "wait", RetryAfter: 90 * time.Second}, 429, "too_many_attempts", 90, ""},
+		{&check.Explained{Err: accounts.ErrLoginTaken, Fields: []FieldError{{Field: "login_id", Message: "already taken"}}}, 409, "login_id_taken", 0, "login_id"},
+		{accounts.ErrBusy, 503, "busy", 0, ""},
+		{fmt.Errorf("%w (overlong)", accounts.ErrInvalidToken), 401, "invalid_token", 0, ""},
+	}
+	for _, tc := range tests {
+		ae, ok := problemFor(tc.err)
+		if !ok || ae.status != tc.status || ae.code != tc.code || ae.retryAfter != tc.retry {
+			t.Errorf("%v: %+v, want %d %s retry %d", tc.err, ae, tc.status, tc.code, tc.retry)
+		}
+		if tc.field != "" && (len(ae.fields) != 1 || ae.fields[0].Field != tc.field) {
+			t.Errorf("%v: fields %+v, want %s", tc.err, ae.fields, tc.field)
+		}
+		if we := wsError(tc.err); !errors.As(we, new(*codedError)) {
+			t.Errorf("%v: WebSocket error %v has no code", tc.err, we)
+		}
+	}
 }

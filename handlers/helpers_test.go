@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -134,11 +135,11 @@ func (r response) mustStatus(t *testing.T, want int) response {
 }
 
 // signupLogin makes a user with the role and returns a token and the user.
-func (a *testAPI) signupLogin(login, role string) (string, userResponse) {
+func (a *testAPI) signupLogin(login, role string) (string, accounts.View) {
 	a.t.Helper()
 	a.do("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": login, "password": "correct horse", "nickname": login,
 		"email": login + "@example.com", "phone": "010-1234-5678", "role": role}).mustStatus(a.t, http.StatusCreated)
-	var out loginResponse
+	var out accounts.Session
 	a.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": login, "password": "correct horse"}).
 		mustStatus(a.t, http.StatusOK).decode(a.t, &out)
 	return out.Token, out.User

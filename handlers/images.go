@@ -105,6 +105,9 @@ var imageSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
 var errImageBusy = errors.New("handlers: image decoding is saturated")
 
+// errBusy answers an upload the server is too busy to decode now.
+var errBusy = errorf(http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment")
+
 // withImageSlot runs fn in a decoding slot, waiting up to ten seconds.
 func withImageSlot(ctx context.Context, fn func() error) error {
 	t := time.NewTimer(10 * time.Second)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/illuwa/illuwa/docs"
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
@@ -547,7 +548,7 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 	call("POST", "/api/v1/auth/signup", "/api/v1/auth/signup", "", `{"id": 1}`).mustStatus(t, http.StatusBadRequest)
 	call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", map[string]any{"login_id": "owner.kim", "password": "wrong horse"}).
 		mustStatus(t, http.StatusUnauthorized)
-	var login loginResponse
+	var login accounts.Session
 	call("POST", "/api/v1/auth/login", "/api/v1/auth/login", "", map[string]any{"login_id": "owner.kim", "password": "correct horse"}).
 		mustStatus(t, http.StatusOK).decode(t, &login)
 	owner := login.Token

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/toss"
@@ -70,9 +71,9 @@ type payAPI struct {
 	dbURL  string
 	kind   store.Dialect
 	owner  string // owner token
-	ownerU userResponse
+	ownerU accounts.View
 	cust   string // customer token
-	custU  userResponse
+	custU  accounts.View
 	pocha  uint64
 	item   uint64 // 8,000 won
 }

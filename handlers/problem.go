@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
@@ -196,7 +197,14 @@ func wsError(err error) error {
 }
 
 // accountRules answer the accounts service's refusals.
-var accountRules = []problemRule{}
+var accountRules = []problemRule{
+	{accounts.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials", "wrong login id or password"},
+	{accounts.ErrWrongPassword, http.StatusForbidden, "invalid_credentials", "the current password is wrong"},
+	{accounts.ErrTooManyAttempts, http.StatusTooManyRequests, "too_many_attempts", "too many attempts; wait and try again"},
+	{accounts.ErrLoginTaken, http.StatusConflict, "login_id_taken", "that login id is taken"},
+	{accounts.ErrBusy, http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment"},
+	{accounts.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"},
+}
 
 // orderRules answer the ordering service's refusals.
 var orderRules = []problemRule{

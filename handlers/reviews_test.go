@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/store"
@@ -54,9 +55,9 @@ type reviewAPI struct {
 	*testAPI
 	push                 *notificationPusher
 	owner, rival         string
-	ownerU, rivalU       userResponse
+	ownerU, rivalU       accounts.View
 	alice, bob, admin    string
-	aliceU, bobU         userResponse
+	aliceU, bobU         accounts.View
 	pocha, rivalPocha    uint64
 	pochaPath, rivalPath string
 }
@@ -73,12 +74,12 @@ func newReviewAPI(t *testing.T, kind store.Dialect, opts ...func(*Deps)) *review
 	r.pocha, _ = api.createPocha(r.owner, "리뷰 포차", 8000)
 	r.rivalPocha, _ = api.createPocha(r.rival, "옆집 포차", 8000)
 	r.pochaPath, r.rivalPath = "/api/v1/pochas/"+itoa(r.pocha), "/api/v1/pochas/"+itoa(r.rivalPocha)
-	_, err := CreateUser(context.Background(), api.store, NewUser{LoginID: "rv_admin", Password: "correct horse",
+	_, err := api.srv.account.Create(context.Background(), accounts.NewUser{LoginID: "rv_admin", Password: "correct horse",
 		Nickname: "관리자", Email: "admin@example.com", Phone: "010-0000-0000", Role: store.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var login loginResponse
+	var login accounts.Session
 	api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "rv_admin", "password": "correct horse"}).
 		mustStatus(t, http.StatusOK).decode(t, &login)
 	r.admin = login.Token
@@ -87,7 +88,7 @@ func newReviewAPI(t *testing.T, kind store.Dialect, opts ...func(*Deps)) *review
 
 // orderAt stores an order of the customer at the stall and moves it to the
 // status (through the real transitions).
-func (r *reviewAPI) orderAt(customer userResponse, pochaID uint64, status string) store.Order {
+func (r *reviewAPI) orderAt(customer accounts.View, pochaID uint64, status string) store.Order {
 	r.t.Helper()
 	ctx := context.Background()
 	p, err := r.store.PochaByID(ctx, pochaID)
@@ -119,7 +120,7 @@ func (r *reviewAPI) orderAt(customer userResponse, pochaID uint64, status string
 }
 
 // review writes a review of a new completed order as the customer.
-func (r *reviewAPI) review(token string, customer userResponse, stars int, public bool) reviews.View {
+func (r *reviewAPI) review(token string, customer accounts.View, stars int, public bool) reviews.View {
 	r.t.Helper()
 	o := r.orderAt(customer, r.pocha, store.OrderCompleted)
 	var out reviews.View

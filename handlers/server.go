@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
@@ -91,6 +92,9 @@ type Deps struct {
 	Notes   *notify.Notifier
 	Pochas  *pochas.Service  // stalls (pochas), menus and hours; nil builds one from Store and Live
 	Reviews *reviews.Service // reviews and replies; nil builds one from Store and the notifier
+	// Accounts is sign-up, login and authentication; nil builds one from
+	// Store, Log, Hub and the session and login settings of Options.
+	Accounts *accounts.Service
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -106,8 +110,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *httpMetrics
 	ready   []Check
-	logins  *attemptLimiter
-	signups *attemptLimiter
+	account *accounts.Service
 	live    *livemap.Service
 	hub     *realtime.Hub
 	orders  *ordering.Service
@@ -140,8 +143,15 @@ func New(d Deps) *Server {
 		hub:     d.Hub,
 		notes:   d.Notes,
 		orders:  d.Orders,
-		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+	}
+	s.account = d.Accounts
+	if s.account == nil {
+		var ender accounts.SessionEnder // a nil *realtime.Hub must stay a nil interface
+		if d.Hub != nil {
+			ender = d.Hub
+		}
+		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Options: accounts.Options{
+			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups}})
 	}
 	if s.notes == nil {
 		s.notes = notify.New(d.Store, d.Push, d.Mailer, d.Log)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
@@ -65,7 +66,7 @@ func TestNamesRefuseControlAndBidiCharacters(t *testing.T) {
 		if p.Name != "종로 포차" || p.Notice != "" {
 			t.Fatalf("stall after refused changes: %+v", p)
 		}
-		var me userResponse
+		var me accounts.View
 		api.do("GET", "/api/v1/me", owner, nil).mustStatus(t, 200).decode(t, &me)
 		if me.Nickname != "민지" {
 			t.Fatalf("nickname %q, want the trimmed 민지", me.Nickname)
@@ -87,7 +88,7 @@ func TestNicknameLengthCountsTrimmed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, api *testAPI) {
 		token, _ := api.signupLogin("minji", "customer")
 		nick30 := strings.Repeat("민", 30)
-		var me userResponse
+		var me accounts.View
 		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "  " + nick30 + " "}).mustStatus(t, http.StatusOK).decode(t, &me)
 		if me.Nickname != nick30 {
 			t.Fatalf("nickname %q, want %q", me.Nickname, nick30)

@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/illuwa/illuwa/realtime"
-	"github.com/illuwa/illuwa/store"
 )
 
 // wsToken reads the token of a WebSocket request: ?token= (browsers cannot
@@ -31,16 +29,12 @@ func wsToken(c *gin.Context) (string, bool) {
 func (s *Server) serveWS(c *gin.Context) {
 	who := realtime.Identity{}
 	if tok, ok := wsToken(c); ok {
-		u, err := s.userForToken(c, tok)
-		if errors.Is(err, store.ErrNotFound) {
-			fail(c, errorf(http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"))
-			return
-		}
+		u, session, err := s.account.Authenticate(c.Request.Context(), tok)
 		if err != nil {
-			fail(c, err) // the database failed: a 500, not the client's fault
+			fail(c, err) // accounts.ErrInvalidToken is a 401; a database failure a 500, not the client's fault
 			return
 		}
-		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: hashToken(tok)}
+		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: session}
 	}
 	s.hub.ServeWS(c.Writer, c.Request, who, s.inbound)
 }

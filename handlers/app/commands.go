@@ -9,7 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -71,7 +71,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fs := flag.NewFlagSet("illuwa user create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var nu handlers.NewUser
+	var nu accounts.NewUser
 	fs.StringVar(&nu.Role, "role", "admin", "admin, owner or customer")
 	fs.StringVar(&nu.LoginID, "login-id", "", "login id (4..32 of a-z 0-9 _ . -)")
 	fs.StringVar(&nu.Nickname, "nickname", "", "display name")
@@ -104,9 +104,10 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
 	}
-	u, err := handlers.CreateUser(ctx, st, nu)
+	// A refusal is one line: every bad field with why, or the taken login id.
+	u, err := accounts.New(accounts.Deps{Store: st}).Create(ctx, nu)
 	if err != nil {
-		return err
+		return fmt.Errorf("user create: %w", err)
 	}
 	fmt.Fprintf(stdout, "created %s %q (id %d)\n", u.Role, u.LoginID, u.ID)
 	return nil

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
@@ -108,8 +108,9 @@ func ensureUser(ctx context.Context, st *store.Store, login, role string) (store
 	if !errors.Is(err, store.ErrNotFound) {
 		return u, err
 	}
-	return handlers.CreateUser(ctx, st, handlers.NewUser{LoginID: login, Password: DemoPassword, Nickname: login,
-		Email: login + "@demo.illuwa.kr", Phone: "010-0000-0000", Role: role})
+	nu := accounts.NewUser{LoginID: login, Password: DemoPassword, Nickname: login,
+		Email: login + "@demo.illuwa.kr", Phone: "010-0000-0000", Role: role}
+	return accounts.New(accounts.Deps{Store: st}).Create(ctx, nu)
 }
 
 func seedStalls(ctx context.Context, st *store.Store, owner store.User, nth, owners int) ([]store.Pocha, error) {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
@@ -168,6 +169,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Registry: reg,
 		Ready:    ready,
 		Live:     live,
+		Accounts: accounts.New(accounts.Deps{Store: st, Sessions: hub, Log: log}),
 		Hub:      hub,
 		Payments: provider,
 		Orders:   orders,

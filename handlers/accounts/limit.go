@@ -1,4 +1,4 @@
-package handlers
+package accounts
 
 import (
 	"sync"
@@ -70,7 +70,8 @@ func (l *attemptLimiter) take(now time.Time, keys ...string) (*attempt, bool, ti
 	return a, true, 0
 }
 
-// refund gives the attempt's tokens back (the login succeeded).
+// refund gives the attempt's tokens back (the login succeeded, or it failed
+// on our side).
 func (a *attempt) refund(now time.Time) {
 	a.l.mu.Lock()
 	defer a.l.mu.Unlock()

@@ -1,4 +1,4 @@
-package handlers
+package accounts
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -28,7 +28,7 @@ const (
 func hashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("handlers: salt: %w", err)
+		return "", fmt.Errorf("accounts: salt: %w", err)
 	}
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
@@ -36,7 +36,7 @@ func hashPassword(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-var errBadHash = errors.New("handlers: malformed password hash")
+var errBadHash = errors.New("accounts: malformed password hash")
 
 // checkPassword reports whether password matches the encoded hash, in
 // constant time with respect to the key.
@@ -68,50 +68,56 @@ func checkPassword(encoded, password string) (bool, error) {
 }
 
 // dummyHash is checked against when a login id does not exist, so a wrong
-// login id costs as long as a wrong password.
-var dummyHash, _ = hashPassword("illuwa-timing-equaliser")
+// login id costs as long as a wrong password. New computes it, so the first
+// unknown login id costs no more than the others.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := hashPassword("illuwa-timing-equaliser")
+	if err != nil {
+		panic(err) // crypto/rand failed: nothing else would work either
+	}
+	return h
+})
 
-// hashSlots bounds how many argon2 computations (19 MiB each) run at once, so
-// a burst of logins cannot exhaust memory; waiters give up after hashWait.
+// hashSlots bounds how many argon2 computations (19 MiB each) run at once in
+// the process, whatever the number of services, so a burst of logins cannot
+// exhaust memory; waiters give up after the service's hashWait.
 var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 
-const hashWait = 3 * time.Second
+// defaultHashWait is how long a hash waits for a slot before ErrBusy.
+const defaultHashWait = 3 * time.Second
 
-var errHashBusy = errors.New("handlers: password hashing is saturated")
-
-// errBusy answers a request the server is too busy to do now.
-var errBusy = errorf(http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment")
-
-func withHashSlot(ctx context.Context, fn func()) error {
-	t := time.NewTimer(hashWait)
+func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
+	t := time.NewTimer(s.hashWait)
 	defer t.Stop()
 	select {
 	case hashSlots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return errHashBusy
+		return ErrBusy
 	}
 	defer func() { <-hashSlots }()
 	fn()
 	return nil
 }
 
-// hashPassword is hashPassword within the server's hashing budget.
-func (s *Server) hashPassword(ctx context.Context, password string) (string, error) {
+// hash is hashPassword within the hashing budget: ErrBusy when no slot
+// frees in time.
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	var out string
 	var err error
-	if serr := withHashSlot(ctx, func() { out, err = hashPassword(password) }); serr != nil {
+	if serr := s.withHashSlot(ctx, func() { out, err = hashPassword(password) }); serr != nil {
 		return "", serr
 	}
 	return out, err
 }
 
-// checkPassword is checkPassword within the server's hashing budget.
-func (s *Server) checkPassword(ctx context.Context, encoded, password string) (bool, error) {
+// check is checkPassword within the hashing budget: ErrBusy when no slot
+// frees in time.
+func (s *Service) check(ctx context.Context, encoded, password string) (bool, error) {
 	var ok bool
 	var err error
-	if serr := withHashSlot(ctx, func() { ok, err = checkPassword(encoded, password) }); serr != nil {
+	if serr := s.withHashSlot(ctx, func() { ok, err = checkPassword(encoded, password) }); serr != nil {
 		return false, serr
 	}
 	return ok, err

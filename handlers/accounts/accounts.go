@@ -1,0 +1,118 @@
+// Package accounts is sign-up, login, logout, profile changes and the
+// authentication of every request. Passwords are hashed with argon2id, a
+// few at a time (ErrBusy when too many wait); failed logins and wrong
+// current passwords are limited per client address, login id and user, the
+// attempt taken before any hashing; a session is an opaque token of which
+// only the SHA-256 is stored. It knows nothing of HTTP: its refusals are the
+// sentinels below, which the HTTP and WebSocket layers map to answers.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/store"
+)
+
+// The refusals of the accounts service.
+var (
+	// ErrInvalidCredentials: the login id is unknown or the password wrong
+	// (the two are not told apart).
+	ErrInvalidCredentials = errors.New("accounts: wrong login id or password")
+	// ErrWrongPassword: the current password given with a password change is wrong.
+	ErrWrongPassword = errors.New("accounts: the current password is wrong")
+	// ErrTooManyAttempts: the caller's budget of sign-ups, failed logins or
+	// wrong current passwords is spent. It comes as a *check.Explained whose
+	// RetryAfter says how long to wait.
+	ErrTooManyAttempts = errors.New("accounts: too many attempts")
+	// ErrLoginTaken: another account has the login id. It comes as a
+	// *check.Explained naming the login_id field.
+	ErrLoginTaken = errors.New("accounts: that login id is taken")
+	// ErrBusy: too many passwords are being hashed, so nothing was done (a
+	// login or current-password check it stopped does not count); the caller
+	// may try again in a moment.
+	ErrBusy = errors.New("accounts: password hashing is saturated")
+	// ErrInvalidToken: the token is unknown, expired, revoked or too long to be ours.
+	ErrInvalidToken = errors.New("accounts: the token is unknown, expired or revoked")
+)
+
+// SessionEnder closes, on every instance, the WebSocket connections opened
+// with one session; a *realtime.Hub satisfies it.
+type SessionEnder interface {
+	EndSession(ctx context.Context, userID uint64, session string) error
+}
+
+var _ SessionEnder = (*realtime.Hub)(nil)
+
+// Options tune the service. The zero value of each field means its default.
+type Options struct {
+	SessionTTL    time.Duration // how long a login lasts; default 30 days
+	LoginFailures int           // failed logins allowed per address or login id before ErrTooManyAttempts; default 10
+	LoginWindow   time.Duration // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
+	Signups       int           // sign-ups allowed per address per hour (a burst of as many); default 20
+}
+
+func (o Options) withDefaults() Options {
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.LoginFailures <= 0 {
+		o.LoginFailures = 10
+	}
+	if o.LoginWindow <= 0 {
+		o.LoginWindow = 15 * time.Minute
+	}
+	if o.Signups <= 0 {
+		o.Signups = 20
+	}
+	return o
+}
+
+// Deps are what the service needs. Store is required; a nil Sessions ends
+// no connections at logout; a nil Log discards.
+type Deps struct {
+	Store    *store.Store
+	Sessions SessionEnder
+	Log      *slog.Logger
+	Options  Options
+	Now      func() time.Time // the clock; nil is time.Now
+}
+
+// Service is the accounts service.
+type Service struct {
+	store    *store.Store
+	sessions SessionEnder
+	log      *slog.Logger
+	opts     Options
+	now      func() time.Time
+	logins   *attemptLimiter // failed logins and wrong current passwords
+	signups  *attemptLimiter
+	hashWait time.Duration
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	opts := d.Options.withDefaults()
+	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait,
+		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	dummyHash()
+	return s
+}
+
+// tooMany is ErrTooManyAttempts with its detail and wait.
+func tooMany(detail string, wait time.Duration) error {
+	return &check.Explained{Err: ErrTooManyAttempts, Detail: detail, RetryAfter: wait}
+}

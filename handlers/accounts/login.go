@@ -1,0 +1,63 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+
+	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/store"
+)
+
+// Credentials are what a login sends.
+type Credentials struct {
+	LoginID  string `json:"login_id"`
+	Password string `json:"password"`
+}
+
+// Login checks the credentials and starts a session. client is the caller's
+// address. One attempt is taken from the address's and the login id's budgets
+// before anything is looked up or hashed, so parallel guesses cannot slip
+// past; a success, or a failure on our side (ErrBusy, the database), gives it
+// back. An unknown login id costs a hash like a wrong password and is the
+// same ErrInvalidCredentials.
+func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Session, error) {
+	login := normalizeLoginID(cr.LoginID)
+	var cs check.Fields
+	cs.Add(login == "" || len(login) > 64, "login_id", "required")
+	cs.Add(cr.Password == "" || len(cr.Password) > 128, "password", "required")
+	if err := cs.Err(); err != nil {
+		return Session{}, err
+	}
+	now := s.now()
+	try, ok, wait := s.logins.take(now, "ip:"+client, "login:"+login)
+	if !ok {
+		return Session{}, tooMany("too many failed logins; wait and try again", wait)
+	}
+	u, err := s.store.UserByLoginID(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		try.refund(now)
+		return Session{}, err
+	}
+	known := err == nil
+	hash := u.PasswordHash
+	if !known {
+		hash = dummyHash()
+	}
+	match, herr := s.check(ctx, hash, cr.Password)
+	if herr != nil && !errors.Is(herr, errBadHash) {
+		try.refund(now) // busy or cancelled: not a guess
+		return Session{}, herr
+	}
+	if !known || herr != nil || !match {
+		return Session{}, ErrInvalidCredentials
+	}
+	try.refund(now)
+	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
+	if err != nil {
+		return Session{}, err
+	}
+	if err := s.store.CreateSession(ctx, &sess); err != nil {
+		return Session{}, err
+	}
+	return Session{Token: token, ExpiresAt: sess.ExpiresAt, User: ViewOf(u)}, nil
+}
