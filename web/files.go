@@ -12,6 +12,7 @@ type file struct {
 	data        []byte
 	contentType string
 	etag        string
+	version     string // the release digest, on the service worker only
 }
 
 // contentTypes is fixed here rather than taken from the host's MIME tables,

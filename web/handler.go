@@ -27,6 +27,9 @@ const (
 //   - GET /login.html, /order.html?id=, /pay.html (the payment gateway's
 //     return address), /owner.html : the other pages
 //   - GET /config.json : cfg (after WithDefaults) as JSON
+//   - GET /sw.js : the service worker, stamped with a digest of this
+//     release's files and the list of the app shell it caches
+//   - GET /manifest.webmanifest : the web app manifest (installable app)
 //   - GET /<file> : the other embedded files, e.g. /app.js, /vendor/leaflet/...
 //
 // Only GET and HEAD are allowed (405 otherwise); unknown paths and directories
@@ -42,8 +45,10 @@ func Handler(cfg Config) http.Handler {
 	if err != nil {
 		panic("web: encode config: " + err.Error()) // plain strings and numbers: cannot fail
 	}
+	files := loadFiles(staticFS)
+	files[workerName] = buildWorker(files)
 	return &handler{
-		files:      loadFiles(staticFS),
+		files:      files,
 		configJSON: configJSON,
 		tileOrigin: tiles,
 		started:    time.Now(),
