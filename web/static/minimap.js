@@ -95,6 +95,7 @@ export class StallMap {
       this.marker = L.marker([this.pos.lat, this.pos.lng], {
         title: this.name,
         keyboard: false,
+        interactive: false,
         icon: L.divIcon({ className: "illuwa-stall", html: dot, iconSize: [22, 22], iconAnchor: [11, 11] }),
       }).addTo(this.map);
       return;

@@ -128,9 +128,14 @@ export class StallLive {
     if (!pos || !this.pocha) return;
     this.pending = null;
     this.lastSent = Date.now();
+    // The server takes only positions newer than the stall's last one (which
+    // opening it here may have just set, by the server's clock): a fix
+    // measured before that goes out as a millisecond after it.
+    const last = Date.parse(this.pocha.location?.at || "") || 0;
+    const at = Math.max(pos.timestamp, last + 1);
     const msg = {
       type: "location", ref: `loc-${++this.seq}`, pocha_id: this.pocha.id,
-      lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date(pos.timestamp).toISOString(),
+      lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date(at).toISOString(),
     };
     if (!this.socket.send(msg)) {
       showError($("live-error"), { message: t("owner.send_offline") });

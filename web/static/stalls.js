@@ -7,10 +7,11 @@
 import { t } from "./i18n.js";
 
 const MOVE_MS = 1000;
-// Dots closer than this (CSS pixels) are one group.
-const GROUP_PX = 20;
+// Dots closer than this (CSS pixels) are one group, so that every marker
+// keeps a 24 px touch target clear of the others.
+const GROUP_PX = 26;
 // The label's offset from the dot's centre and its height.
-const LABEL_DX = 15, LABEL_H = 20;
+const LABEL_DX = 16, LABEL_H = 20;
 
 // atKey turns an RFC 3339 time (any number of fractional digits) into
 // [epoch seconds, nanoseconds] so that times compare exactly.
@@ -163,7 +164,7 @@ export class StallLayer {
       el.classList.remove("grouped");
       s.members = [{ id, name: s.name }];
       leaders.push({ s, x: p.x, y: p.y, el });
-      placed.push([p.x - 11, p.y - 11, p.x + 11, p.y + 11]);
+      placed.push([p.x - 12, p.y - 12, p.x + 12, p.y + 12]);
     }
     for (const { s, x, y, el } of leaders) {
       const n = s.members.length;
@@ -205,7 +206,7 @@ function stallIcon(name) {
   label.setAttribute("aria-hidden", "true");
   label.textContent = name || "";
   root.append(dot, count, label);
-  return L.divIcon({ className: "illuwa-stall", html: root, iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -12] });
+  return L.divIcon({ className: "illuwa-stall", html: root, iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -13] });
 }
 
 // popupFor lists the stalls of a marker's group, each with a link to its page.

@@ -15,16 +15,16 @@ export function mountUser(el) {
   const user = token() ? savedUser() : null;
   const other = lang() === "ko" ? "en" : "ko";
   const langButton = h("button", {
-    type: "button", class: "who-lang", id: "lang", lang: other,
-    "aria-label": t("nav.lang_label"), onclick: () => setLang(other),
+    type: "button", class: "who-lang", id: "lang", lang: other, title: t("nav.lang_label"), onclick: () => setLang(other),
   }, t("nav.lang_switch"));
   if (!user) {
     const next = encodeURIComponent(location.pathname + location.search);
     el.append(h("a", { href: `/login.html?next=${next}`, class: "who-login", id: "login-link" }, t("nav.login")), langButton);
     return;
   }
-  const inbox = h("a", { href: "/inbox.html", class: "who-inbox", id: "inbox-link", "aria-label": t("nav.inbox") },
-    t("nav.inbox"), h("span", { class: "count-badge", id: "unread", hidden: true }));
+  const inbox = h("a", { href: "/inbox.html", class: "who-inbox", id: "inbox-link" },
+    t("nav.inbox"), h("span", { class: "count-badge", id: "unread-badge", hidden: true },
+      h("span", { id: "unread" }), h("span", { class: "sr-only" }, t("nav.unread_suffix"))));
   el.append(...[
     user.role === "owner" && !location.pathname.startsWith("/owner") ? h("a", { href: "/owner.html", class: "who-link", id: "console-link" }, t("nav.console")) : null,
     inbox,
@@ -36,12 +36,11 @@ export function mountUser(el) {
 
 // showUnread puts n on the inbox link (hidden at 0).
 export function showUnread(n) {
-  const badge = document.getElementById("unread");
-  const link = document.getElementById("inbox-link");
-  if (!badge || !link) return;
-  badge.textContent = n > 99 ? "99+" : String(n);
+  const count = document.getElementById("unread");
+  const badge = document.getElementById("unread-badge");
+  if (!count || !badge) return;
+  count.textContent = n > 99 ? "99+" : String(n);
   badge.hidden = !(n > 0);
-  link.setAttribute("aria-label", n > 0 ? t("nav.inbox_unread", { n }) : t("nav.inbox"));
   if (window.illuwa) window.illuwa.unread = n;
 }
 
