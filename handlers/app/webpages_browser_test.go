@@ -220,14 +220,32 @@ func TestWebAppCustomerPages(t *testing.T) {
 	stall := "/pochas/" + itoa(w.stallID)
 	visit(t, ctx, base, stall, fmt.Sprintf(`illuwa.state === "ready" && document.getElementById("name").textContent === %q &&
 		document.getElementById("order").textContent === "주문하기" && document.documentElement.lang === "ko"`, w.stallName), "stall.png")
+	// The order flow by keyboard alone: Tab to an item's "+", Enter, Tab to
+	// "주문하기", Enter; on the gateway's page Tab to its button, Enter.
+	tabTo(t, ctx, `document.activeElement?.matches("#menu li:not(.soldout) button.plus")`)
+	act(t, ctx, "add by keyboard", chromedp.KeyEvent("\r"))
+	waitPage(t, ctx, "one in the cart", `document.getElementById("cart-count").textContent === "1개"`)
+	tabTo(t, ctx, `document.activeElement?.id === "order"`)
+	act(t, ctx, "order by keyboard", chromedp.KeyEvent("\r"))
+	waitPage(t, ctx, "the gateway's checkout", `location.pathname.startsWith("/fake-pg/") && !!document.querySelector("form button")`)
+	tabTo(t, ctx, `document.activeElement?.matches("form button")`)
+	act(t, ctx, "pay by keyboard", chromedp.KeyEvent("\r"))
+	waitPage(t, ctx, "the new order, paid", `location.pathname === "/order.html" && illuwa.state === "live" && document.getElementById("order-status").dataset.status === "paid"`)
+	// The payment return page when the gateway says no.
+	visit(t, ctx, base, "/pay.html?order="+itoa(w.order.ID)+"&failed=1&code=USER_CANCEL", `illuwa.state === "failed" &&
+		document.getElementById("pay-error").textContent === "결제가 완료되지 않았습니다 (USER_CANCEL)" && !document.getElementById("pay-again").hidden`, "")
+	act(t, ctx, "the stall page again", chromedp.Navigate(base+stall))
+	waitPage(t, ctx, "the stall page", `illuwa.state === "ready"`)
+
 	act(t, ctx, "switch to English", chromedp.Click(chromedp.CSS("#lang")))
 	waitPage(t, ctx, "the stall page in English", `illuwa.state === "ready" && document.documentElement.lang === "en" &&
 		document.getElementById("order").textContent === "Order" && document.getElementById("menu-heading").textContent === "Menu" && document.getElementById("lang").textContent === "한국어"`)
 	browsertest.CheckAccessible(t, ctx, stall+" (English)")
 	shoot(t, ctx, "stall-en.png")
-	visit(t, ctx, base, "/orders.html", `illuwa.state === "ready" && document.querySelector("#orders .badge").textContent === "Ready for pick-up"`, "")
+	readyBadge := fmt.Sprintf(`document.querySelector('#orders li[data-order="%d"] .badge').textContent`, w.order.ID)
+	visit(t, ctx, base, "/orders.html", `illuwa.state === "ready" && `+readyBadge+` === "Ready for pick-up"`, "")
 	act(t, ctx, "back to Korean", chromedp.Click(chromedp.CSS("#lang")))
-	waitPage(t, ctx, "Korean again", `illuwa.state === "ready" && document.documentElement.lang === "ko" && document.querySelector("#orders .badge").textContent === "픽업 대기"`)
+	waitPage(t, ctx, "Korean again", `illuwa.state === "ready" && document.documentElement.lang === "ko" && `+readyBadge+` === "픽업 대기"`)
 
 	// Installable by Chromium's criteria, with the service worker in control.
 	act(t, ctx, "open the map", chromedp.Navigate(base+"/"))
@@ -353,6 +371,19 @@ func TestWebAppOwnerPages(t *testing.T) {
 	act(t, ctx, "scroll to the top", chromedp.Evaluate[chromedp.Void](`scrollTo(0, 0)`))
 	shoot(t, ctx, "owner-live.png")
 	noPageErrors()
+}
+
+// tabTo presses Tab until cond holds on the focused element (at most 60 times).
+func tabTo(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	for i := 0; i < 60; i++ {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+cond+`)`)); err == nil && ok {
+			return
+		}
+		act(t, ctx, "press Tab", chromedp.KeyEvent("\t"))
+	}
+	where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement?.outerHTML.slice(0, 200) || ""`))
+	t.Fatalf("60 Tabs did not reach %s; focus is on %s", cond, where)
 }
 
 func ownerStalls(t *testing.T, w *demoWorld) []struct{ ID uint64 } {
