@@ -64,10 +64,10 @@ func buildWorker(files map[string]*file) *file {
 	data := bytes.Replace(src.data, workerVersionLine, []byte(`const VERSION = "`+version+`";`), 1)
 	data = bytes.Replace(data, workerShellLine, []byte("const SHELL = "+string(list)+";"), 1)
 	digest := sha256.Sum256(data)
-	return &file{
+	return (&file{
 		data:        data,
 		contentType: src.contentType,
 		etag:        `"` + base64.RawURLEncoding.EncodeToString(digest[:12]) + `"`,
 		version:     version,
-	}
+	}).withGzip()
 }
