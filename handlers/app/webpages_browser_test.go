@@ -148,7 +148,7 @@ func TestWebAppCustomerPages(t *testing.T) {
 	b := browsertest.Start(t)
 	w := startDemoWorld(t)
 	// The browser reaches the server through a proxy that can play offline.
-	net := newSwitchableProxy(t, w.in.base)
+	net := newSwitchableProxy(t, w.in.base, 0, 0)
 	base := net.URL
 	ctx, noPageErrors := phoneTab(t, b)
 
@@ -386,6 +386,28 @@ func tabTo(t *testing.T, ctx context.Context, cond string) {
 	t.Fatalf("60 Tabs did not reach %s; focus is on %s", cond, where)
 }
 
+// TestWebAppFirstMarkerThrottled measures, on a first visit (nothing
+// cached) over a slow phone connection (150 ms before each answer's first
+// byte, 200 kB/s, gzip as the browser asks for it), how long the map takes
+// to draw its first stall. docs/web.md states the figure this test logs.
+func TestWebAppFirstMarkerThrottled(t *testing.T) {
+	b := browsertest.Start(t)
+	in := start(t, map[string]string{"ILLUWA_DEMO_MOVERS": "0", "ILLUWA_TILE_URL": "http://127.0.0.1:1/{z}/{x}/{y}.png"}, "--demo")
+	slow := newSwitchableProxy(t, in.base, 150*time.Millisecond, 200_000)
+	ctx, noPageErrors := phoneTab(t, b)
+	act(t, ctx, "open the map", chromedp.Navigate(slow.URL+"/"))
+	waitPage(t, ctx, "the first marker", `document.querySelectorAll(".illuwa-stall").length > 0`)
+	ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.now()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first marker after %.0f ms (150 ms latency, 200 kB/s)", ms)
+	if ms > 8000 {
+		t.Errorf("the first marker took %.0f ms, over the 8 s budget", ms)
+	}
+	noPageErrors()
+}
+
 func ownerStalls(t *testing.T, w *demoWorld) []struct{ ID uint64 } {
 	t.Helper()
 	var mine struct{ Items []struct{ ID uint64 } }
@@ -444,22 +466,44 @@ func writePNG(t *testing.T) string {
 
 // switchableProxy forwards to the server, or, while offline is set, drops
 // every request without an answer, as a phone without a network would.
+// With latency and bytesPerSecond set, each answer waits latency before
+// its first byte and is sent no faster than bytesPerSecond.
 type switchableProxy struct {
 	*httptest.Server
-	offline atomic.Bool
+	offline        atomic.Bool
+	latency        time.Duration
+	bytesPerSecond int
 }
 
-func newSwitchableProxy(t *testing.T, target string) *switchableProxy {
+// throttledWriter sends a response at most bytesPerSecond fast.
+type throttledWriter struct {
+	http.ResponseWriter
+	bytesPerSecond int
+}
+
+func (w throttledWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Duration(len(p)) * time.Second / time.Duration(w.bytesPerSecond))
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets the proxy reach the connection (WebSocket upgrades).
+func (w throttledWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func newSwitchableProxy(t *testing.T, target string, latency time.Duration, bytesPerSecond int) *switchableProxy {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &switchableProxy{}
+	p := &switchableProxy{latency: latency, bytesPerSecond: bytesPerSecond}
 	forward := httputil.NewSingleHostReverseProxy(u)
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p.offline.Load() {
 			panic(http.ErrAbortHandler) // the connection closes without a response
+		}
+		time.Sleep(p.latency)
+		if p.bytesPerSecond > 0 {
+			w = throttledWriter{w, p.bytesPerSecond}
 		}
 		forward.ServeHTTP(w, r)
 	}))
