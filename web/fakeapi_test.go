@@ -156,8 +156,23 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, map[string]any{"pocha_id": 7, "month": strings.TrimPrefix(path, "/pochas/7/settlements/"), "time_zone": "Asia/Seoul", "fee_rate": 0.033,
 			"orders": []any{map[string]any{"order_id": 9, "paid_at": "2026-11-20T20:00:00+09:00", "status": "completed", "gross": 4000, "refund": 0, "fee": 132, "net": 3868}},
 			"totals": map[string]any{"orders": 1, "gross": 4000, "refunds": 0, "fees": 132, "payout": 3868}})
+	case r.Method == "GET" && path == "/pochas/7/sales":
+		from, _ := time.Parse("2006-01-02", r.URL.Query().Get("from"))
+		to, _ := time.Parse("2006-01-02", r.URL.Query().Get("to"))
+		days := []any{}
+		for d := from; !d.After(to) && len(days) < 366; d = d.AddDate(0, 0, 1) {
+			net := 0
+			if d.Day() == 20 {
+				net = 4000
+			}
+			days = append(days, map[string]any{"date": d.Format("2006-01-02"), "orders": net / 4000, "gross": net, "refunds": 0, "net": net})
+		}
+		reply(w, 200, map[string]any{"pocha_id": 7, "from": r.URL.Query().Get("from"), "to": r.URL.Query().Get("to"), "time_zone": "Asia/Seoul", "days": days,
+			"totals": map[string]any{"orders": 1, "gross": 4000, "refunds": 0, "net": 4000}})
 	case user == nil:
 		problem(w, 401, "unauthorized")
+	case r.Method == "GET" && path == "/notifications":
+		reply(w, 200, map[string]any{"items": []any{}, "next_cursor": nil, "unread_count": 2})
 	case r.Method == "POST" && path == "/orders":
 		lines, _ := body["items"].([]any)
 		var ls []map[string]any

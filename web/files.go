@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"io/fs"
 	"path"
+	"strings"
 )
 
 // file is one embedded asset, read once at start-up.
@@ -12,6 +15,33 @@ type file struct {
 	data        []byte
 	contentType string
 	etag        string
+	version     string // the release digest, on the service worker only
+	gz          []byte // data gzip-compressed, when that is smaller (text files)
+}
+
+// compressible lists the types worth compressing; pictures are compressed already.
+func compressible(contentType string) bool {
+	for _, p := range []string{"text/", "application/json", "application/manifest+json", "image/svg+xml"} {
+		if strings.HasPrefix(contentType, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// withGzip sets f.gz to f.data compressed, when that saves at least 10 %.
+func (f *file) withGzip() *file {
+	if !compressible(f.contentType) {
+		return f
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
+	_, _ = zw.Write(f.data)                                  // into memory: cannot fail
+	_ = zw.Close()
+	if buf.Len() < len(f.data)*9/10 {
+		f.gz = buf.Bytes()
+	}
+	return f
 }
 
 // contentTypes is fixed here rather than taken from the host's MIME tables,
@@ -48,11 +78,11 @@ func loadFiles(fsys fs.FS) map[string]*file {
 			ct = "text/plain; charset=utf-8"
 		}
 		sum := sha256.Sum256(data)
-		files[name] = &file{
+		files[name] = (&file{
 			data:        data,
 			contentType: ct,
 			etag:        `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
-		}
+		}).withGzip()
 		return nil
 	})
 	if err != nil {

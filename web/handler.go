@@ -27,7 +27,14 @@ const (
 //   - GET /login.html, /order.html?id=, /pay.html (the payment gateway's
 //     return address), /owner.html : the other pages
 //   - GET /config.json : cfg (after WithDefaults) as JSON
+//   - GET /sw.js : the service worker, stamped with a digest of this
+//     release's files and the list of the app shell it caches
+//   - GET /manifest.webmanifest : the web app manifest (installable app)
 //   - GET /<file> : the other embedded files, e.g. /app.js, /vendor/leaflet/...
+//
+// Text files (pages, scripts, styles, JSON, SVG) are sent gzip-compressed to
+// clients whose Accept-Encoding takes gzip, with their own ETag and
+// Vary: Accept-Encoding.
 //
 // Only GET and HEAD are allowed (405 otherwise); unknown paths and directories
 // are 404. Every response carries a Content-Security-Policy that allows
@@ -42,8 +49,10 @@ func Handler(cfg Config) http.Handler {
 	if err != nil {
 		panic("web: encode config: " + err.Error()) // plain strings and numbers: cannot fail
 	}
+	files := loadFiles(staticFS)
+	files[workerName] = buildWorker(files)
 	return &handler{
-		files:      loadFiles(staticFS),
+		files:      files,
 		configJSON: configJSON,
 		tileOrigin: tiles,
 		started:    time.Now(),
@@ -86,13 +95,35 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hdr.Set("Content-Type", f.contentType)
-	hdr.Set("ETag", f.etag)
 	if strings.HasPrefix(name, "vendor/") {
 		hdr.Set("Cache-Control", cacheVendor)
 	} else {
 		hdr.Set("Cache-Control", cacheRevalidate)
 	}
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+	body, etag := f.data, f.etag
+	if f.gz != nil {
+		hdr.Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			hdr.Set("Content-Encoding", "gzip")
+			body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+		}
+	}
+	hdr.Set("ETag", etag)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip
+// (with a q-value above 0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // isStallPath reports whether name (a cleaned path without the leading slash)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -231,6 +233,51 @@ func TestHandlerConfigJSON(t *testing.T) {
 				if got[k] != w {
 					t.Errorf("%s = %v, want %v", k, got[k], w)
 				}
+			}
+		})
+	}
+}
+
+func TestHandlerGzip(t *testing.T) {
+	h := Handler(Config{})
+	plain := httptest.NewRecorder()
+	h.ServeHTTP(plain, httptest.NewRequest("GET", "/app.js", nil))
+	tests := []struct {
+		name, path, accept string
+		gzipped            bool
+	}{
+		{"gzip", "/app.js", "gzip, deflate, br", true},
+		{"gzip_q", "/app.js", "br;q=1.0, gzip;q=0.8", true},
+		{"refused", "/app.js", "gzip;q=0, identity", false},
+		{"none", "/app.js", "", false},
+		{"picture", "/icons/icon-192.png", "gzip", false},
+		{"worker", "/sw.js", "gzip", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tt.path, nil)
+			req.Header.Set("Accept-Encoding", tt.accept)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if got := rec.Header().Get("Content-Encoding") == "gzip"; got != tt.gzipped {
+				t.Fatalf("Content-Encoding = %q, want gzip %v", rec.Header().Get("Content-Encoding"), tt.gzipped)
+			}
+			if !tt.gzipped {
+				return
+			}
+			zr, err := gzip.NewReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.path == "/app.js" && !bytes.Equal(got, plain.Body.Bytes()) {
+				t.Error("the gzip body differs from the plain one")
+			}
+			if rec.Header().Get("ETag") == plain.Header().Get("ETag") || rec.Header().Get("Vary") != "Accept-Encoding" {
+				t.Errorf("ETag %q (plain %q), Vary %q", rec.Header().Get("ETag"), plain.Header().Get("ETag"), rec.Header().Get("Vary"))
 			}
 		})
 	}

@@ -69,7 +69,7 @@ func TestBrowserStallPage(t *testing.T) {
 	do(t, ctx, "order", chromedp.Click(chromedp.CSS(`li[data-item="73"] button.plus`)), chromedp.Click(chromedp.CSS("#order")))
 	waitFor(t, ctx, "the order page explaining payments", `location.pathname === "/order.html" &&
 		document.getElementById("order-status").dataset.status === "pending_payment" &&
-		!document.getElementById("pay-notice").hidden && document.getElementById("pay-notice").textContent.includes("not configured")`)
+		!document.getElementById("pay-notice").hidden && document.getElementById("pay-notice").dataset.reason === "payments_unavailable"`)
 	saveScreenshot(t, ctx, "order-unpaid-phone.png")
 
 	posts := api.callsTo("POST /api/v1/orders")

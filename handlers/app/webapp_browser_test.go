@@ -73,7 +73,7 @@ func TestWebAppOrderAndPay(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword),
 		chromedp.Click(chromedp.CSS("#login-submit")))
 	waitPage(t, ctx, "the stall page with its menu",
-		fmt.Sprintf(`location.pathname === "/pochas/%d" && window.illuwa?.state === "ready" && document.getElementById("name").textContent === %q && !!document.getElementById("logout")`,
+		fmt.Sprintf(`location.pathname === "/pochas/%d" && window.illuwa?.state === "ready" && document.getElementById("name").textContent === %q && !!document.getElementById("who")`,
 			stall.ID, stall.Name))
 	shoot(t, ctx, "webapp-stall.png")
 
@@ -89,7 +89,7 @@ func TestWebAppOrderAndPay(t *testing.T) {
 
 	// Back through /pay.html (confirm) to the status page, paid.
 	waitPage(t, ctx, "the order page showing paid",
-		`location.pathname === "/order.html" && document.getElementById("order-status")?.dataset.status === "paid" && document.getElementById("order-status").textContent.includes("paid") && window.illuwa?.state === "live"`)
+		`location.pathname === "/order.html" && document.getElementById("order-status")?.dataset.status === "paid" && document.getElementById("order-status").textContent === "결제 완료" && window.illuwa?.state === "live"`)
 	orderID, err := chromedp.Run(ctx, chromedp.Evaluate[uint64](`illuwa.order.id`))
 	if err != nil || orderID == 0 {
 		t.Fatalf("order id on the page: %v, %v", orderID, err)
@@ -105,7 +105,7 @@ func TestWebAppOrderAndPay(t *testing.T) {
 	run("mark the document", chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
 	in.call("POST", "/api/v1/orders/"+itoa(orderID)+"/accept", owner, map[string]any{"ready_in_minutes": 7}, 200, nil)
 	waitPage(t, ctx, "the order page showing accepted",
-		`window.sameDocument === true && document.getElementById("order-status").dataset.status === "accepted" && document.getElementById("order-status").textContent.includes("accepted") && document.getElementById("order-eta").textContent.includes("7")`)
+		`window.sameDocument === true && document.getElementById("order-status").dataset.status === "accepted" && document.getElementById("order-status").textContent === "조리 중" && document.getElementById("order-eta").textContent.includes("7")`)
 	shoot(t, ctx, "webapp-accepted.png")
 
 	if errs := pageErrors(); len(errs) > 0 {

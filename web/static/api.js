@@ -67,7 +67,7 @@ export async function api(method, path, body, headers = {}) {
   try {
     res = await fetch("/api/v1" + path, init);
   } catch {
-    throw new ApiError(0, { detail: "서버에 연결할 수 없습니다 · cannot reach the server" });
+    throw new ApiError(0, { detail: "network error" });
   }
   const text = await res.text();
   let data = null;
@@ -80,6 +80,65 @@ export async function api(method, path, body, headers = {}) {
     if (res.status === 401 && tok) clearSession();
     throw new ApiError(res.status, data);
   }
+  return data;
+}
+
+// download fetches /api/v1 + path with the session's token, asking for the
+// type accept, and saves the answer as a file named by the server's
+// Content-Disposition (or fallback). It throws ApiError like api.
+export async function download(path, accept, fallback) {
+  const h = { Accept: accept };
+  const tok = token();
+  if (tok) h.Authorization = `Bearer ${tok}`;
+  let res;
+  try {
+    res = await fetch("/api/v1" + path, { headers: h, cache: "no-store" });
+  } catch {
+    throw new ApiError(0, { detail: "network error" });
+  }
+  if (!res.ok) {
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(res.status, data);
+  }
+  const blob = await res.blob();
+  const name = /filename="([^"]+)"/.exec(res.headers.get("Content-Disposition") || "")?.[1] || fallback;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return { name, size: blob.size, text: await blob.text() };
+}
+
+// upload sends file as the multipart field "file" to POST /api/v1/images and
+// returns the stored image ({id, url, ...}).
+export async function upload(file) {
+  const body = new FormData();
+  body.append("file", file);
+  const h = { Accept: "application/json" };
+  const tok = token();
+  if (tok) h.Authorization = `Bearer ${tok}`;
+  let res;
+  try {
+    res = await fetch("/api/v1/images", { method: "POST", headers: h, body, cache: "no-store" });
+  } catch {
+    throw new ApiError(0, { detail: "network error" });
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
 

@@ -1,5 +1,6 @@
 // The customer's live map: stalls as markers that move as the server pushes
 // events over /ws. See the WebSocket protocol in the project's docs.
+import { t } from "./i18n.js";
 import { StallLayer } from "./stalls.js";
 import { LiveSocket, liveURL } from "./socket.js";
 import { mountUser } from "./topbar.js";
@@ -12,19 +13,24 @@ const WATCH_DEBOUNCE_MS = 300;
 // "reconnecting"), and drawn(id) where a marker is drawn now, mid-move too.
 const illuwa = { markers: new Map(), state: "connecting", drawn: () => null };
 window.illuwa = illuwa;
+mountUser(document.getElementById("user"));
 
 const cfg = await loadConfig();
-const map = L.map("map", { zoomControl: false, worldCopyJump: true })
+const map = L.map("map", { zoomControl: false, attributionControl: false, worldCopyJump: true })
   .setView([cfg.default_lat, cfg.default_lng], cfg.default_zoom);
-L.control.zoom({ position: "bottomright" }).addTo(map);
+L.control.zoom({ position: "bottomright", zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
+L.control.attribution({ prefix: '<a href="https://leafletjs.com">Leaflet</a>' }).addTo(map);
 gridLayer().addTo(map);
 L.tileLayer(cfg.tile_url, { maxZoom: 19, attribution: cfg.tile_attribution, crossOrigin: false }).addTo(map);
+map.on("popupopen", (e) => {
+  const close = e.popup.getElement()?.querySelector(".leaflet-popup-close-button");
+  if (close) close.setAttribute("aria-label", t("common.close"));
+});
 
 const stalls = new StallLayer(map, illuwa.markers);
 illuwa.drawn = (id) => stalls.drawn(id);
 const statusEl = document.getElementById("status");
 const countEl = document.getElementById("count");
-mountUser(document.getElementById("user"));
 
 const socket = new LiveSocket(liveURL, {
   state: setState,
@@ -32,6 +38,8 @@ const socket = new LiveSocket(liveURL, {
   message: onMessage,
 });
 window.addEventListener("pagehide", () => socket.close());
+window.addEventListener("offline", () => setState(illuwa.state));
+window.addEventListener("online", () => setState(illuwa.state));
 
 let watchTimer = 0;
 map.on("moveend", () => {
@@ -71,15 +79,18 @@ function sendWatch() {
   socket.send({ type: "watch", lat: round6(c.lat), lng: round6(L.Util.wrapNum(c.lng, [-180, 180], true)), radius_m: radius });
 }
 
+// setState shows the connection's state; while the device is offline a
+// reconnecting socket shows as offline.
 function setState(state) {
   illuwa.state = state;
-  statusEl.dataset.state = state;
-  statusEl.textContent = state;
+  const shown = state !== "live" && !navigator.onLine ? "offline" : state;
+  statusEl.dataset.state = shown;
+  statusEl.textContent = t("conn." + shown);
 }
 
 function updateCount() {
   const n = stalls.countIn(map.getBounds());
-  countEl.textContent = n === 1 ? "1 stall" : `${n} stalls`;
+  countEl.textContent = t("map.count", { n });
   countEl.dataset.count = String(n);
 }
 

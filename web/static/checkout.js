@@ -2,13 +2,15 @@
 // checkout page that redirects back to /pay.html; with a real gateway
 // configured, this web app has no checkout widget yet and says so.
 
+import { t } from "./i18n.js";
+
 const FAKE_PAGE = "/fake-pg/v1/fake/checkout-page";
 
 // PaymentsUnavailable is thrown by startCheckout when the server uses a real
 // payment gateway, whose checkout widget this app does not include.
 export class PaymentsUnavailable extends Error {
   constructor() {
-    super("카드 결제를 이 화면에서 진행할 수 없습니다: 서버가 실제 결제대행사(Toss Payments)로 설정되어 있지만 웹앱에 결제 위젯이 연결되어 있지 않습니다. 주문은 '결제 대기'로 남고, 매장에서 결제하거나 취소할 수 있습니다. · Card payment is not configured in this web app.");
+    super(t("checkout.unavailable"));
     this.code = "payments_unavailable";
   }
 }
@@ -33,7 +35,7 @@ export async function startCheckout(order, orderName) {
   const q = new URLSearchParams({
     orderId: order.payment_order_id,
     amount: String(order.total),
-    orderName: orderName || `주문 #${order.id}`,
+    orderName: orderName || t("order.heading_of", { id: order.id }),
     successUrl: `/pay.html?order=${order.id}`,
     failUrl: `/pay.html?order=${order.id}&failed=1`,
   });

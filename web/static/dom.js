@@ -1,5 +1,8 @@
 // Small DOM helpers: elements are built with textContent only, never from
 // HTML strings, so that names and texts from users cannot inject markup.
+import { fieldMessage, locale, problemMessage, t } from "./i18n.js";
+
+export { won } from "./i18n.js";
 
 // h makes an element: attrs sets properties (class, dataset, on* handlers,
 // anything else as an attribute); children are nodes, strings or falsy (skipped).
@@ -25,42 +28,39 @@ export function $(id) {
   return document.getElementById(id);
 }
 
-// won formats whole won: 12000 → "12,000원".
-export function won(n) {
-  return `${Number(n || 0).toLocaleString("ko-KR")}원`;
+// statusText names an order status in the chosen language.
+export function statusText(status) {
+  return t("status." + status);
 }
 
-// STATUS names each order status in Korean, with the API's English word.
-export const STATUS = {
-  pending_payment: "결제 대기 · pending payment",
-  paid: "결제 완료 · paid",
-  accepted: "조리 중 · accepted",
-  ready: "픽업 대기 · ready",
-  completed: "완료 · completed",
-  cancelled: "취소됨 · cancelled",
-};
-
-// timeText formats an RFC 3339 time as a short Korean local time.
+// timeText formats an RFC 3339 time as a short local time.
 export function timeText(at) {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString("ko-KR", { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return d.toLocaleString(locale(), { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
-// ago says how long ago an RFC 3339 time was, in Korean.
+// ago says how long ago an RFC 3339 time was.
 export function ago(at) {
   const s = Math.max(0, Math.round((Date.now() - new Date(at).getTime()) / 1000));
   if (!Number.isFinite(s)) return "";
-  if (s < 60) return `${s}초 전`;
-  if (s < 3600) return `${Math.floor(s / 60)}분 전`;
-  return `${Math.floor(s / 3600)}시간 전`;
+  if (s < 60) return t("time.seconds_ago", { n: s });
+  if (s < 3600) return t("time.minutes_ago", { n: Math.floor(s / 60) });
+  return t("time.hours_ago", { n: Math.floor(s / 3600) });
 }
 
-// showError puts err's message (and field messages) into el, or clears it.
-export function showError(el, err) {
+// showError puts err into el (or clears it): an API error by its code, its
+// field errors one a line, each in the chosen language; {message} objects
+// as they are. With form, the inputs named by the fields are marked invalid.
+export function showError(el, err, form) {
   el.textContent = "";
   el.hidden = !err;
+  for (const input of (form || el.closest("form"))?.querySelectorAll("[aria-invalid]") || []) input.removeAttribute("aria-invalid");
   if (!err) return;
-  el.append(err.message || String(err));
-  for (const [f, m] of Object.entries(err.fields || {})) el.append(h("div", { class: "field-error" }, `${f}: ${m}`));
+  el.append(err.status !== undefined ? problemMessage(err) : err.message || String(err));
+  for (const [f, m] of Object.entries(err.fields || {})) {
+    el.append(h("div", { class: "field-error", dataset: { field: f } }, fieldMessage(f, m)));
+    const input = (form || el.closest("form"))?.querySelector(`[name="${CSS.escape(f)}"]`);
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
 }

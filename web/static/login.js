@@ -3,23 +3,29 @@
 // the map for everyone else.
 import { api, saveSession } from "./api.js";
 import { $, showError } from "./dom.js";
+import { mountUser } from "./topbar.js";
 
 const loginForm = $("login-form");
 const signupForm = $("signup-form");
 window.illuwa = { state: "ready" };
+mountUser($("user"));
 
-for (const [tab, form, other, otherTab] of [
-  [$("tab-login"), loginForm, signupForm, $("tab-signup")],
-  [$("tab-signup"), signupForm, loginForm, $("tab-login")],
-]) {
-  tab.addEventListener("click", () => {
-    form.hidden = false;
-    other.hidden = true;
-    tab.setAttribute("aria-selected", "true");
-    otherTab.setAttribute("aria-selected", "false");
+const tabs = [[$("tab-login"), loginForm], [$("tab-signup"), signupForm]];
+function select(i, focus) {
+  tabs.forEach(([tab, form], j) => {
+    form.hidden = i !== j;
+    tab.setAttribute("aria-selected", String(i === j));
+    tab.tabIndex = i === j ? 0 : -1;
   });
+  if (focus) tabs[i][0].focus();
 }
-if (location.hash === "#signup") $("tab-signup").click();
+tabs.forEach(([tab], i) => {
+  tab.addEventListener("click", () => select(i, false));
+  tab.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") select(1 - i, true);
+  });
+});
+if (location.hash === "#signup") select(1, false);
 
 loginForm.addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -58,7 +64,7 @@ async function busy(button, errEl, fn) {
   try {
     await fn();
   } catch (err) {
-    showError(errEl, err.code === "invalid_credentials" ? { message: "아이디 또는 비밀번호가 맞지 않습니다 · wrong login id or password" } : err);
+    showError(errEl, err);
   } finally {
     button.disabled = false;
   }

@@ -2,6 +2,7 @@
 // circle around the stall over /ws and follows its moves (applying only
 // newer positions, as the map does).
 import { ago } from "./dom.js";
+import { t } from "./i18n.js";
 import { LiveSocket, liveURL } from "./socket.js";
 import { isNewer } from "./stalls.js";
 
@@ -85,13 +86,16 @@ export class StallMap {
     this.el.hidden = !this.pos;
     if (!this.pos) return;
     if (!this.map) {
-      this.map = L.map(this.el, { zoomControl: false, attributionControl: true, dragging: true, scrollWheelZoom: false })
+      this.map = L.map(this.el, { zoomControl: false, attributionControl: false, dragging: true, scrollWheelZoom: false, keyboard: false })
         .setView([this.pos.lat, this.pos.lng], 16);
+      L.control.attribution({ prefix: '<a href="https://leafletjs.com">Leaflet</a>' }).addTo(this.map);
       if (this.cfg) L.tileLayer(this.cfg.tile_url, { maxZoom: 19, attribution: this.cfg.tile_attribution }).addTo(this.map);
       const dot = document.createElement("span");
       dot.className = "stall-dot";
       this.marker = L.marker([this.pos.lat, this.pos.lng], {
         title: this.name,
+        keyboard: false,
+        interactive: false,
         icon: L.divIcon({ className: "illuwa-stall", html: dot, iconSize: [22, 22], iconAnchor: [11, 11] }),
       }).addTo(this.map);
       return;
@@ -101,9 +105,7 @@ export class StallMap {
   }
 
   showWhere() {
-    this.whereEl.textContent = this.pos
-      ? `실시간 위치 · live position (${ago(this.pos.at)} 갱신)`
-      : "지금은 지도에 없습니다 · not on the map now";
+    this.whereEl.textContent = this.pos ? t("stall.live_position", { ago: ago(this.pos.at) }) : t("stall.not_on_map");
     window.illuwa && (window.illuwa.position = this.pos);
   }
 }

@@ -3,7 +3,9 @@
 // pushes sent while disconnected are lost. Pay, cancel and review from here.
 import { api, token } from "./api.js";
 import { fakeGateway, startCheckout } from "./checkout.js";
-import { $, h, STATUS, showError, timeText, won } from "./dom.js";
+import { beep } from "./beep.js";
+import { $, h, showError, statusText, timeText, won } from "./dom.js";
+import { t } from "./i18n.js";
 import { LiveSocket, liveURL } from "./socket.js";
 import { mountUser } from "./topbar.js";
 
@@ -21,7 +23,7 @@ async function refresh() {
   try {
     apply(await api("GET", `/orders/${id}`), true);
   } catch (err) {
-    showError($("page-error"), err.status === 404 ? { message: "없는 주문입니다 · no such order" } : err);
+    showError($("page-error"), err.status === 404 ? { message: t("order.not_found") } : err);
   }
 }
 
@@ -30,6 +32,10 @@ async function refresh() {
 function apply(o, fromAPI = false) {
   const cur = illuwa.order;
   if (cur && !fromAPI && new Date(o.updated_at) < new Date(cur.updated_at)) return;
+  if (cur && cur.status !== "ready" && o.status === "ready") {
+    beep(); // when audio was unlocked on this page
+    navigator.vibrate?.([200, 100, 200]);
+  }
   illuwa.order = o;
   render(o);
 }
@@ -37,17 +43,20 @@ function apply(o, fromAPI = false) {
 function render(o) {
   $("order-card").hidden = false;
   showError($("page-error"), null);
-  $("order-title").textContent = `주문 #${o.id}`;
+  $("order-title").textContent = t("order.heading_of", { id: o.id });
+  const pickup = $("pickup");
+  pickup.hidden = !["accepted", "ready"].includes(o.status);
+  pickup.textContent = t("order.pickup", { id: o.id });
   const st = $("order-status");
   st.dataset.status = o.status;
-  st.textContent = STATUS[o.status] || o.status;
+  st.textContent = statusText(o.status);
   const reached = FLOW.indexOf(o.status);
-  $("steps").replaceChildren(...FLOW.map((s, i) => h("li", { class: i <= reached ? "done" : "" }, STATUS[s].split(" · ")[0])));
+  $("steps").replaceChildren(...FLOW.map((s, i) => h("li", { class: i <= reached ? "done" : "", "aria-current": i === reached ? "step" : null }, statusText(s))));
   $("steps").hidden = o.status === "cancelled";
   $("order-eta").textContent = eta(o);
   $("lines").replaceChildren(
     ...o.items.map((it) => h("tr", {}, h("td", {}, `${it.name} × ${it.quantity}`), h("td", { class: "num" }, won(it.line_total)))),
-    h("tr", { class: "total" }, h("td", {}, "합계 · Total"), h("td", { class: "num" }, won(o.total))));
+    h("tr", { class: "total" }, h("td", {}, t("order.total")), h("td", { class: "num" }, won(o.total))));
   $("pay").hidden = o.status !== "pending_payment";
   $("cancel").hidden = o.status !== "pending_payment" && o.status !== "paid";
   const review = $("review-link");
@@ -60,17 +69,13 @@ function render(o) {
 
 function eta(o) {
   switch (o.status) {
-    case "pending_payment": return "결제를 기다리는 중입니다 · waiting for payment";
-    case "paid": return "사장님이 주문을 확인하는 중입니다 · waiting for the stall to accept";
-    case "accepted": return `약 ${o.ready_in_minutes}분 뒤 준비됩니다${o.ready_at ? ` (${timeText(o.ready_at)})` : ""} · ready in about ${o.ready_in_minutes} min`;
-    case "ready": return "준비 완료! 포장마차에서 받아 가세요 · ready for pick-up";
-    case "completed": return "맛있게 드세요 · enjoy";
+    case "accepted": return t("eta.accepted", { n: o.ready_in_minutes, at: o.ready_at ? ` (${timeText(o.ready_at)})` : "" });
     case "cancelled": {
-      const by = { customer: "손님", owner: "사장님", system: "시스템" }[o.cancelled_by] || "";
-      const refund = { pending: "환불 진행 중", done: "환불 완료", failed: "환불 실패 · 문의해 주세요" }[o.refund_status] || "";
-      return [by && `${by} 취소`, o.cancel_reason, refund].filter(Boolean).join(" · ");
+      const by = o.cancelled_by ? t("eta.cancelled_by." + o.cancelled_by) : "";
+      const refund = o.refund_status && o.refund_status !== "none" ? t("eta.refund." + o.refund_status) : "";
+      return [by, o.cancel_reason, refund].filter(Boolean).join(" · ");
     }
-    default: return "";
+    default: return t("eta." + o.status);
   }
 }
 
@@ -92,39 +97,40 @@ async function checkPayments() {
   probed = true;
   if (await fakeGateway()) return;
   $("pay-notice").hidden = false;
-  $("pay-notice").textContent = "카드 결제가 이 웹앱에 설정되어 있지 않습니다: 서버는 실제 결제대행사를 쓰도록 설정되었지만 결제 위젯이 없습니다. 주문을 취소하거나 매장에서 결제하세요. · Card payment is not configured in this web app.";
+  $("pay-notice").textContent = t("checkout.unavailable");
+  $("pay-notice").dataset.reason = "payments_unavailable";
   $("pay").disabled = true;
 }
 
 $("pay").addEventListener("click", async () => {
   showError($("action-error"), null);
   try {
-    await startCheckout(illuwa.order, `${stallName} · 주문 #${id}`);
+    await startCheckout(illuwa.order, t("order.name_id", { stall: stallName, id }));
   } catch (err) {
     showError($("action-error"), err);
   }
 });
 
 $("cancel").addEventListener("click", async () => {
-  if (!confirm("주문을 취소할까요? · Cancel this order?")) return;
+  if (!confirm(t("order.cancel_confirm"))) return;
   showError($("action-error"), null);
   try {
     apply(await api("POST", `/orders/${id}/cancel`, {}), true);
   } catch (err) {
-    showError($("action-error"), err.code === "invalid_transition" ? { message: "이미 접수된 주문은 취소할 수 없습니다 · it was accepted already" } : err);
+    showError($("action-error"), err.code === "invalid_transition" ? { message: t("order.cancel_too_late") } : err);
   }
 });
 
 if (!token()) {
   location.replace(`/login.html?next=${encodeURIComponent(location.pathname + location.search)}`);
 } else if (!(id > 0)) {
-  showError($("page-error"), { message: "주문 번호가 없습니다 · no order id in the address" });
+  showError($("page-error"), { message: t("order.no_id") });
 } else {
   const socket = new LiveSocket(liveURL, {
     state(s) {
       illuwa.state = s;
       $("conn").dataset.state = s;
-      $("conn").textContent = s;
+      $("conn").textContent = t("conn." + s);
     },
     open: () => refresh(),
     message(msg) {

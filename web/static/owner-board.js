@@ -2,7 +2,8 @@
 // ready) read from the API on every (re)connect and kept live by pushes, with
 // accept (minutes), reject (reason), ready and complete buttons.
 import { api } from "./api.js";
-import { $, h, STATUS, showError, timeText, won } from "./dom.js";
+import { $, h, showError, statusText, timeText, won } from "./dom.js";
+import { t } from "./i18n.js";
 
 const OPEN = ["paid", "accepted", "ready"];
 
@@ -54,15 +55,15 @@ export class OrdersBoard {
   }
 
   card(o) {
-    const minutes = h("input", { type: "number", min: 1, max: 180, value: "10", "aria-label": "준비 시간(분)", class: "minutes" });
-    const reason = h("input", { placeholder: "거절 사유 · reason", maxlength: 200, class: "reason", "aria-label": "거절 사유" });
+    const minutes = h("input", { type: "number", min: 1, max: 180, value: "10", "aria-label": t("board.minutes_label", { id: o.id }), class: "minutes" });
+    const reason = h("input", { placeholder: t("board.reason"), maxlength: 200, class: "reason", "aria-label": t("board.reason_label", { id: o.id }) });
     const act = (path, body) => this.act(o.id, path, body);
     let actions;
     switch (o.status) {
       case "paid":
         actions = [
-          minutes, "분",
-          h("button", { type: "button", class: "primary small accept", onclick: () => act("accept", { ready_in_minutes: Number(minutes.value) }) }, "접수 · Accept"),
+          minutes, h("span", { "aria-hidden": "true" }, t("board.minutes_unit")),
+          h("button", { type: "button", class: "primary small accept", onclick: () => act("accept", { ready_in_minutes: Number(minutes.value) }) }, t("board.accept")),
           reason,
           h("button", { type: "button", class: "danger small reject", onclick: () => {
             if (!reason.value.trim()) {
@@ -70,20 +71,20 @@ export class OrdersBoard {
               return;
             }
             act("reject", { reason: reason.value.trim() });
-          } }, "거절 · Reject"),
+          } }, t("board.reject")),
         ];
         break;
       case "accepted":
-        actions = [h("button", { type: "button", class: "primary small ready", onclick: () => act("ready") }, "준비 완료 · Ready")];
+        actions = [h("button", { type: "button", class: "primary small ready", onclick: () => act("ready") }, t("board.ready"))];
         break;
       case "ready":
-        actions = [h("button", { type: "button", class: "primary small complete", onclick: () => act("complete") }, "전달 완료 · Complete")];
+        actions = [h("button", { type: "button", class: "primary small complete", onclick: () => act("complete") }, t("board.complete"))];
         break;
     }
     return h("li", { dataset: { order: o.id, status: o.status } },
-      h("div", { class: "spread" }, h("strong", {}, `#${o.id} · ${STATUS[o.status]}`), h("span", { class: "muted" }, timeText(o.paid_at || o.created_at))),
+      h("div", { class: "spread" }, h("strong", {}, `#${o.id} · ${statusText(o.status)}`), h("span", { class: "muted" }, timeText(o.paid_at || o.created_at))),
       h("div", {}, o.items.map((it) => `${it.name} × ${it.quantity}`).join(", ")),
-      h("div", { class: "muted" }, `${won(o.total)}${o.status === "accepted" && o.ready_at ? ` · ${timeText(o.ready_at)} 준비 예정` : ""}`),
+      h("div", { class: "muted" }, won(o.total), o.status === "accepted" && o.ready_at ? ` · ${t("board.ready_at", { at: timeText(o.ready_at) })}` : ""),
       h("div", { class: "actions" }, actions));
   }
 

@@ -3,6 +3,7 @@
 // most one every THROTTLE_MS, each with the time the phone measured it.
 import { api } from "./api.js";
 import { $, ago, showError } from "./dom.js";
+import { t } from "./i18n.js";
 
 const THROTTLE_MS = 3000;
 
@@ -24,17 +25,37 @@ export class StallLive {
     $("broadcast").addEventListener("change", (e) => (e.target.checked ? this.startBroadcast() : this.stopBroadcast()));
   }
 
-  // show switches to the stall (stopping a broadcast of another one).
+  // show switches to the stall (stopping a broadcast of another one) and
+  // shows its state: on the map or not, and the buttons that fit it.
   show(pocha) {
-    if (this.pocha?.id !== pocha.id) this.stopBroadcast();
+    if (this.pocha?.id !== pocha.id) {
+      this.stopBroadcast();
+      showError($("live-error"), null);
+    }
     this.pocha = pocha;
+    this.render();
+  }
+
+  render() {
+    const pocha = this.pocha;
     const open = pocha.is_open;
-    $("stall-open").textContent = open ? "영업 중 · Open" : "준비 중 · Closed";
-    $("stall-open").classList.toggle("open", open);
+    const onAir = open && this.status.broadcasting;
+    const badge = $("stall-open");
+    badge.textContent = t(onAir ? "owner.on_air" : open ? "open.open" : "open.closed");
+    badge.classList.toggle("open", open);
+    badge.classList.toggle("on-air", onAir);
+    badge.dataset.open = String(open);
     $("stall-where").textContent = pocha.location
-      ? `위치 ${pocha.location.lat.toFixed(5)}, ${pocha.location.lng.toFixed(5)} · ${ago(pocha.location.at)}`
-      : "지도에 없음 · not on the map";
-    $("close-stall").disabled = !open;
+      ? t("owner.where", { lat: pocha.location.lat.toFixed(5), lng: pocha.location.lng.toFixed(5), ago: ago(pocha.location.at) })
+      : t("owner.not_on_map");
+    const here = $("open-here");
+    here.textContent = t(open ? "owner.move_here" : "owner.open_here");
+    here.classList.toggle("primary", !open);
+    here.dataset.action = open ? "move" : "open";
+    const close = $("close-stall");
+    close.disabled = !open;
+    close.classList.toggle("danger", open);
+    $("broadcast").disabled = !open;
   }
 
   async openHere() {
@@ -64,15 +85,19 @@ export class StallLive {
   startBroadcast() {
     showError($("live-error"), null);
     if (!navigator.geolocation) {
-      showError($("live-error"), { message: "이 브라우저는 위치를 알려 주지 않습니다 · no geolocation here" });
+      showError($("live-error"), { message: t("owner.no_geolocation") });
       $("broadcast").checked = false;
       return;
     }
     this.status.broadcasting = true;
-    $("broadcast-status").textContent = "위치를 기다리는 중… · waiting for a position";
+    this.render();
+    $("broadcast-status").textContent = t("owner.waiting_position");
     this.watchID = navigator.geolocation.watchPosition(
       (pos) => this.offer(pos),
-      (err) => showError($("live-error"), geoError(err)),
+      (err) => {
+        // a later position clears this (see flush)
+        showError($("live-error"), geoError(err));
+      },
       { enableHighAccuracy: true, maximumAge: 0, timeout: 30000 });
   }
 
@@ -85,6 +110,7 @@ export class StallLive {
     this.status.broadcasting = false;
     $("broadcast").checked = false;
     $("broadcast-status").textContent = "";
+    if (this.pocha) this.render();
   }
 
   // offer sends pos now, or keeps it as the one to send when the throttle
@@ -102,17 +128,27 @@ export class StallLive {
     if (!pos || !this.pocha) return;
     this.pending = null;
     this.lastSent = Date.now();
+    // The server takes only positions newer than the stall's last one (which
+    // opening it here may have just set, by the server's clock): a fix
+    // measured before that goes out as a millisecond after it.
+    const last = Date.parse(this.pocha.location?.at || "") || 0;
+    const at = Math.max(pos.timestamp, last + 1);
     const msg = {
       type: "location", ref: `loc-${++this.seq}`, pocha_id: this.pocha.id,
-      lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date(pos.timestamp).toISOString(),
+      lat: pos.coords.latitude, lng: pos.coords.longitude, at: new Date(at).toISOString(),
     };
     if (!this.socket.send(msg)) {
-      showError($("live-error"), { message: "연결이 끊겨 위치를 보내지 못했습니다; 다시 연결되면 보냅니다 · offline, will send when reconnected" });
+      showError($("live-error"), { message: t("owner.send_offline") });
       this.pending = pos;
       return;
     }
     this.status.sent++;
-    $("broadcast-status").textContent = `방송 중 · ${pos.coords.latitude.toFixed(5)}, ${pos.coords.longitude.toFixed(5)} (±${Math.round(pos.coords.accuracy)}m)`;
+    showError($("live-error"), null); // a position went through: earlier trouble is over
+    this.pocha = { ...this.pocha, location: { lat: pos.coords.latitude, lng: pos.coords.longitude, at: msg.at } };
+    this.render();
+    $("broadcast-status").textContent = t("owner.broadcasting", {
+      lat: pos.coords.latitude.toFixed(5), lng: pos.coords.longitude.toFixed(5), acc: Math.round(pos.coords.accuracy),
+    });
   }
 
   // resume sends a position held back while the socket was down.
@@ -122,20 +158,14 @@ export class StallLive {
 
   // serverError shows an `error` that answered a location message.
   serverError(msg) {
-    const hints = {
-      not_open: "먼저 '여기서 영업 시작'을 누르세요 · open the stall first",
-      too_fast: "위치가 너무 빨리 바뀌었습니다 · the move looks impossibly fast",
-      stale_time: "위치 시간이 맞지 않습니다 (기기 시계 확인) · check the phone's clock",
-      forbidden: "이 포장마차의 사장님이 아닙니다 · not your stall",
-    };
-    showError($("live-error"), { message: `${hints[msg.code] || msg.message} (${msg.code})` });
+    const known = ["not_open", "too_fast", "stale_time", "forbidden", "rate_limited", "invalid_location"];
+    showError($("live-error"), { message: t("ws." + (known.includes(msg.code) ? msg.code : "internal")) });
   }
 }
 
 function geoError(err) {
   if (typeof GeolocationPositionError !== "undefined" && err instanceof GeolocationPositionError) {
-    const why = { 1: "위치 권한이 거부되었습니다 · permission denied", 2: "위치를 알 수 없습니다 · position unavailable", 3: "위치 확인 시간 초과 · timed out" };
-    return { message: why[err.code] || err.message };
+    return { message: t({ 1: "geo.denied", 2: "geo.unavailable", 3: "geo.timeout" }[err.code] || "geo.unavailable") };
   }
   return err;
 }

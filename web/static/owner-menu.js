@@ -1,6 +1,7 @@
 // The owner's menu editor: rename, reprice, sold-out toggle, delete, add.
 import { api } from "./api.js";
 import { $, h, showError } from "./dom.js";
+import { t } from "./i18n.js";
 
 export class MenuEditor {
   constructor() {
@@ -24,16 +25,16 @@ export class MenuEditor {
   }
 
   row(it) {
-    const name = h("input", { class: "name", value: it.name, maxlength: 60, "aria-label": "이름" });
-    const price = h("input", { class: "price", type: "number", min: 0, max: 10000000, step: 100, value: String(it.price), "aria-label": "가격" });
+    const name = h("input", { class: "name", name: "name", value: it.name, maxlength: 60, "aria-label": t("menu.name_of", { name: it.name }) });
+    const price = h("input", { class: "price", name: "price", type: "number", min: 0, max: 10000000, step: 100, value: String(it.price), "aria-label": t("menu.price_of", { name: it.name }) });
     const soldOut = h("input", { type: "checkbox", checked: it.sold_out });
-    const save = h("button", { type: "button", class: "small", disabled: true }, "저장");
+    const save = h("button", { type: "button", class: "small", disabled: true, "aria-label": t("menu.save_of", { name: it.name }) }, t("common.save"));
     const dirty = () => (save.disabled = name.value.trim() === it.name && Number(price.value) === it.price);
     name.addEventListener("input", dirty);
     price.addEventListener("input", dirty);
     const li = h("li", { dataset: { item: it.id } }, name, price,
-      h("label", { class: "inline" }, soldOut, "품절"), save,
-      h("button", { type: "button", class: "small danger", "aria-label": "삭제", onclick: () => this.remove(it, li) }, "✕"));
+      h("label", { class: "inline" }, soldOut, t("stall.sold_out")), save,
+      h("button", { type: "button", class: "small danger", "aria-label": t("menu.delete_of", { name: it.name }), onclick: () => this.remove(it, li) }, "✕"));
     save.addEventListener("click", () => this.patch(it, { name: name.value.trim(), price: Number(price.value) }, li));
     soldOut.addEventListener("change", () => this.patch(it, { sold_out: soldOut.checked }, li));
     return li;
@@ -49,7 +50,7 @@ export class MenuEditor {
   }
 
   async remove(it, li) {
-    if (!confirm(`'${it.name}'을(를) 메뉴에서 뺄까요?`)) return;
+    if (!confirm(t("menu.delete_confirm", { name: it.name }))) return;
     try {
       await api("DELETE", `/pochas/${this.pochaID}/menu/${it.id}`);
       li.remove();

@@ -1,6 +1,7 @@
 // The owner's view of a stall's reviews (private ones too), with replies.
 import { api } from "./api.js";
 import { $, h, timeText } from "./dom.js";
+import { problemMessage, t } from "./i18n.js";
 
 export class OwnerReviews {
   constructor() {
@@ -24,7 +25,7 @@ export class OwnerReviews {
       const page = await api("GET", `/pochas/${id}/reviews?${q}`);
       if (id !== this.pochaID) return;
       $("owner-reviews").append(...page.items.map((r) => this.item(r)));
-      if (!page.items.length && !this.cursor) $("owner-reviews").append(h("li", { class: "muted" }, "아직 리뷰가 없습니다 · no reviews yet"));
+      if (!page.items.length && !this.cursor) $("owner-reviews").append(h("li", { class: "muted" }, t("review.none")));
       this.cursor = page.next_cursor;
       $("owner-more-reviews").hidden = !this.cursor;
     } catch {
@@ -33,12 +34,12 @@ export class OwnerReviews {
   }
 
   item(r) {
-    const text = h("input", { placeholder: "답글 · reply", maxlength: 1000, value: r.reply?.content || "", class: "reason" });
+    const text = h("input", { placeholder: t("review.reply"), maxlength: 1000, value: r.reply?.content || "", class: "reason", "aria-label": t("review.reply_to", { name: r.author_nickname }) });
     const err = h("span", { class: "error", hidden: true });
     const li = h("li", { dataset: { review: r.id } },
-      h("div", { class: "spread" }, h("span", {}, h("span", { class: "stars" }, "★".repeat(r.stars)), ` ${r.author_nickname}`),
-        h("span", { class: "muted" }, `${timeText(r.created_at)}${r.public ? "" : " · 비공개"}`)),
-      h("p", {}, r.content),
+      h("div", { class: "spread" }, h("span", {}, h("span", { class: "stars", role: "img", "aria-label": t("review.stars", { n: r.stars }) }, "★".repeat(r.stars)), ` ${r.author_nickname}`),
+        h("span", { class: "muted" }, timeText(r.created_at), r.public ? "" : ` · ${t("review.private")}`)),
+      h("p", { class: "prewrap" }, r.content),
       h("div", { class: "row" }, text,
         h("button", { type: "button", class: "small primary", onclick: async () => {
           try {
@@ -49,9 +50,9 @@ export class OwnerReviews {
             li.classList.add("saved");
           } catch (e) {
             err.hidden = false;
-            err.textContent = e.message;
+            err.textContent = problemMessage(e);
           }
-        } }, r.reply ? "답글 수정" : "답글 달기"), err));
+        } }, t(r.reply ? "review.reply_edit" : "review.reply_add")), err));
     return li;
   }
 }

@@ -1,16 +1,19 @@
 // The owner's console (/owner.html): pick one of my stalls; open, close and
 // broadcast its position; the live orders board with a sound for each new
-// paid order (acknowledged over /ws); the menu; the month's settlement; reviews.
+// paid order (acknowledged over /ws); the stall's profile (picture, texts,
+// hours); the menu; the month's settlement; reviews; registering more stalls.
 import { api, savedUser, token } from "./api.js";
 import { beep, unlock } from "./beep.js";
 import { $, h, showError } from "./dom.js";
+import { t } from "./i18n.js";
 import { OrdersBoard } from "./owner-board.js";
 import { StallLive } from "./owner-live.js";
 import { MenuEditor } from "./owner-menu.js";
+import { ProfileEditor } from "./owner-profile.js";
 import { OwnerReviews } from "./owner-reviews.js";
 import { Sales } from "./owner-sales.js";
 import { LiveSocket, liveURL } from "./socket.js";
-import { mountUser } from "./topbar.js";
+import { mountUser, refreshUnread } from "./topbar.js";
 
 const STALL_KEY = "illuwa_owner_stall";
 
@@ -24,10 +27,11 @@ mountUser($("user"));
 const user = token() ? savedUser() : null;
 if (!user || (user.role !== "owner" && user.role !== "admin")) {
   $("page-error").hidden = false;
-  $("page-error").append("사장님 계정으로 로그인하세요 · log in as a stall owner. ",
-    h("a", { href: `/login.html?next=${encodeURIComponent("/owner.html")}` }, "로그인 · Log in"));
+  $("page-error").append(t("owner.login_needed"), " ",
+    h("a", { href: `/login.html?next=${encodeURIComponent("/owner.html")}` }, t("nav.login")));
   $("conn").hidden = true;
 } else {
+  offerNewStall();
   await start();
 }
 
@@ -42,18 +46,19 @@ async function start() {
   illuwa.stalls = mine.items;
   if (!mine.items.length) {
     $("conn").hidden = true;
-    offerNewStall();
+    $("new-stall-heading").textContent = t("owner.first_stall");
     return;
   }
   const board = new OrdersBoard(illuwa.orders);
   const menu = new MenuEditor();
+  const profile = new ProfileEditor((p) => updateStall(p));
   const sales = new Sales();
   const reviews = new OwnerReviews();
   const socket = new LiveSocket(liveURL, {
     state(s) {
       illuwa.state = s;
       $("conn").dataset.state = s;
-      $("conn").textContent = s;
+      $("conn").textContent = t("conn." + s);
     },
     open() {
       board.refetch(); // pushes missed while disconnected are in the API
@@ -69,24 +74,30 @@ async function start() {
   const saved = Number(localStorage.getItem(STALL_KEY));
   select.value = String(mine.items.some((p) => p.id === saved) ? saved : mine.items[0].id);
   select.addEventListener("change", () => choose(Number(select.value)));
-  for (const id of ["stall-card", "orders-card", "menu-card", "sales-card", "owner-reviews-card"]) $(id).hidden = false;
+  for (const id of ["stall-card", "orders-card", "profile-card", "menu-card", "sales-card", "owner-reviews-card"]) $(id).hidden = false;
   await choose(Number(select.value));
 
   $("sound").addEventListener("click", () => {
-    $("sound").textContent = unlock() ? "소리 켜짐 · on" : "소리 없음 · no audio";
+    const on = unlock();
+    $("sound").textContent = t(on ? "owner.sound_is_on" : "owner.no_audio");
+    $("sound").setAttribute("aria-pressed", String(on));
     beep();
   });
 
   async function choose(id) {
     illuwa.pochaID = id;
     localStorage.setItem(STALL_KEY, String(id));
-    live.show(illuwa.stalls.find((p) => p.id === id));
+    const p = illuwa.stalls.find((s) => s.id === id);
+    live.show(p);
+    profile.show(p);
     $("orders-notice").hidden = true;
     await Promise.all([board.show(id), menu.show(id), sales.show(id), reviews.show(id)]);
   }
 
   function updateStall(p) {
     illuwa.stalls = illuwa.stalls.map((s) => (s.id === p.id ? p : s));
+    const opt = [...select.options].find((o) => Number(o.value) === p.id);
+    if (opt) opt.textContent = p.name;
     if (p.id === illuwa.pochaID) live.show(p);
   }
 
@@ -102,7 +113,7 @@ async function start() {
         if (o.pocha_id !== illuwa.pochaID) {
           const other = illuwa.stalls.find((p) => p.id === o.pocha_id);
           $("orders-notice").hidden = false;
-          $("orders-notice").textContent = `새 주문: ${other?.name || "다른 매장"}에 새 주문 #${o.id} · new order at another stall`;
+          $("orders-notice").textContent = t("owner.other_stall_order", { stall: other?.name || t("owner.other_stall"), id: o.id });
         }
         if (socket.send({ type: "ack", order_id: o.id }) && !illuwa.acked.includes(o.id)) illuwa.acked.push(o.id);
         break;
@@ -110,30 +121,33 @@ async function start() {
       case "order.updated":
         board.apply(msg.order);
         break;
+      case "notification":
+        refreshUnread();
+        break;
       case "error":
         if (String(msg.ref || "").startsWith("loc-")) live.serverError(msg);
-        else showError($("orders-error"), { message: `${msg.message} (${msg.code})` });
+        else showError($("orders-error"), { message: t("ws." + (["unauthorized", "forbidden", "not_found", "rate_limited"].includes(msg.code) ? msg.code : "internal")) });
         break;
     }
   }
 }
 
-// offerNewStall shows a form that registers the owner's first stall by name.
+// offerNewStall shows the form that registers another stall (the first one
+// too) by name; the console then shows the new stall.
 function offerNewStall() {
-  const name = h("input", { name: "name", maxlength: 60, required: true, placeholder: "예: 을지로 어묵" });
-  const err = h("p", { class: "error", role: "alert", hidden: true });
-  const form = h("form", { class: "card stack", id: "new-stall" },
-    h("h2", {}, "첫 포장마차 등록 · Register your stall"),
-    h("label", {}, "이름 · Name", name), err,
-    h("button", { class: "primary" }, "등록 · Register"));
+  $("new-stall-card").hidden = false;
+  const form = $("new-stall");
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    $("new-stall-submit").disabled = true;
+    showError($("new-stall-error"), null);
     try {
-      await api("POST", "/pochas", { name: name.value.trim() });
+      const p = await api("POST", "/pochas", { name: $("new-stall-name").value.trim() });
+      localStorage.setItem(STALL_KEY, String(p.id));
       location.reload();
-    } catch (e2) {
-      showError(err, e2);
+    } catch (err) {
+      showError($("new-stall-error"), err);
+      $("new-stall-submit").disabled = false;
     }
   });
-  $("page-error").after(form);
 }

@@ -5,6 +5,7 @@
 import { api, newKey, token } from "./api.js";
 import { startCheckout } from "./checkout.js";
 import { $, showError } from "./dom.js";
+import { t } from "./i18n.js";
 import { mountUser } from "./topbar.js";
 
 const RETRIES = 5;
@@ -20,9 +21,9 @@ $("to-order").href = orderURL;
 if (!token()) {
   location.replace(`/login.html?next=${encodeURIComponent(location.pathname + location.search)}`);
 } else if (!(orderID > 0)) {
-  fail({ message: "주문 번호가 없습니다 · no order in the address" });
+  fail({ message: t("order.no_id") });
 } else if (q.get("failed")) {
-  fail({ message: `결제가 완료되지 않았습니다 · the payment did not go through (${q.get("code") || "?"}: ${q.get("message") || ""})` }, true);
+  fail({ message: t("pay.failed", { code: q.get("code") || "?" }) }, true);
 } else {
   await confirm(q.get("paymentKey") || "", Number(q.get("amount")));
 }
@@ -38,7 +39,7 @@ async function confirm(paymentKey, amount) {
     try {
       await api("POST", "/payments/confirm", { order_id: orderID, payment_key: paymentKey, amount }, { "Idempotency-Key": key });
       illuwa.state = "confirmed";
-      $("pay-status").textContent = "결제 완료 · paid";
+      $("pay-status").textContent = t("status.paid");
       location.replace(orderURL);
       return;
     } catch (err) {
@@ -49,13 +50,13 @@ async function confirm(paymentKey, amount) {
       const unknown = err.status === 0 || err.status >= 500 || err.code === "in_progress";
       if (!unknown || attempt >= RETRIES) {
         if (unknown) {
-          fail({ message: "결제 결과를 아직 모릅니다. 다시 결제하지 마세요: 주문 화면이 결과를 알려 드립니다. · The outcome is not known yet; do not pay again." });
+          fail({ message: t("pay.unknown") });
         } else {
-          fail(err.code === "payment_rejected" ? { message: `카드가 거절되었습니다 · card declined: ${err.message}` } : err, err.code === "payment_rejected");
+          fail(err, err.code === "payment_rejected");
         }
         return;
       }
-      $("pay-status").textContent = `결제 확인을 다시 시도하는 중… (${attempt + 1}/${RETRIES})`;
+      $("pay-status").textContent = t("pay.retrying", { n: attempt + 1, of: RETRIES });
       await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
     }
   }

@@ -3,6 +3,8 @@
 import { api, savedUser, token } from "./api.js";
 import { startCheckout } from "./checkout.js";
 import { $, h, showError, won } from "./dom.js";
+import { DAYS, openState } from "./hours.js";
+import { t } from "./i18n.js";
 import { StallMap } from "./minimap.js";
 import { Reviews } from "./reviews.js";
 import { mountUser } from "./topbar.js";
@@ -12,24 +14,23 @@ import { mountUser } from "./topbar.js";
 const illuwa = { state: "loading", pocha: null, menu: [], cart: new Map() };
 window.illuwa = illuwa;
 
-const DAYS = [["mon", "월"], ["tue", "화"], ["wed", "수"], ["thu", "목"], ["fri", "금"], ["sat", "토"], ["sun", "일"]];
-
 const id = stallID();
 mountUser($("user"));
 
 try {
-  if (!id) throw new Error("포장마차 번호가 없습니다 · no stall id in the address");
+  if (!id) throw { message: t("stall.no_id") };
   const [pocha, menu] = await Promise.all([api("GET", `/pochas/${id}`), api("GET", `/pochas/${id}/menu`)]);
   illuwa.pocha = pocha;
   illuwa.menu = menu.items;
   showStall(pocha);
   showMenu(menu.items);
+  updateCart();
   new StallMap($("minimap"), $("where"), pocha, (open) => showOpen(open)).start();
   new Reviews(id, pocha.owner_id).start();
   illuwa.state = "ready";
 } catch (err) {
   illuwa.state = "error";
-  showError($("page-error"), err.status === 404 ? { message: "없는 포장마차입니다 · no such stall" } : err);
+  showError($("page-error"), err.status === 404 ? { message: t("stall.not_found") } : err);
 }
 
 function stallID() {
@@ -39,37 +40,48 @@ function stallID() {
 }
 
 function showStall(p) {
-  document.title = `Illuwa · ${p.name}`;
+  document.title = t("stall.title_of", { name: p.name });
   $("info").removeAttribute("aria-busy");
   $("name").textContent = p.name;
+  const img = $("main-image");
+  img.hidden = !p.main_image_url;
+  if (p.main_image_url) {
+    img.src = p.main_image_url;
+    img.alt = t("stall.image_alt", { name: p.name });
+  }
   showOpen(p.is_open);
   $("notice").hidden = !p.notice;
-  $("notice").textContent = p.notice ? `공지 · ${p.notice}` : "";
+  $("notice").textContent = p.notice ? t("stall.notice", { notice: p.notice }) : "";
   $("desc").textContent = p.description || "";
   showHours(p.hours || {});
 }
 
-function showOpen(open) {
+// showOpen shows whether the stall is open: live on the map, and by its hours.
+function showOpen(live) {
+  illuwa.live = live;
+  const state = openState(live, illuwa.pocha?.hours);
   const b = $("open-badge");
-  b.textContent = open ? "영업 중 · Open" : "준비 중 · Closed";
-  b.classList.toggle("open", open);
-  b.dataset.open = String(open);
+  b.textContent = t("open." + state);
+  b.classList.toggle("open", state === "open");
+  b.classList.toggle("warn", state === "live_off_hours" || state === "hours_not_live");
+  b.dataset.open = String(state === "open");
+  b.dataset.state = state;
 }
 
 function showHours(hours) {
   const today = new Intl.DateTimeFormat("en-US", { weekday: "short", timeZone: "Asia/Seoul" }).format(new Date()).toLowerCase();
-  const rows = DAYS.map(([key, ko]) => {
+  const rows = DAYS.map((key) => {
     const spans = hours[key] || [];
-    const text = spans.length ? spans.map((s) => `${s.open}–${s.close}`).join(", ") : "휴무";
-    return h("tr", { class: key === today ? "today" : "" }, h("td", {}, ko), h("td", {}, text));
+    const text = spans.length ? spans.map((s) => `${s.open}–${s.close}`).join(", ") : t("hours.closed_day");
+    return h("tr", { class: key === today ? "today" : "" }, h("th", { scope: "row" }, t("day." + key)), h("td", {}, text));
   });
-  $("hours").replaceChildren(...(Object.keys(hours).length ? rows : [h("tr", {}, h("td", { class: "muted" }, "영업시간 정보 없음"))]));
+  $("hours").replaceChildren(...(Object.values(hours).some((d) => d?.length) ? rows : [h("tr", {}, h("td", { class: "muted" }, t("hours.none")))]));
 }
 
 function showMenu(items) {
   const list = $("menu");
   if (!items.length) {
-    list.replaceChildren(h("li", { class: "muted" }, "메뉴가 아직 없습니다 · no menu yet"));
+    list.replaceChildren(h("li", { class: "muted" }, t("stall.no_menu")));
     return;
   }
   list.replaceChildren(...items.map((it) => {
@@ -81,14 +93,15 @@ function showMenu(items) {
       updateCart();
     };
     return h("li", { class: it.sold_out ? "soldout" : "", dataset: { item: it.id } },
+      it.image_url ? h("img", { class: "thumb", src: it.image_url, alt: "", loading: "lazy" }) : null,
       h("div", { class: "item" },
-        h("div", { class: "name" }, it.name, it.sold_out ? " " : "", it.sold_out ? h("span", { class: "badge soldout" }, "품절 · Sold out") : null),
+        h("div", { class: "name" }, it.name, it.sold_out ? " " : "", it.sold_out ? h("span", { class: "badge soldout" }, t("stall.sold_out")) : null),
         it.description ? h("div", { class: "muted" }, it.description) : null,
         h("div", { class: "price" }, won(it.price))),
       it.sold_out ? null : h("div", { class: "qty" },
-        h("button", { type: "button", "aria-label": `${it.name} 빼기`, class: "minus", onclick: () => change(-1) }, "−"),
+        h("button", { type: "button", "aria-label": t("stall.minus", { name: it.name }), class: "minus", onclick: () => change(-1) }, "−"),
         out,
-        h("button", { type: "button", "aria-label": `${it.name} 담기`, class: "plus", onclick: () => change(1) }, "+")));
+        h("button", { type: "button", "aria-label": t("stall.plus", { name: it.name }), class: "plus", onclick: () => change(1) }, "+")));
   }));
 }
 
@@ -99,7 +112,7 @@ function updateCart() {
     n += q;
     total += q * (it?.price || 0);
   }
-  $("cart-count").textContent = `${n}개`;
+  $("cart-count").textContent = t("cart.count", { n });
   $("cart-total").textContent = won(total);
   $("order").disabled = n === 0;
 }
@@ -112,7 +125,7 @@ $("order").addEventListener("click", async () => {
     return;
   }
   if (savedUser()?.role !== "customer") {
-    showError(errEl, { message: "손님 계정으로 로그인해야 주문할 수 있습니다 · log in as a customer to order" });
+    showError(errEl, { message: t("stall.customers_only") });
     return;
   }
   illuwa.state = "ordering";
@@ -126,11 +139,13 @@ $("order").addEventListener("click", async () => {
   } catch (err) {
     illuwa.state = "ready";
     $("order").disabled = false;
-    showError(errEl, err.code === "pocha_closed" ? { message: "지금은 주문을 받지 않습니다 · the stall is closed" } : err);
+    showError(errEl, err);
     return;
   }
   const first = order.items[0];
-  const name = `${illuwa.pocha.name} · ${first.name}${order.items.length > 1 ? ` 외 ${order.items.length - 1}건` : ""}`;
+  const name = order.items.length > 1
+    ? t("order.name_many", { stall: illuwa.pocha.name, item: first.name, n: order.items.length - 1 })
+    : t("order.name_one", { stall: illuwa.pocha.name, item: first.name });
   try {
     await startCheckout(order, name);
   } catch {

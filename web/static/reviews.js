@@ -2,6 +2,7 @@
 // review form for the logged-in customer's completed orders at this stall.
 import { api, savedUser, token } from "./api.js";
 import { $, h, showError, timeText, won } from "./dom.js";
+import { t } from "./i18n.js";
 
 const PAGE = 10;
 
@@ -23,18 +24,19 @@ export class Reviews {
     const s = await api("GET", `/pochas/${this.id}/reviews/stats`);
     const el = $("stats");
     if (!s.count) {
-      el.replaceChildren(h("p", { class: "muted" }, "아직 리뷰가 없습니다 · no reviews yet"));
+      el.replaceChildren(h("p", { class: "muted" }, t("review.none")));
       return;
     }
     const max = Math.max(...Object.values(s.per_star), 1);
     el.replaceChildren(
-      h("p", {}, h("span", { class: "stars" }, "★".repeat(Math.round(s.average))), ` ${s.average.toFixed(1)} · 리뷰 ${s.count}개`,
-        h("span", { class: "muted" }, ` (최근 ${s.recent_days}일 ${s.recent_count}개)`)),
-      h("div", { class: "bars" }, ...[5, 4, 3, 2, 1].flatMap((n) => [
-        h("span", {}, `${n}★`),
-        h("span", { class: "bar" }, barFill(s.per_star[n] / max)),
-        h("span", {}, String(s.per_star[n])),
-      ])),
+      h("p", {}, h("span", { class: "stars", "aria-hidden": "true" }, "★".repeat(Math.round(s.average))), " ",
+        t("review.summary", { avg: s.average.toFixed(1), n: s.count }),
+        h("span", { class: "muted" }, " ", t("review.recent", { days: s.recent_days, n: s.recent_count }))),
+      h("div", { class: "bars", role: "list", "aria-label": t("review.per_star") }, ...[5, 4, 3, 2, 1].map((n) =>
+        h("div", { class: "bar-row", role: "listitem", "aria-label": t("review.star_count", { stars: n, n: s.per_star[n] }) },
+          h("span", { "aria-hidden": "true" }, `${n}★`),
+          h("span", { class: "bar", "aria-hidden": "true" }, barFill(s.per_star[n] / max)),
+          h("span", { "aria-hidden": "true" }, String(s.per_star[n]))))),
     );
   }
 
@@ -85,7 +87,7 @@ export class Reviews {
       if (err.code === "already_reviewed") {
         select.selectedOptions[0]?.remove();
         form.hidden = select.options.length === 0;
-        showError(errEl, { message: "이미 리뷰를 쓴 주문입니다 · already reviewed" });
+        showError(errEl, err);
       } else {
         showError(errEl, err);
       }
@@ -104,8 +106,8 @@ function barFill(frac) {
 function reviewItem(r) {
   return h("li", { dataset: { review: r.id } },
     h("div", { class: "spread" },
-      h("span", {}, h("span", { class: "stars" }, "★".repeat(r.stars)), " ", h("strong", {}, r.author_nickname)),
-      h("span", { class: "muted" }, `${timeText(r.created_at)}${r.public ? "" : " · 비공개"}`)),
-    h("p", {}, r.content),
-    r.reply ? h("div", { class: "reply" }, `사장님 답글 · ${r.reply.content}`) : null);
+      h("span", {}, h("span", { class: "stars", role: "img", "aria-label": t("review.stars", { n: r.stars }) }, "★".repeat(r.stars)), " ", h("strong", {}, r.author_nickname)),
+      h("span", { class: "muted" }, timeText(r.created_at), r.public ? "" : ` · ${t("review.private")}`)),
+    h("p", { class: "prewrap" }, r.content),
+    r.reply ? h("div", { class: "reply" }, h("strong", {}, t("review.owner_reply")), " ", r.reply.content) : null);
 }

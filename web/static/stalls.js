@@ -1,7 +1,17 @@
 // Stall markers on a Leaflet map, kept in step with the server's events.
 // A position is applied only when its `at` is newer than the one we hold.
+// Markers whose dots would overlap on screen are drawn as one group (the
+// first one carries the count, its popup lists them all); a name label that
+// would run off the map's right edge goes to the left of its dot, and one
+// that would cover another label is left out.
+import { t } from "./i18n.js";
 
 const MOVE_MS = 1000;
+// Dots closer than this (CSS pixels) are one group, so that every marker
+// keeps a 24 px touch target clear of the others.
+const GROUP_PX = 26;
+// The label's offset from the dot's centre and its height.
+const LABEL_DX = 16, LABEL_H = 20;
 
 // atKey turns an RFC 3339 time (any number of fractional digits) into
 // [epoch seconds, nanoseconds] so that times compare exactly.
@@ -28,6 +38,8 @@ export class StallLayer {
     this.stalls = new Map(); // id -> {marker, name, at, lat, lng, anim}
     this.gone = new Map(); // id -> at of its removal, so late moves stay out
     this.group = L.layerGroup().addTo(map);
+    this.frame = 0;
+    map.on("zoomend moveend resize", () => this.declutter());
   }
 
   // snapshot replaces every marker with the list, keeping a position we hold
@@ -42,6 +54,7 @@ export class StallLayer {
     for (const id of [...this.stalls.keys()]) {
       if (!keep.has(id)) this.drop(id);
     }
+    this.declutter();
   }
 
   // place adds the stall or moves it (animated when `animate`), if p.at is
@@ -52,10 +65,11 @@ export class StallLayer {
       if (!isNewer(p.at, this.gone.get(p.id))) return;
       this.gone.delete(p.id);
       const marker = L.marker([p.lat, p.lng], { icon: stallIcon(p.name), title: p.name, riseOnHover: true });
-      marker.bindPopup(() => popupFor(p.id, this.stalls.get(p.id)?.name ?? p.name));
-      this.stalls.set(p.id, { marker, name: p.name, at: p.at, lat: p.lat, lng: p.lng, anim: 0 });
+      marker.bindPopup(() => popupFor(this.stalls.get(p.id)?.members || [{ id: p.id, name: p.name }]));
+      this.stalls.set(p.id, { marker, name: p.name, at: p.at, lat: p.lat, lng: p.lng, anim: 0, members: null });
       this.positions.set(p.id, { lat: p.lat, lng: p.lng });
       marker.addTo(this.group);
+      this.declutter();
       return;
     }
     if (!isNewer(p.at, s.at)) return;
@@ -66,6 +80,7 @@ export class StallLayer {
     }
     this.positions.set(p.id, { lat: p.lat, lng: p.lng });
     if (animate) this.glide(s); else this.jump(s);
+    this.declutter();
   }
 
   // remove drops the stall unless we hold a position newer than ev.at.
@@ -83,6 +98,7 @@ export class StallLayer {
     this.group.removeLayer(s.marker);
     this.stalls.delete(id);
     this.positions.delete(id);
+    this.declutter();
   }
 
   jump(s) {
@@ -106,6 +122,7 @@ export class StallLayer {
       } else {
         s.marker.setLatLng(to);
         s.anim = 0;
+        this.declutter();
       }
     };
     s.anim = requestAnimationFrame(step);
@@ -117,6 +134,56 @@ export class StallLayer {
     if (!s) return null;
     const p = s.marker.getLatLng();
     return { lat: p.lat, lng: p.lng };
+  }
+
+  // declutter groups overlapping dots and places the labels, once per frame.
+  declutter() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.layout();
+    });
+  }
+
+  layout() {
+    const size = this.map.getSize();
+    const placed = []; // label and dot rectangles drawn so far
+    const leaders = []; // {s, x, y}
+    const all = [...this.stalls.entries()].sort((a, b) => a[0] - b[0]);
+    for (const [id, s] of all) {
+      const el = s.marker.getElement();
+      if (!el) continue;
+      const p = this.map.latLngToContainerPoint(s.marker.getLatLng());
+      const lead = leaders.find((l) => Math.abs(l.x - p.x) < GROUP_PX && Math.abs(l.y - p.y) < GROUP_PX);
+      s.members = null;
+      if (lead) {
+        lead.s.members.push({ id, name: s.name });
+        el.classList.add("grouped");
+        continue;
+      }
+      el.classList.remove("grouped");
+      s.members = [{ id, name: s.name }];
+      leaders.push({ s, x: p.x, y: p.y, el });
+      placed.push([p.x - 12, p.y - 12, p.x + 12, p.y + 12]);
+    }
+    for (const { s, x, y, el } of leaders) {
+      const n = s.members.length;
+      const badge = el.querySelector(".stall-count");
+      badge.textContent = n > 1 ? String(n) : "";
+      el.title = n > 1 ? t("map.group", { name: s.name, n: n - 1 }) : s.name;
+      const label = el.querySelector(".stall-name");
+      const w = label.offsetWidth || label.scrollWidth;
+      let flip = x + LABEL_DX + w > size.x - 4;
+      let r = flip ? [x - LABEL_DX - w, y - LABEL_H / 2, x - LABEL_DX, y + LABEL_H / 2] : [x + LABEL_DX, y - LABEL_H / 2, x + LABEL_DX + w, y + LABEL_H / 2];
+      if (flip && r[0] < 4) {
+        flip = false;
+        r = [x + LABEL_DX, y - LABEL_H / 2, x + LABEL_DX + w, y + LABEL_H / 2];
+      }
+      const hit = placed.some((q) => r[0] < q[2] && q[0] < r[2] && r[1] < q[3] && q[1] < r[3]);
+      el.classList.toggle("flip", flip);
+      el.classList.toggle("quiet", hit);
+      if (!hit) placed.push(r);
+    }
   }
 
   // countIn returns how many stalls lie inside the Leaflet bounds.
@@ -131,21 +198,32 @@ function stallIcon(name) {
   const root = document.createElement("div");
   const dot = document.createElement("span");
   dot.className = "stall-dot";
+  const count = document.createElement("span");
+  count.className = "stall-count";
+  count.setAttribute("aria-hidden", "true");
   const label = document.createElement("span");
   label.className = "stall-name";
+  label.setAttribute("aria-hidden", "true");
   label.textContent = name || "";
-  root.append(dot, label);
-  return L.divIcon({ className: "illuwa-stall", html: root, iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -12] });
+  root.append(dot, count, label);
+  return L.divIcon({ className: "illuwa-stall", html: root, iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -13] });
 }
 
-function popupFor(id, name) {
+// popupFor lists the stalls of a marker's group, each with a link to its page.
+function popupFor(members) {
   const box = document.createElement("div");
   box.className = "stall-popup";
-  const title = document.createElement("strong");
-  title.textContent = name || `#${id}`;
-  const link = document.createElement("a");
-  link.href = `/pochas/${encodeURIComponent(id)}`;
-  link.textContent = "메뉴 보기 · Menu →";
-  box.append(title, link);
+  for (const { id, name } of members) {
+    const item = document.createElement("div");
+    item.className = "stall-popup-item";
+    const title = document.createElement("strong");
+    title.textContent = name || `#${id}`;
+    const link = document.createElement("a");
+    link.href = `/pochas/${encodeURIComponent(id)}`;
+    link.textContent = t("map.menu_link");
+    link.setAttribute("aria-label", t("map.menu_link_of", { name: name || `#${id}` }));
+    item.append(title, link);
+    box.append(item);
+  }
   return box;
 }
