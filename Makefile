@@ -17,6 +17,9 @@ GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 GOTESTSUM_VERSION ?= v1.13.0
 GO_TEST_TIMEOUT ?= 45m
+# Tests with a database of their own run in parallel; most of their time is
+# spent waiting on MariaDB, so more of them than cores keeps the cores busy.
+GO_TEST_PARALLEL ?= 8
 
 # The version stamped into the binary. Docker builds have no .git and pass VERSION.
 ifeq ($(origin VERSION),undefined)
@@ -79,12 +82,12 @@ docs-lint:
 # The whole suite, with the race detector, against the real servers.
 # gotestsum runs go test and closes with a "DONE N tests, ..." summary line.
 go-test: services
-	@echo "go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./..."
+	@echo "go test -race -count=1 -parallel $(GO_TEST_PARALLEL) -timeout $(GO_TEST_TIMEOUT) ./..."
 	echo "  ILLUWA_TEST_MYSQL_DSN=$$ILLUWA_TEST_MYSQL_DSN"
 	echo "  ILLUWA_TEST_REDIS_URL=$$ILLUWA_TEST_REDIS_URL"
 	echo "  CHROMIUM=$$CHROMIUM"
 	$(GO) run gotest.tools/gotestsum@$(GOTESTSUM_VERSION) --format pkgname-and-test-fails --format-icons text \
-		-- -race -count=1 -timeout $(GO_TEST_TIMEOUT) ./...
+		-- -race -count=1 -parallel $(GO_TEST_PARALLEL) -timeout $(GO_TEST_TIMEOUT) ./...
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o illuwa .
