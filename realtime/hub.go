@@ -212,6 +212,12 @@ func (h *Hub) Resync() {
 	case h.resyncCh <- struct{}{}:
 	default: // one is already pending
 	}
+	if h.opts.Resynced != nil {
+		select {
+		case h.opts.Resynced <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // pingAll queues a ping on every connection.

@@ -46,6 +46,11 @@ type Options struct {
 	ResyncWorkers int
 	// Registerer receives the hub's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
+	// Resynced, when set, is signalled (without blocking: a pending signal
+	// stands for any number) after every broker Resync, so the state behind
+	// the snapshots (the geo index of a Redis that restarted empty) can be
+	// rebuilt. The hub never closes it.
+	Resynced chan<- struct{}
 }
 
 func (o Options) withDefaults() Options {

@@ -99,7 +99,9 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer index.Close()
 
+	resynced := make(chan struct{}, 1)
 	hub, err := realtime.NewHub(realtime.Options{
+		Resynced:       resynced,
 		AllowedOrigins: cfg.AllowedOrigins,
 		MessageRate:    cfg.WSMessageRate,
 		MessageBurst:   int(2 * cfg.WSMessageRate),
@@ -121,8 +123,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	hub.SetBroker(broker)
 	live := livemap.New(livemap.Deps{Index: index, Publisher: hub, Store: st, Log: log, Registerer: reg,
 		Options: livemap.Options{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}})
-	if err := live.Reconcile(ctx); err != nil {
+	if n, err := live.Restore(ctx); err != nil {
 		return err
+	} else if n > 0 {
+		log.Info("stalls back on the map", "count", n)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -189,7 +193,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		background(workers, log, hub, live, orders)
+		background(workers, log, hub, live, orders, resynced)
 	}()
 	if cfg.Demo {
 		if err := startDemo(workers, st, live, cfg.DemoMovers, log); err != nil {
@@ -238,7 +242,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 }
 
 // background runs the hub and the periodic work until ctx ends.
-func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, orders *ordering.Service) {
+func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, orders *ordering.Service, resynced <-chan struct{}) {
 	done := make(chan struct{}, 3)
 	go func() {
 		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -246,7 +250,7 @@ func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *
 		}
 		done <- struct{}{}
 	}()
-	go func() { live.RunExpiry(ctx); done <- struct{}{} }()
+	go func() { live.Run(ctx, resynced); done <- struct{}{} }()
 	go func() { orders.Run(ctx); done <- struct{}{} }()
 	for range 3 {
 		<-done

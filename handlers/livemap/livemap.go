@@ -62,6 +62,9 @@ type Service struct {
 	now      func() time.Time
 	// httpLimit caps positions sent over HTTP per stall.
 	httpLimit *keyedLimiter
+
+	mu      sync.Mutex
+	unsaved map[uint64]store.LivePosition // latest positions not yet saved
 }
 
 // Deps are what the live map needs. Index, Store and Log are required; a nil
@@ -174,7 +177,9 @@ func (m *Service) Location(ctx context.Context, who realtime.Identity, msg realt
 	old, err := m.Index.Move(ctx, pos, m.opts.MaxSpeedKmh)
 	switch {
 	case errors.Is(err, geo.ErrNotFound):
-		return ErrNotOpen
+		// The index may have lost the stall (it restarted empty): the
+		// database is the record of which stalls are open.
+		return m.revive(ctx, pos)
 	case errors.Is(err, geo.ErrStale):
 		return ErrStaleTime
 	case errors.Is(err, geo.ErrTooFast):
@@ -186,6 +191,7 @@ func (m *Service) Location(ctx context.Context, who realtime.Identity, msg realt
 		return fmt.Errorf("livemap: move: %w", err)
 	}
 	pos.Name = old.Name
+	m.keep(pos)
 	return m.publish(ctx, realtime.TypePochaMoved, pos, "", movedTopics(pos, &old))
 }
 
@@ -215,6 +221,9 @@ func (m *Service) Open(ctx context.Context, p store.Pocha, lat, lng float64) err
 	if err != nil {
 		return fmt.Errorf("livemap: open: %w", err)
 	}
+	if err := m.store.SaveLivePositions(ctx, []store.LivePosition{record(pos)}); err != nil {
+		return err
+	}
 	var prev *geo.Position
 	if existed {
 		prev = &old
@@ -230,6 +239,10 @@ func (m *Service) Close(ctx context.Context, p store.Pocha) error {
 	prev, existed, err := m.Index.Remove(ctx, p.ID)
 	if err != nil {
 		return fmt.Errorf("livemap: close: %w", err)
+	}
+	m.forget(p.ID)
+	if err := m.store.DeleteLivePosition(ctx, p.ID); err != nil {
+		m.log.WarnContext(ctx, "forget the closed stall's position", "pocha_id", p.ID, "error", err.Error())
 	}
 	if !existed {
 		return nil
@@ -299,49 +312,12 @@ func (m *Service) Expire(ctx context.Context) (int, error) {
 		if err := m.store.SetPochaOpen(ctx, p.ID, false); err != nil && !errors.Is(err, store.ErrNotFound) {
 			m.log.ErrorContext(ctx, "mark expired stall closed", "pocha_id", p.ID, "error", err.Error())
 		}
+		m.forget(p.ID)
+		_ = m.store.DeleteLivePosition(ctx, p.ID)
 		p.At = later(m.now().UTC(), p.At)
 		_ = m.publish(ctx, realtime.TypePochaClosed, p, "expired", []string{geo.Topic(p.Lat, p.Lng)})
 	}
 	return len(gone), nil
-}
-
-// RunExpiry calls Expire every tick until ctx ends.
-func (m *Service) RunExpiry(ctx context.Context) {
-	every := m.opts.TTL / 20
-	every = max(time.Second, min(every, 30*time.Second))
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := m.Expire(ctx); err != nil {
-				m.log.WarnContext(ctx, "stall expiry failed", "error", err.Error())
-			} else if n > 0 {
-				m.log.InfoContext(ctx, "stalls expired", "count", n)
-			}
-		}
-	}
-}
-
-// Reconcile marks closed every stall the database calls open but the index
-// does not have (its position was lost, e.g. an in-memory index restarted).
-func (m *Service) Reconcile(ctx context.Context) error {
-	open, err := m.store.OpenPochas(ctx)
-	if err != nil {
-		return err
-	}
-	for _, p := range open {
-		if _, ok, err := m.Index.Get(ctx, p.ID); err != nil {
-			return err
-		} else if !ok {
-			if err := m.store.SetPochaOpen(ctx, p.ID, false); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // later returns now, or just after last when the last position's time is

@@ -186,3 +186,92 @@ func TestPostLocationBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartKeepsTheMap: a new index (a restarted instance, a Redis that
+// came back empty) is rebuilt from the database; an empty index closes no
+// stall that is alive, and one not heard from within the TTL is closed.
+func TestRestartKeepsTheMap(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st)
+		ctx := context.Background()
+		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
+			t.Fatal(err)
+		}
+		*f.clock = f.clock.Add(10 * time.Second)
+		msg := realtime.LocationMsg{PochaID: f.pocha.ID, Lat: 37.5662, Lng: 126.9912, At: *f.clock}
+		if err := f.live.Location(ctx, f.ownerID(), msg); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.live.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		stale := store.Pocha{OwnerID: f.owner.ID, Name: "오래된 포차"}
+		if err := st.CreatePocha(ctx, &stale); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.live.Open(ctx, stale, 37.57, 126.98); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveLivePositions(ctx, []store.LivePosition{{PochaID: stale.ID, Lat: 37.57, Lng: 126.98,
+			At: f.clock.Add(-time.Hour), Seen: f.clock.Add(-time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+
+		// The same database, an empty index: the restarted map.
+		pub := &recorder{}
+		again := New(Deps{Index: geo.NewMemoryIndex(), Publisher: pub, Store: st,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return *f.clock }})
+		n, err := again.Restore(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("restored %d %v, want 1", n, err)
+		}
+		loc, ok := again.LocationOf(ctx, f.pocha.ID)
+		if !ok || loc.Lat != 37.5662 || !loc.At.Equal(msg.At) {
+			t.Fatalf("restored location %+v %v, want the last saved one", loc, ok)
+		}
+		if p, _ := st.PochaByID(ctx, f.pocha.ID); !p.IsOpen {
+			t.Fatal("the live stall was closed by the empty index")
+		}
+		if p, _ := st.PochaByID(ctx, stale.ID); p.IsOpen {
+			t.Fatal("a stall not heard from within the TTL stayed open")
+		}
+		if got := pub.types(); len(got) != 1 || got[0] != realtime.TypePochaOpened {
+			t.Fatalf("published %v, want one pocha.opened", got)
+		}
+	})
+}
+
+// TestPositionRevivesALostStall: the index lost an open stall and no restore
+// ran yet; the owner's next position puts it back on the map.
+func TestPositionRevivesALostStall(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st)
+		ctx := context.Background()
+		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.live.Index.Remove(ctx, f.pocha.ID); err != nil { // the index forgot it
+			t.Fatal(err)
+		}
+		msg := realtime.LocationMsg{PochaID: f.pocha.ID, Lat: 37.5663, Lng: 126.9913, At: f.clock.Add(time.Second)}
+		if err := f.live.Location(ctx, f.ownerID(), msg); err != nil {
+			t.Fatalf("position of a lost open stall: %v", err)
+		}
+		if loc, ok := f.live.LocationOf(ctx, f.pocha.ID); !ok || loc.Lat != 37.5663 {
+			t.Fatalf("after the position: %+v %v", loc, ok)
+		}
+		if got := f.pub.types(); got[len(got)-1] != realtime.TypePochaOpened {
+			t.Fatalf("published %v, want pocha.opened last", got)
+		}
+		// A stall the database calls closed stays off the map.
+		if err := f.live.Close(ctx, f.pocha); err != nil {
+			t.Fatal(err)
+		}
+		msg.At = msg.At.Add(time.Second)
+		if err := f.live.Location(ctx, f.ownerID(), msg); !errors.Is(err, ErrNotOpen) {
+			t.Fatalf("position of a closed stall: %v", err)
+		}
+	})
+}
