@@ -342,6 +342,10 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
+	if isDeviceToken(token) {
+		s.authenticateDevice(c, token)
+		return
+	}
 	u, err := s.userForToken(c, token)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -77,5 +77,6 @@ func (s *Server) routes() *gin.Engine {
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
 	s.orderRoutes(api)
 	s.reviewRoutes(api)
+	s.deviceRoutes(api)
 	return r
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/realtime"
@@ -91,6 +92,9 @@ type Deps struct {
 	Notes   *notify.Notifier
 	Stalls  *stalls.Service  // stalls, menus and hours; nil builds one from Store and Live
 	Reviews *reviews.Service // reviews and replies; nil builds one from Store and the notifier
+	// POS is the stall's POS devices and presence; nil builds one from
+	// Store and Hub with presence in memory.
+	POS *pos.Service
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -114,6 +118,7 @@ type Server struct {
 	notes   *notify.Notifier
 	stalls  *stalls.Service
 	reviews *reviews.Service
+	pos     *pos.Service
 	engine  *gin.Engine
 	inbound inbound
 	web     http.Handler
@@ -152,6 +157,7 @@ func New(d Deps) *Server {
 				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
 	}
 	s.stalls, s.reviews = stallServices(d, s.notes)
+	s.pos = posService(d, s.orders)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

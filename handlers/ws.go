@@ -31,6 +31,10 @@ func wsToken(c *gin.Context) (string, bool) {
 func (s *Server) serveWS(c *gin.Context) {
 	who := realtime.Identity{}
 	if tok, ok := wsToken(c); ok {
+		if isDeviceToken(tok) {
+			s.serveDeviceWS(c, tok)
+			return
+		}
 		u, err := s.userForToken(c, tok)
 		if errors.Is(err, store.ErrNotFound) {
 			fail(c, errorf(http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"))
@@ -60,9 +64,15 @@ func (i inbound) Location(ctx context.Context, who realtime.Identity, m realtime
 }
 
 func (i inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
+	if who.DeviceID != 0 {
+		return wsError(i.s.orders.DeviceAck(ctx, deviceOf(who), orderID))
+	}
 	return wsError(i.s.orders.Ack(ctx, who.UserID, orderID))
 }
 
 func (i inbound) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
+	if who.DeviceID != 0 {
+		return i.s.orders.DeviceWelcome(ctx, deviceOf(who))
+	}
 	return i.s.orders.Welcome(ctx, who)
 }
