@@ -24,6 +24,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/stalls"
 	"github.com/illuwa/illuwa/handlers/toss"
@@ -159,6 +160,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	notes := notify.New(st, hub, nil, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
+	posDeps := pos.Deps{Store: st, End: hub, Announce: live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
+	if rdb != nil {
+		posDeps.Presence = pos.NewRedisPresence(rdb, cfg.RedisPrefix+"presence:")
+	}
+	posSvc := pos.New(posDeps)
 	stallSvc := stalls.New(stalls.Deps{Store: st, Locations: live})
 	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notes})
 	api := handlers.New(handlers.Deps{
@@ -175,6 +181,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Push:     hub,
 		Stalls:   stallSvc,
 		Reviews:  reviewSvc,
+		POS:      posSvc,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
@@ -187,6 +194,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		go posSvc.Run(workers)
 		background(workers, log, hub, live, orders)
 	}()
 	if cfg.Demo {
