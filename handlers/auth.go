@@ -95,6 +95,10 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
+	if isDeviceToken(token) {
+		s.authenticateDevice(c, token)
+		return
+	}
 	u, hash, err := s.account.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		fail(c, err) // accounts.ErrInvalidToken is a 401; a database failure a 500

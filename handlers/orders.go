@@ -8,6 +8,7 @@ import (
 
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/store"
 )
 
 // createOrder places an order priced from the menu, as pending_payment.
@@ -30,7 +31,13 @@ func (s *Server) getOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := s.orders.Order(c.Request.Context(), currentUser(c).ID, id)
+	var out ordering.View
+	var err error
+	if d, ok := currentDevice(c); ok {
+		out, err = s.orders.DeviceOrder(c.Request.Context(), d, id)
+	} else {
+		out, err = s.orders.Order(c.Request.Context(), currentUser(c).ID, id)
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -54,7 +61,16 @@ func (s *Server) listOrders(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	orders, err := s.orders.List(c.Request.Context(), ordering.Caller{UserID: u.ID, Role: u.Role}, f)
+	caller := ordering.Caller{UserID: u.ID, Role: u.Role}
+	if d, ok := currentDevice(c); ok {
+		// A device sees its own stall's orders only.
+		if f.PochaID != 0 && f.PochaID != d.PochaID {
+			fail(c, store.ErrNotFound)
+			return
+		}
+		caller, f.PochaID = ordering.Caller{UserID: d.OwnerID, Role: store.RoleOwner}, d.PochaID
+	}
+	orders, err := s.orders.List(c.Request.Context(), caller, f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -99,7 +115,13 @@ func (s *Server) act(a ordering.Action) gin.HandlerFunc {
 			}
 			p.Reason = req.Reason
 		}
-		out, err := s.orders.Act(c.Request.Context(), currentUser(c).ID, id, a, p)
+		var out ordering.View
+		var err error
+		if d, ok := currentDevice(c); ok {
+			out, err = s.orders.DeviceAct(c.Request.Context(), d, id, a, p)
+		} else {
+			out, err = s.orders.Act(c.Request.Context(), currentUser(c).ID, id, a, p)
+		}
 		if err != nil {
 			fail(c, err)
 			return

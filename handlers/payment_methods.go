@@ -36,6 +36,9 @@ func (s *Server) createPaymentMethod(c *gin.Context) {
 
 type renameRequest struct {
 	Nickname *string `json:"nickname"`
+	// CardToken binds the card's POS token (16 hex digits; "" unbinds) for
+	// paying at the stall by a tap.
+	CardToken *string `json:"card_token"`
 }
 
 func (s *Server) patchPaymentMethod(c *gin.Context) {
@@ -47,7 +50,15 @@ func (s *Server) patchPaymentMethod(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	m, err := s.orders.RenameMethod(c.Request.Context(), currentUser(c).ID, id, req.Nickname)
+	ctx, uid := c.Request.Context(), currentUser(c).ID
+	var m ordering.MethodView
+	var err error
+	if req.CardToken != nil {
+		m, err = s.orders.BindCard(ctx, uid, id, *req.CardToken)
+	}
+	if err == nil && (req.Nickname != nil || req.CardToken == nil) {
+		m, err = s.orders.RenameMethod(ctx, uid, id, req.Nickname)
+	}
 	if err != nil {
 		fail(c, err)
 		return

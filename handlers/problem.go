@@ -78,6 +78,7 @@ var problemTable = concatRules(
 	liveRules,
 	orderRules,
 	pochaRules,
+	posRules,
 	[]problemRule{
 		{store.ErrNotFound, http.StatusNotFound, "not_found", "no such resource"},
 		{store.ErrConflict, http.StatusConflict, "conflict", "that value is already taken"},

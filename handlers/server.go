@@ -16,10 +16,12 @@ import (
 
 	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/imaging"
+	"github.com/illuwa/illuwa/handlers/limit"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
@@ -95,6 +97,9 @@ type Deps struct {
 	// Accounts is sign-up, login and authentication; nil builds one from
 	// Store, Log, Hub and the session and login settings of Options.
 	Accounts *accounts.Service
+	// POS is the stall's POS devices and presence; nil builds one from
+	// Store and Hub with presence in memory.
+	POS *pos.Service
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -117,9 +122,12 @@ type Server struct {
 	notes   *notify.Notifier
 	pochas  *pochas.Service
 	reviews *reviews.Service
-	engine  *gin.Engine
-	inbound inbound
-	web     http.Handler
+	pos     *pos.Service
+	// pairings limits wrong POS pairing codes per address.
+	pairings *limit.Attempts
+	engine   *gin.Engine
+	inbound  inbound
+	web      http.Handler
 }
 
 // New builds the API.
@@ -162,6 +170,8 @@ func New(d Deps) *Server {
 				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
+	s.pos = posService(d, s.orders)
+	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures))
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

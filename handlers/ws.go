@@ -29,6 +29,10 @@ func wsToken(c *gin.Context) (string, bool) {
 func (s *Server) serveWS(c *gin.Context) {
 	who := realtime.Identity{}
 	if tok, ok := wsToken(c); ok {
+		if isDeviceToken(tok) {
+			s.serveDeviceWS(c, tok)
+			return
+		}
 		u, session, err := s.account.Authenticate(c.Request.Context(), tok)
 		if err != nil {
 			fail(c, err) // accounts.ErrInvalidToken is a 401; a database failure a 500, not the client's fault
@@ -54,9 +58,15 @@ func (i inbound) Location(ctx context.Context, who realtime.Identity, m realtime
 }
 
 func (i inbound) Ack(ctx context.Context, who realtime.Identity, orderID uint64) error {
+	if who.DeviceID != 0 {
+		return wsError(i.s.orders.DeviceAck(ctx, deviceOf(who), orderID))
+	}
 	return wsError(i.s.orders.Ack(ctx, who.UserID, orderID))
 }
 
 func (i inbound) Welcome(ctx context.Context, who realtime.Identity) ([]any, error) {
+	if who.DeviceID != 0 {
+		return i.s.orders.DeviceWelcome(ctx, deviceOf(who))
+	}
 	return i.s.orders.Welcome(ctx, who)
 }

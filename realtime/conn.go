@@ -22,6 +22,7 @@ type conn struct {
 	ws  *websocket.Conn
 	who Identity
 	in  Inbound // where this connection's location and ack messages go
+	key string  // unique among every instance's connections (see Presence)
 
 	// Owned by the reader goroutine.
 	limiter *rate.Limiter // allocated on the first message

@@ -36,6 +36,9 @@ const (
 	// kindEndSession closes the user's connections of one session; the
 	// JSON part holds the session key, not JSON.
 	kindEndSession byte = 5
+	// kindPaused and kindResumed reach the watchers that see the stall.
+	kindPaused  byte = 6
+	kindResumed byte = 7
 )
 
 var errBadEnvelope = errors.New("realtime: malformed broker payload")
@@ -67,6 +70,10 @@ func kindOf(eventType string) (byte, bool) {
 		return kindOpened, true
 	case TypePochaClosed:
 		return kindClosed, true
+	case TypePochaPaused:
+		return kindPaused, true
+	case TypePochaResumed:
+		return kindResumed, true
 	}
 	return 0, false
 }

@@ -35,6 +35,8 @@ func (c *conn) handle(mt int, data []byte) {
 		c.handleLocation(&m)
 	case TypeAck:
 		c.handleAck(&m)
+	case TypeCard, TypeHeartbeat:
+		c.handleDevice(&m)
 	default:
 		c.invalidMessage(m.Ref, "unknown message type")
 	}

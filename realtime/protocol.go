@@ -11,6 +11,9 @@ const (
 	TypeUnwatch  = "unwatch"
 	TypeLocation = "location"
 	TypeAck      = "ack"
+	// TypeCard and TypeHeartbeat come from POS devices only.
+	TypeCard      = "card"
+	TypeHeartbeat = "heartbeat"
 
 	TypeHello        = "hello"
 	TypeSnapshot     = "snapshot"
@@ -22,6 +25,11 @@ const (
 	TypeOrderUpdated = "order.updated"
 	TypeNotification = "notification"
 	TypeError        = "error"
+	// TypePaymentResult answers a device's card; TypePochaPaused and
+	// TypePochaResumed tell watchers a stall stopped or resumed taking orders.
+	TypePaymentResult = "payment.result"
+	TypePochaPaused   = "pocha.paused"
+	TypePochaResumed  = "pocha.resumed"
 )
 
 // Error codes sent in ErrorMessage.Code by this package. Inbound may return
@@ -60,6 +68,10 @@ type Identity struct {
 	// Session names the login the connection was opened with (an opaque
 	// key, e.g. the hash of its token); Hub.EndSession closes its connections.
 	Session string
+	// DeviceID is set (with PochaID, the device's stall) for a POS device:
+	// it gets the pushes of its stall's topic, not its owner's.
+	DeviceID uint64
+	PochaID  uint64
 }
 
 // PochaEvent is a change of one stall, published with Hub.PublishPocha.
@@ -180,6 +192,18 @@ type NotificationMessage struct {
 	ServerTime   time.Time       `json:"server_time"`
 }
 
+// PaymentResultMessage answers a device's card message: whether the card
+// paid the order, and the gateway's (or our) code.
+type PaymentResultMessage struct {
+	Type       string    `json:"type"`
+	Ref        string    `json:"ref,omitempty"`
+	OrderID    uint64    `json:"order_id"`
+	Approved   bool      `json:"approved"`
+	Code       string    `json:"code"`
+	Message    string    `json:"message,omitempty"`
+	ServerTime time.Time `json:"server_time"`
+}
+
 // ErrorMessage reports a failed client message. Ref echoes the failed
 // message's ref. The connection stays open unless a close frame follows.
 type ErrorMessage struct {
@@ -201,6 +225,7 @@ type clientMessage struct {
 	PochaID uint64    `json:"pocha_id"`
 	At      time.Time `json:"at"`
 	OrderID uint64    `json:"order_id"`
+	Token   string    `json:"token"`
 }
 
 // now is the server clock in UTC, as every server_time is written.

@@ -35,7 +35,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in I
 	if err != nil {
 		return // the upgrader has answered
 	}
-	c := &conn{hub: h, ws: ws, who: who, in: in}
+	c := &conn{hub: h, ws: ws, who: who, in: in, key: h.connKey()}
 	if !h.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(CloseGoingAway, closeText(CloseGoingAway)),
@@ -66,6 +66,9 @@ func (c *conn) serve() {
 				c.send(m)
 			}
 		}
+		if p, ok := c.in.(Presence); ok && c.who.UserID != 0 {
+			p.Online(h.baseCtx, c.who, c.key)
+		}
 	})
 	c.readLoop()
 }
@@ -93,7 +96,10 @@ func (h *Hub) register(c *conn) bool {
 	}
 	h.wg.Add(1)
 	h.conns[c] = struct{}{}
-	if c.who.UserID != 0 {
+	if c.who.DeviceID != 0 {
+		c.userTopic = stallTopic(c.who.PochaID)
+		h.addToTopicLocked(c, c.userTopic)
+	} else if c.who.UserID != 0 {
 		c.userTopic = userTopic(c.who.UserID)
 		h.addToTopicLocked(c, c.userTopic)
 	}
@@ -128,6 +134,11 @@ func (h *Hub) unregister(c *conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
 	_ = h.syncTopics(ctx, changed) // on failure the next change of these topics retries
 	cancel()
+	if p, ok := c.in.(Presence); ok && c.who.UserID != 0 {
+		pctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
+		p.Offline(pctx, c.who, c.key)
+		cancel()
+	}
 	h.metrics.connections.Dec()
 	h.wg.Done()
 }

@@ -156,6 +156,13 @@ func (c *conn) deliverLocked(e *envelope) {
 		return
 	}
 	k, known := w.known[e.id]
+	if e.kind == kindPaused || e.kind == kindResumed {
+		// A status, not a position: for the watchers that see the stall.
+		if known && k.in {
+			c.enqueueLocked(e.json)
+		}
+		return
+	}
 	if known && e.at <= k.at {
 		return // duplicate (published to two topics) or older than what was sent
 	}

@@ -75,6 +75,7 @@ type Order struct {
 	CancelReason   string
 	CancelledBy    string
 	RefundStatus   string
+	PayAtStall     bool // paid by a card tapped at the stall's POS box
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Items          []OrderItem `gorm:"-"`

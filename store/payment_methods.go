@@ -16,8 +16,11 @@ type PaymentMethod struct {
 	MaskedNumber string
 	BillingKey   string
 	Nickname     string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// CardTokenHash is the hash of the opaque token a POS box reads from the
+	// card (pay at the stall); nil when no card is bound.
+	CardTokenHash *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // CreatePaymentMethod stores a saved card and sets its ID.

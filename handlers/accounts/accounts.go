@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/limit"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
@@ -90,17 +91,18 @@ type Service struct {
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
-	logins   *attemptLimiter // failed logins and wrong current passwords
-	signups  *attemptLimiter
+	logins   *limit.Attempts // failed logins and wrong current passwords
+	signups  *limit.Attempts
 	hashWait time.Duration
+	slots    chan struct{} // argon2 computations in flight
 }
 
 // New builds the service.
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
-	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait,
-		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
+		logins:  limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		signups: limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

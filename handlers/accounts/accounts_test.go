@@ -288,16 +288,17 @@ func TestLoginLimit(t *testing.T) {
 	})
 }
 
-// fillHashSlots takes every hashing slot until the test ends or release is called.
-func fillHashSlots(t *testing.T) (release func()) {
-	for range cap(hashSlots) {
-		hashSlots <- struct{}{}
+// fillHashSlots takes every hashing slot of svc until the test ends or
+// release is called.
+func fillHashSlots(t *testing.T, svc *Service) (release func()) {
+	for range cap(svc.slots) {
+		svc.slots <- struct{}{}
 	}
 	var once sync.Once
 	release = func() {
 		once.Do(func() {
-			for range cap(hashSlots) {
-				<-hashSlots
+			for range cap(svc.slots) {
+				<-svc.slots
 			}
 		})
 	}
@@ -306,9 +307,8 @@ func fillHashSlots(t *testing.T) (release func()) {
 }
 
 // A saturated hasher is ErrBusy, never a wrong password, and costs no attempt.
-// It takes every hashing slot of the process, so it is not parallel: the
-// parallel tests wait until the sequential ones are done.
 func TestBusyHasher(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, storetest.Open(t, store.SQLite), Options{LoginFailures: 1})
 	sess := f.signUpLogin(t, "busy")
@@ -317,7 +317,7 @@ func TestBusyHasher(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.svc.hashWait = 20 * time.Millisecond
-	release := fillHashSlots(t)
+	release := fillHashSlots(t, f.svc)
 	for i := range 3 {
 		if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "busy", Password: "correct horse"}); !errors.Is(err, ErrBusy) {
 			t.Fatalf("login %d on a busy hasher: %v", i, err)

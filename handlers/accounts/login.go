@@ -29,13 +29,13 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 		return Session{}, err
 	}
 	now := s.now()
-	try, ok, wait := s.logins.take(now, "ip:"+client, "login:"+login)
+	try, ok, wait := s.logins.Take(now, "ip:"+client, "login:"+login)
 	if !ok {
 		return Session{}, tooMany("too many failed logins; wait and try again", wait)
 	}
 	u, err := s.store.UserByLoginID(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		try.refund(now)
+		try.Refund(now)
 		return Session{}, err
 	}
 	known := err == nil
@@ -45,13 +45,13 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 	}
 	match, herr := s.check(ctx, hash, cr.Password)
 	if herr != nil && !errors.Is(herr, errBadHash) {
-		try.refund(now) // busy or cancelled: not a guess
+		try.Refund(now) // busy or cancelled: not a guess
 		return Session{}, herr
 	}
 	if !known || herr != nil || !match {
 		return Session{}, ErrInvalidCredentials
 	}
-	try.refund(now)
+	try.Refund(now)
 	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
 	if err != nil {
 		return Session{}, err

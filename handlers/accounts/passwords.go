@@ -78,10 +78,10 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// hashSlots bounds how many argon2 computations (19 MiB each) run at once in
-// the process, whatever the number of services, so a burst of logins cannot
-// exhaust memory; waiters give up after the service's hashWait.
-var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+// hashSlotCount is how many argon2 computations (19 MiB each) one service
+// runs at once, so a burst of logins cannot exhaust memory; waiters give up
+// after the service's hashWait. A program has one accounts service.
+func hashSlotCount() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // defaultHashWait is how long a hash waits for a slot before ErrBusy.
 const defaultHashWait = 3 * time.Second
@@ -90,13 +90,13 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 	t := time.NewTimer(s.hashWait)
 	defer t.Stop()
 	select {
-	case hashSlots <- struct{}{}:
+	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
 		return ErrBusy
 	}
-	defer func() { <-hashSlots }()
+	defer func() { <-s.slots }()
 	fn()
 	return nil
 }

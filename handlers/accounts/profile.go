@@ -72,18 +72,18 @@ func (s *Service) UpdateProfile(ctx context.Context, u store.User, p ProfilePatc
 // budget; a busy hasher is ErrBusy, never a wrong password.
 func (s *Service) checkCurrent(ctx context.Context, u store.User, current string) error {
 	now := s.now()
-	try, ok, wait := s.logins.take(now, "password:"+strconv.FormatUint(u.ID, 10))
+	try, ok, wait := s.logins.Take(now, "password:"+strconv.FormatUint(u.ID, 10))
 	if !ok {
 		return tooMany("too many wrong current passwords; wait and try again", wait)
 	}
 	match, err := s.check(ctx, u.PasswordHash, current)
 	switch {
 	case err != nil && !errors.Is(err, errBadHash):
-		try.refund(now)
+		try.Refund(now)
 		return err
 	case !match:
 		return ErrWrongPassword
 	}
-	try.refund(now)
+	try.Refund(now)
 	return nil
 }

@@ -25,7 +25,7 @@ func (s *Service) SignUp(ctx context.Context, client string, nu NewUser) (View, 
 	if err != nil {
 		return View{}, err
 	}
-	if _, ok, wait := s.signups.take(s.now(), "ip:"+client); !ok {
+	if _, ok, wait := s.signups.Take(s.now(), "ip:"+client); !ok {
 		return View{}, tooMany("too many sign-ups from this address; wait and try again", wait)
 	}
 	if err := s.insert(ctx, &u, nu.Password); err != nil {

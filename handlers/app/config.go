@@ -29,6 +29,7 @@ type Config struct {
 	PaymentsURL     string
 	PaymentsKey     string
 	AcceptTimeout   time.Duration
+	PauseOffline    time.Duration // an open stall with no POS or owner screen online this long stops taking orders; 0 never
 	PaymentFeeRate  float64
 	LogLevel        string
 	ShutdownTimeout time.Duration
@@ -66,6 +67,7 @@ func settings(c *Config) []setting {
 			textValue{&c.PaymentsURL, true, httpURL}},
 		{"ILLUWA_PAYMENTS_SECRET_KEY", "payments-secret-key", "", "payment gateway secret key (required with ILLUWA_PAYMENTS_URL)", textValue{&c.PaymentsKey, true, nil}},
 		{"ILLUWA_ACCEPT_TIMEOUT", "accept-timeout", "10m", "a paid order not accepted within this is cancelled and refunded", durationValue{&c.AcceptTimeout, time.Second}},
+		{"ILLUWA_PAUSE_OFFLINE_AFTER", "pause-offline-after", "60s", "an open stall with neither a POS nor an owner screen online this long stops taking orders (0: never)", durationValue{&c.PauseOffline, 0}},
 		{"ILLUWA_PAYMENT_FEE_RATE", "payment-fee-rate", "0.033", "the gateway's fee as a fraction of each payment, for settlements", floatValue{&c.PaymentFeeRate, 0, 0.5}},
 		{"ILLUWA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", textValue{&c.LogLevel, false, oneOf("debug", "info", "warn", "error")}},
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},

@@ -26,6 +26,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
@@ -164,6 +165,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	notes := notify.New(st, hub, nil, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
+	posDeps := pos.Deps{Store: st, End: hub, Announce: live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
+	if rdb != nil {
+		posDeps.Presence = pos.NewRedisPresence(rdb, cfg.RedisPrefix+"presence:")
+	}
+	posSvc := pos.New(posDeps)
 	pochaSvc := pochas.New(pochas.Deps{Store: st, Locations: live})
 	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notes})
 	api := handlers.New(handlers.Deps{
@@ -181,6 +187,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Push:     hub,
 		Pochas:   pochaSvc,
 		Reviews:  reviewSvc,
+		POS:      posSvc,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
@@ -193,6 +200,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		go posSvc.Run(workers)
 		background(workers, log, hub, live, orders, resynced)
 	}()
 	if cfg.Demo {

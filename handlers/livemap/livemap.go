@@ -363,3 +363,18 @@ func (m *Service) PostLocation(ctx context.Context, who realtime.Identity, msg r
 	}
 	return m.Location(ctx, who, msg)
 }
+
+// Announce tells the watchers that see the stall that it stopped (paused)
+// or resumed taking orders: pocha.paused or pocha.resumed. A stall not on
+// the map has no watchers to tell.
+func (m *Service) Announce(ctx context.Context, pochaID uint64, paused bool) error {
+	p, ok, err := m.Index.Get(ctx, pochaID)
+	if err != nil || !ok {
+		return err
+	}
+	typ := realtime.TypePochaResumed
+	if paused {
+		typ = realtime.TypePochaPaused
+	}
+	return m.publish(ctx, typ, p, "", []string{geo.Topic(p.Lat, p.Lng)})
+}

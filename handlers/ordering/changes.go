@@ -50,8 +50,10 @@ func (s *Service) changed(ctx context.Context, o store.Order, c change) {
 	}
 	if c == changePaid {
 		send(p.OwnerID, realtime.TypeOrderCreated)
+		s.pushStall(ctx, o, realtime.TypeOrderCreated)
 		return
 	}
+	s.pushStall(ctx, o, realtime.TypeOrderUpdated)
 	send(o.CustomerID, realtime.TypeOrderUpdated)
 	send(p.OwnerID, realtime.TypeOrderUpdated)
 }

@@ -17,7 +17,9 @@ import (
 // MethodView is a saved card as the API shows it: no billing key,
 // no full number.
 type MethodView struct {
-	ID           uint64    `json:"id"`
+	ID uint64 `json:"id"`
+	// CardBound: a POS card token is bound to it (pay at the stall).
+	CardBound    bool      `json:"card_bound"`
 	Brand        string    `json:"brand"`
 	MaskedNumber string    `json:"masked_number"`
 	Nickname     string    `json:"nickname"`
@@ -26,7 +28,7 @@ type MethodView struct {
 }
 
 func MethodViewOf(m store.PaymentMethod) MethodView {
-	return MethodView{ID: m.ID, Brand: m.Brand, MaskedNumber: m.MaskedNumber, Nickname: m.Nickname,
+	return MethodView{ID: m.ID, CardBound: m.CardTokenHash != nil, Brand: m.Brand, MaskedNumber: m.MaskedNumber, Nickname: m.Nickname,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 }
 

@@ -70,6 +70,7 @@ type Provider interface {
 	PaymentByOrderID(ctx context.Context, orderID string) (*toss.Payment, error)
 	IssueBillingKey(ctx context.Context, idemKey string, r toss.BillingRequest) (*toss.BillingKey, error)
 	DeleteBillingKey(ctx context.Context, idemKey, billingKey string) error
+	ChargeBillingKey(ctx context.Context, idemKey, billingKey string, r toss.BillingChargeRequest) (*toss.Payment, error)
 }
 
 var _ Provider = (*toss.Client)(nil)
@@ -112,6 +113,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Options  Options
 	Now      func() time.Time // the clock of the workers; nil is time.Now
+	// Gate may stop an open stall from taking orders (nobody is watching
+	// it); nil lets every open stall take them.
+	Gate Gate
 }
 
 // Service is the order flow.
@@ -123,11 +127,13 @@ type Service struct {
 	log   *slog.Logger
 	opts  Options
 	now   func() time.Time
+	gate  Gate
 }
 
 // New builds the order flow.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, pay: d.Payments, push: d.Push, notes: d.Notes, log: d.Log, opts: d.Options.withDefaults(), now: d.Now}
+	s := &Service{store: d.Store, pay: d.Payments, push: d.Push, notes: d.Notes, log: d.Log, opts: d.Options.withDefaults(), now: d.Now,
+		gate: d.Gate}
 	if s.notes == nil {
 		s.notes = notify.New(d.Store, d.Push, nil, d.Log)
 	}
@@ -136,6 +142,9 @@ func New(d Deps) *Service {
 	}
 	return s
 }
+
+// SetGate sets the Gate after New (the gate's service may be built later).
+func (s *Service) SetGate(g Gate) { s.gate = g }
 
 // PaymentsOn reports whether card payments are configured.
 func (s *Service) PaymentsOn() bool { return s.pay != nil }

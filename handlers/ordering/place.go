@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -33,6 +34,9 @@ type Line struct {
 type NewOrder struct {
 	PochaID uint64 `json:"pocha_id"`
 	Items   []Line `json:"items"`
+	// PayAtStall: the customer pays by tapping a registered card on the
+	// stall's POS box; the order shows on the box before it is paid.
+	PayAtStall bool `json:"pay_at_stall"`
 }
 
 func (r NewOrder) validate() error {
@@ -67,6 +71,9 @@ func (s *Service) Place(ctx context.Context, customerID uint64, r NewOrder) (Vie
 	if !p.IsOpen {
 		return View{}, ErrPochaClosed
 	}
+	if s.gate != nil && !s.gate.Accepting(ctx, p) {
+		return View{}, ErrPochaPaused
+	}
 	ids := make([]uint64, len(r.Items))
 	for i, l := range r.Items {
 		ids[i] = l.MenuItemID
@@ -76,7 +83,7 @@ func (s *Service) Place(ctx context.Context, customerID uint64, r NewOrder) (Vie
 		return View{}, err
 	}
 	var cs check.Fields
-	o := store.Order{CustomerID: customerID, PochaID: p.ID}
+	o := store.Order{CustomerID: customerID, PochaID: p.ID, PayAtStall: r.PayAtStall}
 	for i, l := range r.Items {
 		f := "items[" + strconv.Itoa(i) + "].menu_item_id"
 		it, ok := menu[l.MenuItemID]
@@ -101,6 +108,9 @@ func (s *Service) Place(ctx context.Context, customerID uint64, r NewOrder) (Vie
 	o.CreatedAt, o.UpdatedAt = now, now
 	if err := s.store.CreateOrder(ctx, &o); err != nil {
 		return View{}, err
+	}
+	if o.PayAtStall {
+		s.pushStall(ctx, o, realtime.TypeOrderCreated)
 	}
 	return ViewOf(o), nil
 }

@@ -43,6 +43,7 @@ type View struct {
 	Items          []ItemView `json:"items"`
 	Total          int64      `json:"total"`
 	PaymentOrderID string     `json:"payment_order_id"`
+	PayAtStall     bool       `json:"pay_at_stall"`
 	ReadyInMinutes *int       `json:"ready_in_minutes"`
 	ReadyAt        *time.Time `json:"ready_at"`
 	PaidAt         *time.Time `json:"paid_at"`
@@ -57,7 +58,7 @@ type View struct {
 // ViewOf is the view of a stored order.
 func ViewOf(o store.Order) View {
 	out := View{ID: o.ID, PochaID: o.PochaID, CustomerID: o.CustomerID, Status: o.Status, Total: o.Total,
-		PaymentOrderID: GatewayOrderID(o.ID), ReadyInMinutes: o.ReadyInMinutes, ReadyAt: o.ReadyAt, PaidAt: o.PaidAt,
+		PaymentOrderID: GatewayOrderID(o.ID), PayAtStall: o.PayAtStall, ReadyInMinutes: o.ReadyInMinutes, ReadyAt: o.ReadyAt, PaidAt: o.PaidAt,
 		AcceptedAt: o.AcceptedAt, CancelReason: o.CancelReason, CancelledBy: o.CancelledBy, RefundStatus: o.RefundStatus,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Items: make([]ItemView, 0, len(o.Items))}
 	for _, it := range o.Items {

@@ -96,3 +96,31 @@ func (c *Client) DeleteBillingKey(ctx context.Context, idemKey, billingKey strin
 	}
 	return c.do(ctx, "DELETE", "/v1/billing/"+url.PathEscape(billingKey), idemKey, nil, nil)
 }
+
+// BillingChargeRequest is a charge of a saved card (POST /v1/billing/{billingKey}).
+type BillingChargeRequest struct {
+	CustomerKey string `json:"customerKey"`
+	Amount      int64  `json:"amount"`
+	OrderID     string `json:"orderId"`
+	OrderName   string `json:"orderName"`
+}
+
+// ChargeBillingKey charges the card behind billingKey for an order (POST
+// /v1/billing/{billingKey}) and returns the payment, DONE when approved. A
+// decline is ErrRejected (CodeRejectCardPayment and the like); ErrUnavailable
+// means the card may have been charged: retry with the same idemKey, or look
+// the order up.
+func (c *Client) ChargeBillingKey(ctx context.Context, idemKey, billingKey string, r BillingChargeRequest) (*Payment, error) {
+	if err := checkIdemKey(idemKey); err != nil {
+		return nil, err
+	}
+	if billingKey == "" || r.CustomerKey == "" || r.OrderID == "" || r.Amount <= 0 || r.OrderName == "" {
+		return nil, fmt.Errorf("toss: billing charge needs a key, a customer key, an order id and name and a positive amount: %w", ErrInvalidArgument)
+	}
+	var p Payment
+	if err := c.do(ctx, "POST", "/v1/billing/"+url.PathEscape(billingKey), idemKey, r, &p); err != nil {
+		return nil, err
+	}
+	fillCompany(p.Card)
+	return &p, nil
+}

@@ -120,7 +120,11 @@ func (b *Bridge) applyOrder(o order) {
 		return
 	}
 	t := b.orders[o.ID]
-	switch o.Status {
+	status := o.Status
+	if status == "pending_payment" && o.PayAtStall {
+		status = "paid" // shown to be paid by a tap at the stall
+	}
+	switch status {
 	case "paid", "accepted":
 		if t == nil {
 			t = &tracked{}
@@ -221,7 +225,7 @@ func (b *Bridge) next(session uint64) (work, bool) {
 			b.log.Error("pos-bridge: the box refused an order", "order", id)
 			t.shownIn = session
 		}
-		ack := t.shownIn == session && !t.acked && t.o.Status == "paid"
+		ack := t.shownIn == session && !t.acked && t.o.ackable()
 		b.mu.Unlock()
 		if ack && b.sendWS(map[string]any{"type": "ack", "order_id": id}) {
 			b.mu.Lock()

@@ -23,6 +23,7 @@ type order struct {
 	ID             uint64 `json:"id"`
 	PochaID        uint64 `json:"pocha_id"`
 	Status         string `json:"status"`
+	PayAtStall     bool   `json:"pay_at_stall"`
 	Total          int64  `json:"total"`
 	ReadyInMinutes *int   `json:"ready_in_minutes"`
 	Items          []struct {
@@ -126,6 +127,9 @@ func (b *Bridge) runServer(ctx context.Context) error {
 	}()
 	b.flushAcks()
 	go b.syncOrders(ctx)
+	if hello.Role == "device" {
+		go b.heartbeats(ctx, conn)
+	}
 	for {
 		_, data, err := conn.ReadMessage()
 		if err != nil {
@@ -156,12 +160,32 @@ func (b *Bridge) runServer(ctx context.Context) error {
 	}
 }
 
+// heartbeats tells the server the box is online every 15 s while conn is
+// the current connection.
+func (b *Bridge) heartbeats(ctx context.Context, conn *websocket.Conn) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		b.wsMu.Lock()
+		current := b.ws == conn
+		b.wsMu.Unlock()
+		if !current || !b.sendWS(map[string]string{"type": "heartbeat"}) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // flushAcks acknowledges the orders the box showed while the server was away.
 func (b *Bridge) flushAcks() {
 	b.mu.Lock()
 	var ids []uint64
 	for id, t := range b.orders {
-		if t.shownIn == b.session && t.shownIn != 0 && !t.acked && t.o.Status == "paid" {
+		if t.shownIn == b.session && t.shownIn != 0 && !t.acked && t.o.ackable() {
 			ids = append(ids, id)
 		}
 	}
@@ -361,4 +385,10 @@ func (b *Bridge) printLoop(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// ackable reports whether the server expects an ack once the box shows o:
+// a paid order, or one to be paid at the stall.
+func (o *order) ackable() bool {
+	return o.Status == "paid" || (o.Status == "pending_payment" && o.PayAtStall)
 }

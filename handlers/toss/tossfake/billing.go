@@ -66,3 +66,48 @@ func (s *Server) deleteBillingKey(r *http.Request, _ []byte) answer {
 	delete(s.state.billing, key)
 	return answer{200, map[string]string{"billingKey": key}}
 }
+
+// chargeBillingKey charges a saved card: POST /v1/billing/{billingKey}
+// {customerKey, amount, orderId, orderName} → the payment, DONE at once. A
+// declining card answers 403 REJECT_CARD_PAYMENT (the payment is ABORTED);
+// an order already paid answers 400 ALREADY_PROCESSED_PAYMENT.
+func (s *Server) chargeBillingKey(r *http.Request, body []byte) answer {
+	var in struct {
+		CustomerKey string `json:"customerKey"`
+		Amount      int64  `json:"amount"`
+		OrderID     string `json:"orderId"`
+		OrderName   string `json:"orderName"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.CustomerKey == "" || in.OrderName == "" {
+		return errAnswer(400, "INVALID_REQUEST", "customerKey, amount, orderId and orderName are required")
+	}
+	if !orderIDPattern.MatchString(in.OrderID) {
+		return errAnswer(400, "INVALID_REQUEST", "orderId must be 6-64 characters of A-Z a-z 0-9 - _")
+	}
+	if in.Amount <= 0 {
+		return errAnswer(400, "INVALID_REQUEST", "amount must be positive")
+	}
+	b := s.state.billing[r.PathValue("billingKey")]
+	if b == nil {
+		return errAnswer(404, "NOT_FOUND_BILLING_KEY", "no such billing key")
+	}
+	if b.customerKey != in.CustomerKey {
+		return errAnswer(403, "INVALID_CUSTOMER_KEY", "the billing key belongs to another customer")
+	}
+	if prev := s.state.payments[s.state.byOrder[in.OrderID]]; prev != nil && prev.status != "READY" &&
+		prev.status != "ABORTED" && prev.status != "EXPIRED" {
+		return errAnswer(400, "ALREADY_PROCESSED_PAYMENT", "the order was already paid")
+	}
+	now := s.opts.Now()
+	p := &payment{key: randomKey("tfake_", 15), orderID: in.OrderID, orderName: in.OrderName,
+		amount: in.Amount, status: "ABORTED", requestedAt: now, card: b.card}
+	s.state.payments[p.key] = p
+	s.state.byOrder[p.orderID] = p.key
+	if b.card.declined {
+		return errAnswer(403, "REJECT_CARD_PAYMENT", "the card was declined")
+	}
+	p.status, p.approvedAt, p.balance = "DONE", now, p.amount
+	p.lastTx = randomKey("tx_", 12)
+	s.charge++
+	return answer{200, s.render(p)}
+}

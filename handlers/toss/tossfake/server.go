@@ -95,6 +95,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /v1/payments/orders/{orderId}", s.op(false, s.paymentByOrder))
 	m.HandleFunc("POST /v1/billing/authorizations/card", s.op(true, s.issueBillingKey))
 	m.HandleFunc("DELETE /v1/billing/{billingKey}", s.op(true, s.deleteBillingKey))
+	m.HandleFunc("POST /v1/billing/{billingKey}", s.op(true, s.chargeBillingKey))
 	m.HandleFunc("POST /v1/fake/checkout", s.op(true, s.checkout))
 	m.HandleFunc("GET /v1/fake/checkout-page", s.checkoutPage)
 	return m

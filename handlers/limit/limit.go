@@ -1,4 +1,7 @@
-package accounts
+// Package limit holds the attempt limiter of the guesses a client may make
+// (logins, current passwords, pairing codes): token buckets per key, taken
+// before the work, given back on success.
+package limit
 
 import (
 	"sync"
@@ -7,13 +10,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// attemptLimiter limits attempts per key (a client address, a login id) with
+// Attempts limits attempts per key (a client address, a login id) with
 // token buckets. An attempt takes a token from every key's bucket before any
 // work is done (so parallel attempts cannot all slip past the limit); a
 // successful login gives its tokens back, so only failures count. Buckets idle
 // for an hour are forgotten. It is per instance: with N instances behind a
 // balancer an attacker gets at most N times the budget.
-type attemptLimiter struct {
+type Attempts struct {
 	mu      sync.Mutex
 	every   time.Duration
 	burst   int
@@ -26,19 +29,20 @@ type attemptBucket struct {
 	seen time.Time
 }
 
-func newAttemptLimiter(burst int, every time.Duration) *attemptLimiter {
-	return &attemptLimiter{every: every, burst: burst, buckets: map[string]*attemptBucket{}}
+// New returns a limiter allowing burst attempts per key, one more every every.
+func New(burst int, every time.Duration) *Attempts {
+	return &Attempts{every: every, burst: burst, buckets: map[string]*attemptBucket{}}
 }
 
-// attempt is a taken set of tokens; refund gives them back.
-type attempt struct {
-	l   *attemptLimiter
+// Attempt is a taken set of tokens; Refund gives them back.
+type Attempt struct {
+	l   *Attempts
 	res []*rate.Reservation
 }
 
-// take takes one token from each key's bucket. When any bucket is empty
+// Take takes one token from each key's bucket. When any bucket is empty
 // nothing is taken, and it reports how long to wait.
-func (l *attemptLimiter) take(now time.Time, keys ...string) (*attempt, bool, time.Duration) {
+func (l *Attempts) Take(now time.Time, keys ...string) (*Attempt, bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute {
@@ -49,7 +53,7 @@ func (l *attemptLimiter) take(now time.Time, keys ...string) (*attempt, bool, ti
 		}
 		l.swept = now
 	}
-	a := &attempt{l: l}
+	a := &Attempt{l: l}
 	for _, k := range keys {
 		b, ok := l.buckets[k]
 		if !ok {
@@ -70,9 +74,9 @@ func (l *attemptLimiter) take(now time.Time, keys ...string) (*attempt, bool, ti
 	return a, true, 0
 }
 
-// refund gives the attempt's tokens back (the login succeeded, or it failed
+// Refund gives the attempt's tokens back (the login succeeded, or it failed
 // on our side).
-func (a *attempt) refund(now time.Time) {
+func (a *Attempt) Refund(now time.Time) {
 	a.l.mu.Lock()
 	defer a.l.mu.Unlock()
 	for _, r := range a.res {

@@ -1,0 +1,240 @@
+package pos
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/store"
+)
+
+// PresenceStore keeps who was seen when, shared by every instance (Redis)
+// or in one process (memory). A scope is a stall's devices or an owner's
+// screens; a member is one connection.
+type PresenceStore interface {
+	// Mark records member of scope seen at at.
+	Mark(ctx context.Context, scope, member string, at time.Time) error
+	// Drop forgets member (its connection closed).
+	Drop(ctx context.Context, scope, member string) error
+	// Seen lists the members of scope seen at or after since, with when.
+	Seen(ctx context.Context, scope string, since time.Time) (map[string]time.Time, error)
+	// SetPaused records whether the stall is paused and reports whether
+	// that changed: of several instances seeing one change, one gets true.
+	SetPaused(ctx context.Context, pochaID uint64, paused bool) (bool, error)
+}
+
+// lastMember is the member that remembers when a scope's last connection
+// closed: it counts for how long a stall has been unwatched, not as online.
+const lastMember = "last"
+
+func deviceScope(pochaID uint64) string { return "pocha:" + strconv.FormatUint(pochaID, 10) }
+func ownerScope(userID uint64) string   { return "owner:" + strconv.FormatUint(userID, 10) }
+
+// scopeOf names where a connection's presence counts, and its member; ""
+// for connections that count for no stall (customers).
+func scopeOf(who realtime.Identity, key string) (scope, member string) {
+	switch {
+	case who.DeviceID != 0:
+		return deviceScope(who.PochaID), "pos:" + strconv.FormatUint(who.DeviceID, 10) + ":" + key
+	case who.Role == store.RoleOwner:
+		return ownerScope(who.UserID), key
+	}
+	return "", ""
+}
+
+// localConns are this instance's counted connections, refreshed in the
+// presence store every Options.Interval while they stay open.
+type localConns struct {
+	mu sync.Mutex
+	m  map[string][2]string // key → scope, member
+}
+
+func newLocalConns() *localConns { return &localConns{m: map[string][2]string{}} }
+
+// Online implements realtime.Presence.
+func (s *Service) Online(ctx context.Context, who realtime.Identity, key string) {
+	scope, member := scopeOf(who, key)
+	if scope == "" {
+		return
+	}
+	s.local.mu.Lock()
+	s.local.m[key] = [2]string{scope, member}
+	s.local.mu.Unlock()
+	s.mark(ctx, scope, member)
+}
+
+// Offline implements realtime.Presence.
+func (s *Service) Offline(ctx context.Context, who realtime.Identity, key string) {
+	scope, member := scopeOf(who, key)
+	if scope == "" {
+		return
+	}
+	s.local.mu.Lock()
+	delete(s.local.m, key)
+	s.local.mu.Unlock()
+	if err := s.presence.Drop(ctx, scope, member); err != nil {
+		s.log.WarnContext(ctx, "presence: drop failed", "scope", scope, "error", err.Error())
+	}
+	s.mark(ctx, scope, lastMember)
+}
+
+// Heartbeat marks a device online (and records when it was last seen).
+func (s *Service) Heartbeat(ctx context.Context, who realtime.Identity, key string) error {
+	scope, member := scopeOf(who, key)
+	if scope == "" {
+		return nil
+	}
+	s.mark(ctx, scope, member)
+	return s.store.TouchDevice(ctx, who.DeviceID, s.now())
+}
+
+func (s *Service) mark(ctx context.Context, scope, member string) {
+	if err := s.presence.Mark(ctx, scope, member, s.now()); err != nil {
+		s.log.WarnContext(ctx, "presence: mark failed", "scope", scope, "error", err.Error())
+	}
+}
+
+// window is how recent a mark must be to count as online.
+func (s *Service) window() time.Duration { return 3 * s.opts.Interval }
+
+func (s *Service) onlineDevices(ctx context.Context, pochaID uint64) (map[uint64]bool, error) {
+	seen, err := s.presence.Seen(ctx, deviceScope(pochaID), s.now().Add(-s.window()))
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint64]bool{}
+	for m := range seen {
+		rest, ok := strings.CutPrefix(m, "pos:")
+		if !ok {
+			continue
+		}
+		id, _, _ := strings.Cut(rest, ":")
+		if n, err := strconv.ParseUint(id, 10, 64); err == nil {
+			out[n] = true
+		}
+	}
+	return out, nil
+}
+
+// Status is whether a stall's POS devices and owner screens are online, and
+// whether it takes orders.
+type Status struct {
+	POSOnline       bool `json:"pos_online"`
+	OwnerOnline     bool `json:"owner_online"`
+	AcceptingOrders bool `json:"accepting_orders"`
+}
+
+// StatusOf reports the stall's status. A closed stall takes no orders; an
+// open one stops when neither a device nor an owner screen was seen for
+// Options.PauseAfter (counted from its opening at the earliest).
+func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
+	now := s.now()
+	since := now.Add(-max(s.window(), s.opts.PauseAfter))
+	dev, err := s.presence.Seen(ctx, deviceScope(p.ID), since)
+	if err != nil {
+		return Status{}, err
+	}
+	own, err := s.presence.Seen(ctx, ownerScope(p.OwnerID), since)
+	if err != nil {
+		return Status{}, err
+	}
+	recent := now.Add(-s.window())
+	last := p.UpdatedAt
+	var st Status
+	for _, group := range []struct {
+		seen map[string]time.Time
+		on   *bool
+	}{{dev, &st.POSOnline}, {own, &st.OwnerOnline}} {
+		for m, at := range group.seen {
+			if at.After(last) {
+				last = at
+			}
+			if m != lastMember && !at.Before(recent) {
+				*group.on = true
+			}
+		}
+	}
+	st.AcceptingOrders = p.IsOpen
+	if p.IsOpen && s.opts.PauseAfter > 0 && !st.POSOnline && !st.OwnerOnline && now.Sub(last) > s.opts.PauseAfter {
+		st.AcceptingOrders = false
+	}
+	return st, nil
+}
+
+// Accepting reports whether the stall takes new orders now (the order flow
+// asks before placing one). A presence store that cannot be read does not
+// stop orders.
+func (s *Service) Accepting(ctx context.Context, p store.Pocha) bool {
+	st, err := s.StatusOf(ctx, p)
+	if err != nil {
+		s.log.WarnContext(ctx, "presence: status failed", "pocha_id", p.ID, "error", err.Error())
+		return p.IsOpen
+	}
+	return st.AcceptingOrders
+}
+
+// StallStatus is StatusOf for the owner of the stall.
+func (s *Service) StallStatus(ctx context.Context, ownerID, pochaID uint64) (Status, error) {
+	p, err := s.ownStall(ctx, ownerID, pochaID)
+	if err != nil {
+		return Status{}, err
+	}
+	return s.StatusOf(ctx, p)
+}
+
+// Run refreshes this instance's connections in the presence store and, with
+// pausing on, announces every open stall that pauses or resumes, each
+// Options.Interval until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.opts.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.refresh(ctx)
+		if s.opts.PauseAfter > 0 {
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Service) refresh(ctx context.Context) {
+	s.local.mu.Lock()
+	conns := make([][2]string, 0, len(s.local.m))
+	for _, c := range s.local.m {
+		conns = append(conns, c)
+	}
+	s.local.mu.Unlock()
+	for _, c := range conns {
+		s.mark(ctx, c[0], c[1])
+	}
+}
+
+// sweep announces the open stalls whose taking of orders changed.
+func (s *Service) sweep(ctx context.Context) {
+	ps, err := s.store.OpenPochas(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "presence: open stalls", "error", err.Error())
+		return
+	}
+	for _, p := range ps {
+		st, err := s.StatusOf(ctx, p)
+		if err != nil {
+			continue
+		}
+		paused := !st.AcceptingOrders
+		changed, err := s.presence.SetPaused(ctx, p.ID, paused)
+		if err != nil || !changed || s.announce == nil {
+			continue
+		}
+		if err := s.announce.Announce(ctx, p.ID, paused); err != nil {
+			s.log.WarnContext(ctx, "presence: announce failed", "pocha_id", p.ID, "error", err.Error())
+		}
+	}
+}

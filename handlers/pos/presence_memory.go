@@ -1,0 +1,71 @@
+package pos
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// MemoryPresence is a PresenceStore in this process's memory, for one
+// instance.
+type MemoryPresence struct {
+	mu     sync.Mutex
+	seen   map[string]map[string]time.Time
+	paused map[uint64]bool
+}
+
+var _ PresenceStore = (*MemoryPresence)(nil)
+
+// NewMemoryPresence returns an empty presence store.
+func NewMemoryPresence() *MemoryPresence {
+	return &MemoryPresence{seen: map[string]map[string]time.Time{}, paused: map[uint64]bool{}}
+}
+
+// Mark implements PresenceStore.
+func (m *MemoryPresence) Mark(_ context.Context, scope, member string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen[scope] == nil {
+		m.seen[scope] = map[string]time.Time{}
+	}
+	m.seen[scope][member] = at
+	return nil
+}
+
+// Drop implements PresenceStore.
+func (m *MemoryPresence) Drop(_ context.Context, scope, member string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.seen[scope], member)
+	return nil
+}
+
+// Seen implements PresenceStore.
+func (m *MemoryPresence) Seen(_ context.Context, scope string, since time.Time) (map[string]time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]time.Time{}
+	for k, at := range m.seen[scope] {
+		if !at.Before(since) {
+			out[k] = at
+		} else if at.Before(since.Add(-time.Hour)) {
+			delete(m.seen[scope], k)
+		}
+	}
+	return out, nil
+}
+
+// SetPaused implements PresenceStore.
+func (m *MemoryPresence) SetPaused(_ context.Context, pochaID uint64, paused bool) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.paused[pochaID] == paused {
+		return false, nil
+	}
+	if paused {
+		m.paused[pochaID] = true
+	} else {
+		delete(m.paused, pochaID)
+	}
+	return true, nil
+}
