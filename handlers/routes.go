@@ -75,6 +75,9 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/pochas/:id/menu", user, owner, body, s.createMenuItem)
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
+	gql := s.graphQL()
+	api.GET("/graphql", gql)
+	api.POST("/graphql", body, gql)
 	s.orderRoutes(api)
 	s.reviewRoutes(api)
 	return r
