@@ -22,6 +22,8 @@ type conn struct {
 	ws  *websocket.Conn
 	who Identity
 	in  Inbound // where this connection's location and ack messages go
+	// stream is set (and ws nil) for an in-process Stream.
+	stream *Stream
 
 	// Owned by the reader goroutine.
 	limiter *rate.Limiter // allocated on the first message
@@ -61,6 +63,10 @@ func (c *conn) startWriterLocked() {
 	if !c.writing {
 		c.writing = true
 		c.hub.wg.Add(1)
+		if c.stream != nil {
+			go c.streamWriteLoop()
+			return
+		}
 		go c.writeLoop()
 	}
 }
