@@ -34,7 +34,9 @@ func TestGraphQLLimits(t *testing.T) {
 
 func TestGraphQLIntrospectionConfigurable(t *testing.T) {
 	on := newTestAPI(t, storetest.Backends[0])
-	var s struct{ Schema struct{ QueryType struct{ Name string } } `json:"__schema"` }
+	var s struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
 	on.gql("", `{ __schema { queryType { name } } }`, nil).ok(t, &s)
 	if s.Schema.QueryType.Name != "Query" {
 		t.Errorf("introspection on: %+v", s)
