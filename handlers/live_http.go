@@ -14,13 +14,13 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/realtime"
 )
 
 // Bounds of GET /pochas/nearby.
 const (
 	defaultNearbyRadiusM = 1000
-	maxNearbyRadiusM     = 5000
 	defaultNearbyLimit   = 100
 	maxNearbyLimit       = 500
 )
@@ -60,9 +60,7 @@ func (s *Server) nearby(c *gin.Context) {
 	radius := queryFloat(c, &cs, "radius_m", defaultNearbyRadiusM, false)
 	limit := queryFloat(c, &cs, "limit", defaultNearbyLimit, false)
 	if cs.OK() {
-		cs.Add(lat < -90 || lat > 90, "lat", "must be -90..90")
-		cs.Add(lng < -180 || lng > 180, "lng", "must be -180..180")
-		cs.Add(radius < 1 || radius > maxNearbyRadiusM, "radius_m", "must be 1..5000 metres")
+		livemap.CheckNearby(&cs, lat, lng, radius)
 		cs.Add(limit < 1 || limit > maxNearbyLimit || limit != math.Trunc(limit), "limit", "must be a whole number 1..500")
 	}
 	if err := cs.Err(); err != nil {

@@ -29,6 +29,8 @@ type captured struct {
 	status int
 	body   []byte
 	final  bool // replay it to a retry; false lets a retry run again
+	// replayed: the answer of an earlier request with the same key
+	replayed bool
 }
 
 func answerJSON(status int, v any) captured {
@@ -61,18 +63,39 @@ func writeCaptured(c *gin.Context, a captured) {
 // is charged twice.
 func (s *Server) confirmPayment(c *gin.Context) {
 	key := c.GetHeader("Idempotency-Key")
-	if len(key) < 8 || len(key) > 64 || !validRequestID(key) {
-		fail(c, errorf(http.StatusBadRequest, "idempotency_key_required",
-			"send an Idempotency-Key header of 8 to 64 characters (letters, digits, '-', '_', '.')"))
+	if !validIdempotencyKey(key) {
+		fail(c, errIdempotencyKey)
 		return
 	}
 	var req ordering.Payment
 	if !bindJSON(c, &req) {
 		return
 	}
-	if err := req.Validate(); err != nil {
+	a, err := s.confirmIdempotent(c, key, req)
+	if err != nil {
 		fail(c, err)
 		return
+	}
+	if a.replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	writeCaptured(c, a)
+}
+
+var errIdempotencyKey = errorf(http.StatusBadRequest, "idempotency_key_required",
+	"send an Idempotency-Key header of 8 to 64 characters (letters, digits, '-', '_', '.')")
+
+func validIdempotencyKey(key string) bool {
+	return len(key) >= 8 && len(key) <= 64 && validRequestID(key)
+}
+
+// confirmIdempotent confirms req for the caller of c under key (REST's
+// header, GraphQL's argument): the first request with a key runs and its
+// final answer is stored; a later one with the same key and request gets
+// that answer (replayed). Refusals before any answer is stored are errors.
+func (s *Server) confirmIdempotent(c *gin.Context, key string, req ordering.Payment) (captured, error) {
+	if err := req.Validate(); err != nil {
+		return captured{}, err
 	}
 	ctx := c.Request.Context()
 	me := currentUser(c).ID
@@ -82,12 +105,10 @@ func (s *Server) confirmPayment(c *gin.Context) {
 
 	rec, fresh, err := s.store.BeginIdempotent(ctx, me, key, hash, time.Now().Add(-s.orders.IdempotencyLease(idemWait)))
 	if err != nil {
-		fail(c, err)
-		return
+		return captured{}, err
 	}
 	if !fresh {
-		s.replayIdempotent(c, rec, hash)
-		return
+		return s.replayIdempotent(ctx, rec, hash)
 	}
 	var a captured
 	if out, err := s.orders.Confirm(ctx, me, req); err != nil {
@@ -105,43 +126,36 @@ func (s *Server) confirmPayment(c *gin.Context) {
 	if err != nil {
 		s.log.ErrorContext(ctx, "idempotency record not saved", slog.String("error", err.Error()))
 	}
-	writeCaptured(c, a)
+	return a, nil
 }
 
 // replayIdempotent answers a request whose key was used before: the stored
 // answer for the same body, 422 for another body, and for a first request still
 // running, its answer once it is done (or 409 in_progress after idemWait).
-func (s *Server) replayIdempotent(c *gin.Context, rec store.IdempotencyRecord, hash string) {
+func (s *Server) replayIdempotent(ctx context.Context, rec store.IdempotencyRecord, hash string) (captured, error) {
 	if rec.RequestHash != hash {
-		fail(c, errorf(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with a different request"))
-		return
+		return captured{}, errorf(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
 	}
-	ctx := c.Request.Context()
 	deadline := time.Now().Add(idemWait)
 	for rec.State != store.IdemDone {
 		if time.Now().After(deadline) {
-			fail(c, errorf(http.StatusConflict, "in_progress", "a request with this Idempotency-Key is still running; retry shortly"))
-			return
+			return captured{}, errorf(http.StatusConflict, "in_progress", "a request with this Idempotency-Key is still running; retry shortly")
 		}
 		select {
 		case <-ctx.Done():
-			fail(c, ctx.Err())
-			return
+			return captured{}, ctx.Err()
 		case <-time.After(idemPoll):
 		}
 		var err error
 		rec, err = s.store.IdempotencyRecord(ctx, rec.UserID, rec.IdemKey)
 		if errors.Is(err, store.ErrNotFound) {
-			fail(c, errorf(http.StatusConflict, "in_progress", "the earlier request with this Idempotency-Key ended without an answer; retry"))
-			return
+			return captured{}, errorf(http.StatusConflict, "in_progress", "the earlier request with this Idempotency-Key ended without an answer; retry")
 		}
 		if err != nil {
-			fail(c, err)
-			return
+			return captured{}, err
 		}
 	}
-	c.Header("Idempotent-Replayed", "true")
-	writeCaptured(c, captured{status: rec.ResponseStatus, body: rec.ResponseBody})
+	return captured{status: rec.ResponseStatus, body: rec.ResponseBody, replayed: true}, nil
 }
 
 // paymentWebhook handles the gateway's PAYMENT_STATUS_CHANGED events. The

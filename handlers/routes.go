@@ -78,6 +78,10 @@ func (s *Server) routes() *gin.Engine {
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
 
+	gql := s.graphQL()
+	api.GET("/graphql", gql)
+	api.POST("/graphql", body, gql)
+
 	// Orders, payments, saved cards, sales and settlement.
 	api.POST("/orders", user, customer, body, s.createOrder)
 	// A POS device's token reaches these few (see deviceRoutesAllowed).

@@ -43,6 +43,8 @@ type Options struct {
 	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
 	PaymentFeeRate                                float64
+
+	GraphQL GraphQLOptions // /api/v1/graphql
 }
 
 func (o Options) withDefaults() Options {

@@ -23,6 +23,8 @@ type conn struct {
 	who Identity
 	in  Inbound // where this connection's location and ack messages go
 	key string  // unique among every instance's connections (see Presence)
+	// stream is set (and ws nil) for an in-process Stream.
+	stream *Stream
 
 	// Owned by the reader goroutine.
 	limiter *rate.Limiter // allocated on the first message
@@ -62,6 +64,10 @@ func (c *conn) startWriterLocked() {
 	if !c.writing {
 		c.writing = true
 		c.hub.wg.Add(1)
+		if c.stream != nil {
+			go c.streamWriteLoop()
+			return
+		}
 		go c.writeLoop()
 	}
 }

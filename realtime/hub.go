@@ -155,7 +155,11 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			_ = c.ws.NetConn().Close()
+			if c.ws != nil {
+				_ = c.ws.NetConn().Close()
+			} else {
+				c.stream.Close()
+			}
 		}
 		<-done
 		return fmt.Errorf("realtime: shutdown: %w", ctx.Err())

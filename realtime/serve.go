@@ -119,7 +119,7 @@ func (h *Hub) unregister(c *conn) {
 	writing := c.writing
 	c.w = nil
 	c.mu.Unlock()
-	if !writing {
+	if !writing && c.ws != nil {
 		_ = c.ws.Close()
 	}
 

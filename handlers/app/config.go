@@ -13,27 +13,28 @@ import (
 // environment variable or the matching flag (the flag wins), with a default
 // that needs no setup.
 type Config struct {
-	Addr            string
-	DataDir         string
-	DatabaseURL     string
-	RedisURL        string
-	RedisPrefix     string
-	AllowedOrigins  []string
-	TrustedProxies  []string
-	LocationTTL     time.Duration
-	MaxSpeedKmh     float64
-	WSMessageRate   float64
-	Demo            bool
-	DemoMovers      int
-	TileURL         string
-	PaymentsURL     string
-	PaymentsKey     string
-	AcceptTimeout   time.Duration
-	PauseOffline    time.Duration // an open stall with no POS or owner screen online this long stops taking orders; 0 never
-	PaymentFeeRate  float64
-	LogLevel        string
-	ShutdownTimeout time.Duration
-	MaxImageBytes   int64
+	Addr                 string
+	DataDir              string
+	DatabaseURL          string
+	RedisURL             string
+	RedisPrefix          string
+	AllowedOrigins       []string
+	TrustedProxies       []string
+	LocationTTL          time.Duration
+	MaxSpeedKmh          float64
+	WSMessageRate        float64
+	Demo                 bool
+	DemoMovers           int
+	TileURL              string
+	PaymentsURL          string
+	PaymentsKey          string
+	AcceptTimeout        time.Duration
+	PauseOffline         time.Duration // an open stall with no POS or owner screen online this long stops taking orders; 0 never
+	PaymentFeeRate       float64
+	LogLevel             string
+	ShutdownTimeout      time.Duration
+	MaxImageBytes        int64
+	GraphQLIntrospection bool
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -72,6 +73,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", textValue{&c.LogLevel, false, oneOf("debug", "info", "warn", "error")}},
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},
 		{"ILLUWA_MAX_IMAGE_BYTES", "max-image-bytes", "10485760", "largest accepted image upload in bytes", int64Value{&c.MaxImageBytes, 1024, 100 << 20}},
+		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
 	}
 }
 

@@ -192,6 +192,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Options: handlers.Options{
 			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
 			TrustedProxies: cfg.TrustedProxies,
+			GraphQL:        handlers.GraphQLOptions{NoIntrospection: !cfg.GraphQLIntrospection, AllowedOrigins: cfg.AllowedOrigins},
 		},
 	})
 

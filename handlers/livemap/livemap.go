@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
@@ -377,4 +378,15 @@ func (m *Service) Announce(ctx context.Context, pochaID uint64, paused bool) err
 		typ = realtime.TypePochaPaused
 	}
 	return m.publish(ctx, typ, p, "", []string{geo.Topic(p.Lat, p.Lng)})
+}
+
+// MaxNearbyRadiusM is the widest nearby query, in metres.
+const MaxNearbyRadiusM = 5000
+
+// CheckNearby adds to cs what is wrong with a nearby query's centre and
+// radius (the REST API's field names): every way in asks the same question.
+func CheckNearby(cs *check.Fields, lat, lng, radiusM float64) {
+	cs.Add(lat < -90 || lat > 90, "lat", "must be -90..90")
+	cs.Add(lng < -180 || lng > 180, "lng", "must be -180..180")
+	cs.Add(radiusM < 1 || radiusM > MaxNearbyRadiusM, "radius_m", "must be 1..5000 metres")
 }
