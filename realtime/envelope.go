@@ -36,6 +36,9 @@ const (
 	// kindEndSession closes the user's connections of one session; the
 	// JSON part holds the session key, not JSON.
 	kindEndSession byte = 5
+	// kindEndOtherSessions closes the user's connections of every session
+	// but one; the JSON part holds the session key kept (empty keeps none).
+	kindEndOtherSessions byte = 6
 )
 
 var errBadEnvelope = errors.New("realtime: malformed broker payload")
@@ -85,7 +88,7 @@ func encodeEnvelope(kind byte, id uint64, lat, lng float64, at int64, msg []byte
 
 // decodeEnvelope reads the header of p; the JSON part aliases p.
 func decodeEnvelope(p []byte) (*envelope, error) {
-	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindEndSession {
+	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindEndOtherSessions {
 		return nil, errBadEnvelope
 	}
 	e := &envelope{

@@ -181,6 +181,12 @@ func (h *Hub) Receive(topic string, payload []byte) {
 			}
 			continue
 		}
+		if env.kind == kindEndOtherSessions {
+			if c.who.UserID == env.id && (len(env.json) == 0 || c.who.Session != string(env.json)) {
+				c.closeWith(ClosePolicyViolation, true)
+			}
+			continue
+		}
 		if env.kind == kindUser {
 			c.mu.Lock()
 			c.enqueueLocked(env.json)

@@ -42,9 +42,11 @@ var (
 )
 
 // SessionEnder closes, on every instance, the WebSocket connections opened
-// with one session; a *realtime.Hub satisfies it.
+// with one session, or with every session of a user but one (keep "" keeps
+// none); a *realtime.Hub satisfies it.
 type SessionEnder interface {
 	EndSession(ctx context.Context, userID uint64, session string) error
+	EndOtherSessions(ctx context.Context, userID uint64, keep string) error
 }
 
 var _ SessionEnder = (*realtime.Hub)(nil)

@@ -28,6 +28,13 @@ func (e *ender) EndSession(_ context.Context, userID uint64, session string) err
 	return e.err
 }
 
+func (e *ender) EndOtherSessions(_ context.Context, userID uint64, keep string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ended = append(e.ended, fmt.Sprintf("%d/all-but:%s", userID, keep))
+	return e.err
+}
+
 type fixture struct {
 	svc   *Service
 	st    *store.Store
@@ -327,7 +334,7 @@ func TestBusyHasher(t *testing.T) {
 		t.Fatalf("sign-up on a busy hasher: %v", err)
 	}
 	pw, cur := "new password", "correct horse"
-	if _, err := f.svc.UpdateProfile(ctx, u, ProfilePatch{Password: &pw, CurrentPassword: &cur}); !errors.Is(err, ErrBusy) {
+	if _, err := f.svc.UpdateProfile(ctx, u, "", ProfilePatch{Password: &pw, CurrentPassword: &cur}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("password change on a busy hasher: %v", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -340,7 +347,7 @@ func TestBusyHasher(t *testing.T) {
 	if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "busy", Password: "correct horse"}); err != nil {
 		t.Fatalf("after the hasher freed: %v", err)
 	}
-	if _, err := f.svc.UpdateProfile(ctx, u, ProfilePatch{Password: &pw, CurrentPassword: &cur}); err != nil {
+	if _, err := f.svc.UpdateProfile(ctx, u, "", ProfilePatch{Password: &pw, CurrentPassword: &cur}); err != nil {
 		t.Fatalf("password change after the hasher freed: %v", err)
 	}
 }
@@ -416,23 +423,23 @@ func TestUpdateProfile(t *testing.T) {
 		}
 		s := func(v string) *string { return &v }
 
-		v, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Nickname: s("  김치  "), Email: s("new@example.com"), Phone: s("(010) 9999.8888")})
+		v, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Nickname: s("  김치  "), Email: s("new@example.com"), Phone: s("(010) 9999.8888"), CurrentPassword: s("correct horse")})
 		if err != nil || v.Nickname != "김치" || v.Email != "new@example.com" || v.Phone != "01099998888" {
 			t.Fatalf("patch: %+v %v", v, err)
 		}
-		_, err = f.svc.UpdateProfile(ctx, user(), ProfilePatch{Nickname: s(""), Email: s("nope"), Phone: s("1"), Password: s("short")})
+		_, err = f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Nickname: s(""), Email: s("nope"), Phone: s("1"), Password: s("short")})
 		if got := fields(t, err); strings.Join(got, ",") != "nickname,email,phone,password,current_password" {
 			t.Fatalf("fields %v", got)
 		}
 
 		// Wrong current passwords are limited per user, and change nothing.
 		for i := range 3 {
-			_, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s(fmt.Sprintf("guess-%d", i))})
+			_, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s(fmt.Sprintf("guess-%d", i))})
 			if !errors.Is(err, ErrWrongPassword) {
 				t.Fatalf("guess %d: %v", i, err)
 			}
 		}
-		_, err = f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s("correct horse")})
+		_, err = f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s("correct horse")})
 		wantTooMany(t, err)
 		if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "victim", Password: "attacker-pass"}); !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("the refused change changed the password: %v", err)
@@ -443,7 +450,7 @@ func TestUpdateProfile(t *testing.T) {
 		}
 
 		f.advance(time.Hour)
-		if _, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("another-pass"), CurrentPassword: s("correct horse")}); err != nil {
+		if _, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("another-pass"), CurrentPassword: s("correct horse")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "victim", Password: "correct horse"}); !errors.Is(err, ErrInvalidCredentials) {
