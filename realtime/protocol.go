@@ -60,6 +60,10 @@ type Identity struct {
 	// Session names the login the connection was opened with (an opaque
 	// key, e.g. the hash of its token); Hub.EndSession closes its connections.
 	Session string
+	// Addr is the client's address as the caller trusts it (behind a
+	// balancer, the forwarded one); Options.MaxConnsPerAddr counts it. Empty
+	// applies no per-address cap.
+	Addr string
 }
 
 // PochaEvent is a change of one stall, published with Hub.PublishPocha.

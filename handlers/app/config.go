@@ -33,6 +33,7 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	MaxImageBytes   int64
+	Security        SecurityConfig // connection caps, rate limits, the metrics listener
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -44,7 +45,7 @@ type setting struct {
 
 // settings lists every setting, each bound to its field of c.
 func settings(c *Config) []setting {
-	return []setting{
+	return append([]setting{
 		{"ILLUWA_ADDR", "addr", ":8080", "listen address (host:port; port 0 picks a free one)", hostPortValue{&c.Addr}},
 		{"ILLUWA_DATA_DIR", "data-dir", "./data", "folder for the SQLite file and uploaded images", textValue{&c.DataDir, false, nil}},
 		{"ILLUWA_DATABASE_URL", "database-url", "", "sqlite://path or mysql://user:pass@host:port/db (default: SQLite in the data dir)",
@@ -70,7 +71,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", textValue{&c.LogLevel, false, oneOf("debug", "info", "warn", "error")}},
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},
 		{"ILLUWA_MAX_IMAGE_BYTES", "max-image-bytes", "10485760", "largest accepted image upload in bytes", int64Value{&c.MaxImageBytes, 1024, 100 << 20}},
-	}
+	}, securitySettings(&c.Security)...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An

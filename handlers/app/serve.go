@@ -104,6 +104,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		MessageRate:    cfg.WSMessageRate,
 		MessageBurst:   int(2 * cfg.WSMessageRate),
 		Registerer:     reg,
+
+		MaxConns:        cfg.Security.WSMaxConns,
+		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
+		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
 	}, livemap.Reader{Index: index})
 	if err != nil {
 		return err

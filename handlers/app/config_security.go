@@ -1,0 +1,21 @@
+package app
+
+// SecurityConfig holds the settings that bound what one client can take:
+// connection caps (docs/security.md lists every limit).
+type SecurityConfig struct {
+	WSMaxConns        int
+	WSMaxConnsPerUser int
+	WSMaxConnsPerAddr int
+}
+
+// securitySettings lists the SecurityConfig settings, each bound to its field of c.
+func securitySettings(c *SecurityConfig) []setting {
+	return []setting{
+		{"ILLUWA_WS_MAX_CONNS", "ws-max-conns", "50000", "WebSocket connections one instance holds at most; past it a handshake gets 429 too_many_connections",
+			intValue{&c.WSMaxConns, 1, 10_000_000}},
+		{"ILLUWA_WS_MAX_CONNS_PER_USER", "ws-max-conns-per-user", "16", "WebSocket connections one signed-in user may hold on one instance",
+			intValue{&c.WSMaxConnsPerUser, 1, 10_000_000}},
+		{"ILLUWA_WS_MAX_CONNS_PER_ADDR", "ws-max-conns-per-addr", "256", "WebSocket connections one client address may hold on one instance (behind a trusted proxy, the forwarded address)",
+			intValue{&c.WSMaxConnsPerAddr, 1, 10_000_000}},
+	}
+}
