@@ -1,11 +1,15 @@
 package app
 
+import "time"
+
 // SecurityConfig holds the settings that bound what one client can take:
-// connection caps (docs/security.md lists every limit).
+// connection caps and the expiry of unpaid orders (docs/security.md lists
+// every limit).
 type SecurityConfig struct {
 	WSMaxConns        int
 	WSMaxConnsPerUser int
 	WSMaxConnsPerAddr int
+	UnpaidOrderTTL    time.Duration
 }
 
 // securitySettings lists the SecurityConfig settings, each bound to its field of c.
@@ -17,5 +21,7 @@ func securitySettings(c *SecurityConfig) []setting {
 			intValue{&c.WSMaxConnsPerUser, 1, 10_000_000}},
 		{"ILLUWA_WS_MAX_CONNS_PER_ADDR", "ws-max-conns-per-addr", "256", "WebSocket connections one client address may hold on one instance (behind a trusted proxy, the forwarded address)",
 			intValue{&c.WSMaxConnsPerAddr, 1, 10_000_000}},
+		{"ILLUWA_UNPAID_ORDER_TTL", "unpaid-order-ttl", "30m", "an order not paid within this of being placed is cancelled by the system",
+			durationValue{&c.UnpaidOrderTTL, time.Minute}},
 	}
 }

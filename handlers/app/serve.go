@@ -163,7 +163,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	notes := notify.New(st, hub, nil, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
-		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
+		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
 	pochaSvc := pochas.New(pochas.Deps{Store: st, Locations: live})
 	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notes})
 	api := handlers.New(handlers.Deps{
