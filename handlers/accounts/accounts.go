@@ -54,8 +54,14 @@ var _ SessionEnder = (*realtime.Hub)(nil)
 // Options tune the service. The zero value of each field means its default.
 type Options struct {
 	SessionTTL    time.Duration // how long a login lasts; default 30 days
-	LoginFailures int           // failed logins allowed per address or login id before ErrTooManyAttempts; default 10
-	LoginWindow   time.Duration // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
+	LoginFailures int           // failed logins allowed per address before ErrTooManyAttempts; default 10
+	LoginWindow   time.Duration // one failure is forgiven per LoginWindow/LoginFailures (and per LoginWindow/AccountFailures); default 15 minutes
+	// AccountFailures is the softer budget of one account over all
+	// addresses; past it an attempt on the account is not refused (that
+	// would let anyone lock the owner out) but waits StepUpDelay first.
+	// Default 10 × LoginFailures.
+	AccountFailures int
+	StepUpDelay     time.Duration // default 2 s
 	Signups       int           // sign-ups allowed per address per hour (a burst of as many); default 20
 }
 
@@ -68,6 +74,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
+	}
+	if o.AccountFailures <= 0 {
+		o.AccountFailures = 10 * o.LoginFailures
+	}
+	if o.StepUpDelay <= 0 {
+		o.StepUpDelay = 2 * time.Second
 	}
 	if o.Signups <= 0 {
 		o.Signups = 20
@@ -92,8 +104,10 @@ type Service struct {
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
-	logins   *attemptLimiter // failed logins and wrong current passwords
+	logins   *attemptLimiter // failed logins per address and wrong current passwords
+	accounts *attemptLimiter // failed logins per account, over all addresses (soft)
 	signups  *attemptLimiter
+	sleep    func(ctx context.Context, d time.Duration) error // the step-up wait
 	hashWait time.Duration
 }
 
@@ -101,8 +115,10 @@ type Service struct {
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
 	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait,
-		logins:  newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups: newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+		logins:   newAttemptLimiter(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		accounts: newAttemptLimiter(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)),
+		signups:  newAttemptLimiter(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+		sleep:    sleepCtx,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -112,6 +128,18 @@ func New(d Deps) *Service {
 	}
 	dummyHash()
 	return s
+}
+
+// sleepCtx waits d, or until ctx ends (its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // tooMany is ErrTooManyAttempts with its detail and wait.

@@ -256,12 +256,15 @@ func TestLoginLimit(t *testing.T) {
 		if wrong == 0 || wrong > 5 {
 			t.Fatalf("%d parallel guesses were checked, limit 5", wrong)
 		}
-		// The login id is spent, whatever the address: even the right password waits.
-		_, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"})
+		// The address is spent; another address with the right password gets in.
+		_, err := f.svc.Login(ctx, "10.0.0.9", Credentials{LoginID: "parallel", Password: "correct horse"})
 		wantTooMany(t, err)
+		if _, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
+			t.Fatalf("the right password from another address: %v", err)
+		}
 		// One failure is forgiven per window/limit (3 minutes).
 		f.advance(3 * time.Minute)
-		if _, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
+		if _, err := f.svc.Login(ctx, "10.0.0.9", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
 			t.Fatalf("after a forgiven failure: %v", err)
 		}
 
