@@ -62,7 +62,7 @@ type Options struct {
 	// Default 10 × LoginFailures.
 	AccountFailures int
 	StepUpDelay     time.Duration // default 2 s
-	Signups       int           // sign-ups allowed per address per hour (a burst of as many); default 20
+	Signups         int           // sign-ups allowed per address per hour (a burst of as many); default 20
 }
 
 func (o Options) withDefaults() Options {
