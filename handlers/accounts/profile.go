@@ -41,7 +41,11 @@ func (s *Service) UpdateProfile(ctx context.Context, u store.User, session strin
 		checkPhone(&cs, "phone", *p.Phone)
 	}
 	if p.Password != nil {
-		checkPasswordRules(&cs, "password", *p.Password)
+		email := u.Email
+		if p.Email != nil {
+			email = *p.Email
+		}
+		checkPasswordRules(&cs, "password", *p.Password, u.LoginID, email)
 	}
 	sensitive := p.Password != nil || p.Email != nil || p.Phone != nil
 	cs.Add(sensitive && p.CurrentPassword == nil, "current_password", "required to change the password, e-mail or phone")
