@@ -37,7 +37,9 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	if !s.opts.MetricsListener {
+		r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	}
 
 	api := r.Group("/api/v1", s.authenticate)
 	api.GET("/openapi.yaml", openAPIYAML)

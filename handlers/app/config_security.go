@@ -10,6 +10,7 @@ type SecurityConfig struct {
 	WSMaxConnsPerUser int
 	WSMaxConnsPerAddr int
 	UnpaidOrderTTL    time.Duration
+	MetricsAddr       string
 }
 
 // securitySettings lists the SecurityConfig settings, each bound to its field of c.
@@ -21,6 +22,8 @@ func securitySettings(c *SecurityConfig) []setting {
 			intValue{&c.WSMaxConnsPerUser, 1, 10_000_000}},
 		{"ILLUWA_WS_MAX_CONNS_PER_ADDR", "ws-max-conns-per-addr", "256", "WebSocket connections one client address may hold on one instance (behind a trusted proxy, the forwarded address)",
 			intValue{&c.WSMaxConnsPerAddr, 1, 10_000_000}},
+		{"ILLUWA_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "listen address of /metrics, apart from the API (keep it off the public network; port 0 picks a free one)",
+			hostPortValue{&c.MetricsAddr}},
 		{"ILLUWA_UNPAID_ORDER_TTL", "unpaid-order-ttl", "30m", "an order not paid within this of being placed is cancelled by the system",
 			durationValue{&c.UnpaidOrderTTL, time.Minute}},
 	}

@@ -184,10 +184,17 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Reviews:  reviewSvc,
 		Web:      mux,
 		Options: handlers.Options{
-			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
-			TrustedProxies: cfg.TrustedProxies,
+			ImageLimits:     imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+			TrustedProxies:  cfg.TrustedProxies,
+			MetricsListener: true,
 		},
 	})
+	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() { _ = metrics.Close(context.Background()) }()
 
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
@@ -214,7 +221,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port),
+	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port), "metrics_addr", metrics.Addr(),
 		"database", string(st.Dialect()), "redis", rdb != nil, "demo", cfg.Demo, "version", Version)
 
 	select {
