@@ -72,7 +72,7 @@ const sessionCookie = "illuwa_session"
 // HttpOnly, SameSite=Strict, Secure over TLS.
 func setSessionCookie(c *gin.Context, token string, expires time.Time) {
 	ck := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"}
+		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"} // Secure needs no trust: it only restricts
 	if token == "" {
 		ck.MaxAge = -1
 	} else {
