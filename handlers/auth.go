@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +45,19 @@ func (s *Server) login(c *gin.Context) {
 
 // logout revokes the token at once: HTTP requests with it fail from now on,
 // and WebSocket connections opened with it are closed on every instance.
+// With ?all=true every session of the user ends (log out everywhere).
 func (s *Server) logout(c *gin.Context) {
-	if err := s.account.Logout(c.Request.Context(), currentUser(c).ID, c.GetString(ctxToken)); err != nil {
+	all, err := strconv.ParseBool(c.DefaultQuery("all", "false"))
+	if err != nil {
+		fail(c, validationError([]FieldError{{Field: "all", Message: "must be true or false"}}))
+		return
+	}
+	if all {
+		err = s.account.LogoutAll(c.Request.Context(), currentUser(c).ID)
+	} else {
+		err = s.account.Logout(c.Request.Context(), currentUser(c).ID, c.GetString(ctxToken))
+	}
+	if err != nil {
 		fail(c, err)
 		return
 	}
@@ -60,7 +72,7 @@ const sessionCookie = "illuwa_session"
 // HttpOnly, SameSite=Strict, Secure over TLS.
 func setSessionCookie(c *gin.Context, token string, expires time.Time) {
 	ck := &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"}
+		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"} // Secure needs no trust: it only restricts
 	if token == "" {
 		ck.MaxAge = -1
 	} else {
@@ -78,7 +90,7 @@ func (s *Server) patchMe(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
-	out, err := s.account.UpdateProfile(c.Request.Context(), currentUser(c), req)
+	out, err := s.account.UpdateProfile(c.Request.Context(), currentUser(c), c.GetString(ctxToken), req)
 	if err != nil {
 		fail(c, err)
 		return

@@ -88,7 +88,7 @@ func TestLoginLogoutAndMe(t *testing.T) {
 		if me.Role != "owner" || me.Nickname != "kimchi" {
 			t.Fatalf("a refused patch changed the user: %+v", me)
 		}
-		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "김치", "email": "new@example.com"}).mustStatus(t, 200).decode(t, &me)
+		api.do("PATCH", "/api/v1/me", token, map[string]any{"nickname": "김치", "email": "new@example.com", "current_password": "correct horse"}).mustStatus(t, 200).decode(t, &me)
 		if me.Nickname != "김치" || me.Email != "new@example.com" {
 			t.Fatalf("patch: %+v", me)
 		}

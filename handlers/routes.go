@@ -20,7 +20,7 @@ func (s *Server) routes() *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RemoveExtraSlash = true
 	r.ContextWithFallback = true
-	r.Use(s.recoverer, s.requestID, s.metricsMiddleware, s.accessLog, securityHeaders)
+	r.Use(s.recoverer, s.requestID, s.metricsMiddleware, s.accessLog, securityHeaders, s.transportSecurity)
 	r.NoRoute(func(c *gin.Context) {
 		if s.web == nil || strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			fail(c, errorf(404, "not_found", "no such endpoint"))
@@ -37,9 +37,11 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	if !s.opts.MetricsListener {
+		r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+	}
 
-	api := r.Group("/api/v1", s.authenticate)
+	api := r.Group("/api/v1", s.authenticate, noStore)
 	api.GET("/openapi.yaml", openAPIYAML)
 	api.GET("/openapi.json", openAPIJSONHandler)
 

@@ -39,6 +39,9 @@ type Options struct {
 	// X-Forwarded-For is believed; empty trusts none (the peer address counts).
 	TrustedProxies []string
 	Signups        int // sign-ups allowed per address per hour (a burst of as many); default 20
+	// MetricsListener leaves /metrics off the API: the caller serves
+	// MetricsHandler on a listener of its own (not public).
+	MetricsListener bool
 
 	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
@@ -187,6 +190,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 
 // Engine exposes the Gin engine, for listing routes.
 func (s *Server) Engine() *gin.Engine { return s.engine }
+
+// MetricsHandler serves the Prometheus metrics of the registry.
+func (s *Server) MetricsHandler() http.Handler { return s.metricsHandler() }
 
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})

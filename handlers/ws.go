@@ -27,7 +27,7 @@ func wsToken(c *gin.Context) (string, bool) {
 
 // serveWS authenticates a WebSocket request and hands it to the hub.
 func (s *Server) serveWS(c *gin.Context) {
-	who := realtime.Identity{}
+	who := realtime.Identity{Addr: c.ClientIP()} // the forwarded address only from a trusted proxy
 	if tok, ok := wsToken(c); ok {
 		if isDeviceToken(tok) {
 			s.serveDeviceWS(c, tok)
@@ -38,7 +38,7 @@ func (s *Server) serveWS(c *gin.Context) {
 			fail(c, err) // accounts.ErrInvalidToken is a 401; a database failure a 500, not the client's fault
 			return
 		}
-		who = realtime.Identity{UserID: u.ID, Role: u.Role, Session: session}
+		who.UserID, who.Role, who.Session = u.ID, u.Role, session
 	}
 	s.hub.ServeWS(c.Writer, c.Request, who, s.inbound)
 }

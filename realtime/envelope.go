@@ -39,6 +39,9 @@ const (
 	// kindPaused and kindResumed reach the watchers that see the stall.
 	kindPaused  byte = 6
 	kindResumed byte = 7
+	// kindEndOtherSessions closes the user's connections of every session
+	// but one; the JSON part holds the session key kept (empty keeps none).
+	kindEndOtherSessions byte = 8
 )
 
 var errBadEnvelope = errors.New("realtime: malformed broker payload")
@@ -92,7 +95,7 @@ func encodeEnvelope(kind byte, id uint64, lat, lng float64, at int64, msg []byte
 
 // decodeEnvelope reads the header of p; the JSON part aliases p.
 func decodeEnvelope(p []byte) (*envelope, error) {
-	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindEndSession {
+	if len(p) < headerSize || p[0] != envelopeVersion || p[1] < kindMoved || p[1] > kindEndOtherSessions {
 		return nil, errBadEnvelope
 	}
 	e := &envelope{

@@ -68,6 +68,7 @@ type Hub struct {
 	conns   map[*conn]struct{}
 	topics  map[string]map[*conn]struct{} // local connections per topic
 	closing bool
+	caps    connCaps // connection counts for the caps of Options
 
 	subMu      sync.Mutex // serialises broker (un)subscribes
 	subscribed map[string]struct{}
@@ -99,6 +100,12 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 		conns:      make(map[*conn]struct{}),
 		topics:     make(map[string]map[*conn]struct{}),
 		subscribed: make(map[string]struct{}),
+		caps:       newConnCaps(),
+	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(h.caps.refused); err != nil {
+			return nil, fmt.Errorf("realtime: register metrics: %w", err)
+		}
 	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  readBufferSize,
@@ -181,6 +188,12 @@ func (h *Hub) Receive(topic string, payload []byte) {
 	for c := range h.topics[topic] {
 		if env.kind == kindEndSession {
 			if c.who.Session != "" && c.who.Session == string(env.json) {
+				c.closeWith(ClosePolicyViolation, true)
+			}
+			continue
+		}
+		if env.kind == kindEndOtherSessions {
+			if c.who.UserID == env.id && (len(env.json) == 0 || c.who.Session != string(env.json)) {
 				c.closeWith(ClosePolicyViolation, true)
 			}
 			continue

@@ -25,6 +25,16 @@ type Options struct {
 	// server sheds updates instead of reading sockets more slowly and
 	// letting the delay grow.
 	MaxLocationsInFlight int
+	// MaxConns, MaxConnsPerUser and MaxConnsPerAddr cap the connections of
+	// this instance: in all (default 50000), of one signed-in user (default
+	// 16: a few phones, screens and POS boxes) and from one client address
+	// (default 256, as mobile carriers put many people behind one address).
+	// A handshake past a cap is refused with HTTP 429 and code
+	// "too_many_connections", counted in
+	// illuwa_ws_connections_refused_total{limit}.
+	MaxConns        int
+	MaxConnsPerUser int
+	MaxConnsPerAddr int
 	// ReadLimit is the largest client message in bytes (default 4096).
 	// A larger message closes the connection with 1008.
 	ReadLimit int64
@@ -62,6 +72,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxLocationsInFlight <= 0 {
 		o.MaxLocationsInFlight = 512
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 50000
+	}
+	if o.MaxConnsPerUser <= 0 {
+		o.MaxConnsPerUser = 16
+	}
+	if o.MaxConnsPerAddr <= 0 {
+		o.MaxConnsPerAddr = 256
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 4096

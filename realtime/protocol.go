@@ -72,6 +72,10 @@ type Identity struct {
 	// it gets the pushes of its stall's topic, not its owner's.
 	DeviceID uint64
 	PochaID  uint64
+	// Addr is the client's address as the caller trusts it (behind a
+	// balancer, the forwarded one); Options.MaxConnsPerAddr counts it. Empty
+	// applies no per-address cap.
+	Addr string
 }
 
 // PochaEvent is a change of one stall, published with Hub.PublishPocha.

@@ -22,7 +22,9 @@ var errTooLarge = errors.New("realtime: message over the read limit")
 // connection then holds one small reader goroutine and no write buffer).
 // who is the authenticated caller (UserID 0 for anonymous); in handles the
 // messages of this connection that change state. A refused Origin
-// gets 403; a hub that is shutting down or has no broker answers 503.
+// gets 403; a hub that is shutting down or has no broker answers 503; a
+// connection past one of the caps of Options (per user, per who.Addr, per
+// instance) gets 429 with code CodeTooManyConnections before any upgrade.
 func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in Inbound) {
 	h.mu.RLock()
 	refuse := h.closing || h.broker == nil
@@ -31,12 +33,18 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in I
 		http.Error(w, "websocket service unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	if limit := h.reserve(who); limit != "" {
+		h.refuseTooMany(w, limit)
+		return
+	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		h.release(who)
 		return // the upgrader has answered
 	}
 	c := &conn{hub: h, ws: ws, who: who, in: in, key: h.connKey()}
 	if !h.register(c) {
+		h.release(who)
 		_ = ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(CloseGoingAway, closeText(CloseGoingAway)),
 			time.Now().Add(h.opts.WriteTimeout))
@@ -140,6 +148,7 @@ func (h *Hub) unregister(c *conn) {
 		cancel()
 	}
 	h.metrics.connections.Dec()
+	h.release(c.who)
 	h.wg.Done()
 }
 

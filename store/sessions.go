@@ -37,6 +37,13 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	return wrap("delete session", s.db.WithContext(ctx).Where("token_hash = ?", tokenHash).Delete(&Session{}).Error)
 }
 
+// DeleteUserSessions revokes every session of the user at once (log out
+// everywhere) and reports how many there were.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID uint64) (int64, error) {
+	res := s.db.WithContext(ctx).Where("user_id = ?", userID).Delete(&Session{})
+	return res.RowsAffected, wrap("delete user sessions", res.Error)
+}
+
 // DeleteExpiredSessions removes sessions that expired before now and reports how many.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Where("expires_at <= ?", now).Delete(&Session{})

@@ -35,6 +35,10 @@ type UserPatch struct {
 	Email        *string
 	Phone        *string
 	PasswordHash *string
+	// KeepSession, when set, deletes in the same transaction every session
+	// of the user but the one with this token hash ("" keeps none): a
+	// password change ends the other logins.
+	KeepSession *string
 }
 
 // CreateUser inserts u and sets its ID. A taken login id is ErrConflict.
@@ -80,6 +84,11 @@ func (s *Store) UpdateUser(ctx context.Context, id uint64, p UserPatch) (User, e
 		}
 		if err := tx.Save(&u).Error; err != nil {
 			return err
+		}
+		if p.KeepSession != nil {
+			if err := tx.Where("user_id = ? AND token_hash <> ?", id, *p.KeepSession).Delete(&Session{}).Error; err != nil {
+				return err
+			}
 		}
 		out = u
 		return nil

@@ -43,9 +43,11 @@ var (
 )
 
 // SessionEnder closes, on every instance, the WebSocket connections opened
-// with one session; a *realtime.Hub satisfies it.
+// with one session, or with every session of a user but one (keep "" keeps
+// none); a *realtime.Hub satisfies it.
 type SessionEnder interface {
 	EndSession(ctx context.Context, userID uint64, session string) error
+	EndOtherSessions(ctx context.Context, userID uint64, keep string) error
 }
 
 var _ SessionEnder = (*realtime.Hub)(nil)
@@ -53,9 +55,15 @@ var _ SessionEnder = (*realtime.Hub)(nil)
 // Options tune the service. The zero value of each field means its default.
 type Options struct {
 	SessionTTL    time.Duration // how long a login lasts; default 30 days
-	LoginFailures int           // failed logins allowed per address or login id before ErrTooManyAttempts; default 10
-	LoginWindow   time.Duration // one failure is forgiven per LoginWindow/LoginFailures; default 15 minutes
-	Signups       int           // sign-ups allowed per address per hour (a burst of as many); default 20
+	LoginFailures int           // failed logins allowed per address before ErrTooManyAttempts; default 10
+	LoginWindow   time.Duration // one failure is forgiven per LoginWindow/LoginFailures (and per LoginWindow/AccountFailures); default 15 minutes
+	// AccountFailures is the softer budget of one account over all
+	// addresses; past it an attempt on the account is not refused (that
+	// would let anyone lock the owner out) but waits StepUpDelay first.
+	// Default 10 × LoginFailures.
+	AccountFailures int
+	StepUpDelay     time.Duration // default 2 s
+	Signups         int           // sign-ups allowed per address per hour (a burst of as many); default 20
 }
 
 func (o Options) withDefaults() Options {
@@ -67,6 +75,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
+	}
+	if o.AccountFailures <= 0 {
+		o.AccountFailures = 10 * o.LoginFailures
+	}
+	if o.StepUpDelay <= 0 {
+		o.StepUpDelay = 2 * time.Second
 	}
 	if o.Signups <= 0 {
 		o.Signups = 20
@@ -91,8 +105,10 @@ type Service struct {
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
-	logins   *limit.Attempts // failed logins and wrong current passwords
+	logins   *limit.Attempts // failed logins per address and wrong current passwords
+	accounts *limit.Attempts // failed logins per account, over all addresses (soft)
 	signups  *limit.Attempts
+	sleep    func(ctx context.Context, d time.Duration) error // the step-up wait
 	hashWait time.Duration
 	slots    chan struct{} // argon2 computations in flight
 }
@@ -101,8 +117,10 @@ type Service struct {
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
 	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
-		logins:  limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		signups: limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
+		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)),
+		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+		sleep:    sleepCtx,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -112,6 +130,18 @@ func New(d Deps) *Service {
 	}
 	dummyHash()
 	return s
+}
+
+// sleepCtx waits d, or until ctx ends (its error).
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // tooMany is ErrTooManyAttempts with its detail and wait.

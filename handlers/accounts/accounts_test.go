@@ -28,6 +28,13 @@ func (e *ender) EndSession(_ context.Context, userID uint64, session string) err
 	return e.err
 }
 
+func (e *ender) EndOtherSessions(_ context.Context, userID uint64, keep string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ended = append(e.ended, fmt.Sprintf("%d/all-but:%s", userID, keep))
+	return e.err
+}
+
 type fixture struct {
 	svc   *Service
 	st    *store.Store
@@ -249,12 +256,15 @@ func TestLoginLimit(t *testing.T) {
 		if wrong == 0 || wrong > 5 {
 			t.Fatalf("%d parallel guesses were checked, limit 5", wrong)
 		}
-		// The login id is spent, whatever the address: even the right password waits.
-		_, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"})
+		// The address is spent; another address with the right password gets in.
+		_, err := f.svc.Login(ctx, "10.0.0.9", Credentials{LoginID: "parallel", Password: "correct horse"})
 		wantTooMany(t, err)
+		if _, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
+			t.Fatalf("the right password from another address: %v", err)
+		}
 		// One failure is forgiven per window/limit (3 minutes).
 		f.advance(3 * time.Minute)
-		if _, err := f.svc.Login(ctx, "10.0.0.10", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
+		if _, err := f.svc.Login(ctx, "10.0.0.9", Credentials{LoginID: "parallel", Password: "correct horse"}); err != nil {
 			t.Fatalf("after a forgiven failure: %v", err)
 		}
 
@@ -327,7 +337,7 @@ func TestBusyHasher(t *testing.T) {
 		t.Fatalf("sign-up on a busy hasher: %v", err)
 	}
 	pw, cur := "new password", "correct horse"
-	if _, err := f.svc.UpdateProfile(ctx, u, ProfilePatch{Password: &pw, CurrentPassword: &cur}); !errors.Is(err, ErrBusy) {
+	if _, err := f.svc.UpdateProfile(ctx, u, "", ProfilePatch{Password: &pw, CurrentPassword: &cur}); !errors.Is(err, ErrBusy) {
 		t.Fatalf("password change on a busy hasher: %v", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -340,7 +350,7 @@ func TestBusyHasher(t *testing.T) {
 	if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "busy", Password: "correct horse"}); err != nil {
 		t.Fatalf("after the hasher freed: %v", err)
 	}
-	if _, err := f.svc.UpdateProfile(ctx, u, ProfilePatch{Password: &pw, CurrentPassword: &cur}); err != nil {
+	if _, err := f.svc.UpdateProfile(ctx, u, "", ProfilePatch{Password: &pw, CurrentPassword: &cur}); err != nil {
 		t.Fatalf("password change after the hasher freed: %v", err)
 	}
 }
@@ -416,23 +426,23 @@ func TestUpdateProfile(t *testing.T) {
 		}
 		s := func(v string) *string { return &v }
 
-		v, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Nickname: s("  김치  "), Email: s("new@example.com"), Phone: s("(010) 9999.8888")})
+		v, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Nickname: s("  김치  "), Email: s("new@example.com"), Phone: s("(010) 9999.8888"), CurrentPassword: s("correct horse")})
 		if err != nil || v.Nickname != "김치" || v.Email != "new@example.com" || v.Phone != "01099998888" {
 			t.Fatalf("patch: %+v %v", v, err)
 		}
-		_, err = f.svc.UpdateProfile(ctx, user(), ProfilePatch{Nickname: s(""), Email: s("nope"), Phone: s("1"), Password: s("short")})
+		_, err = f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Nickname: s(""), Email: s("nope"), Phone: s("1"), Password: s("short")})
 		if got := fields(t, err); strings.Join(got, ",") != "nickname,email,phone,password,current_password" {
 			t.Fatalf("fields %v", got)
 		}
 
 		// Wrong current passwords are limited per user, and change nothing.
 		for i := range 3 {
-			_, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s(fmt.Sprintf("guess-%d", i))})
+			_, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s(fmt.Sprintf("guess-%d", i))})
 			if !errors.Is(err, ErrWrongPassword) {
 				t.Fatalf("guess %d: %v", i, err)
 			}
 		}
-		_, err = f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s("correct horse")})
+		_, err = f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("attacker-pass"), CurrentPassword: s("correct horse")})
 		wantTooMany(t, err)
 		if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "victim", Password: "attacker-pass"}); !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("the refused change changed the password: %v", err)
@@ -443,7 +453,7 @@ func TestUpdateProfile(t *testing.T) {
 		}
 
 		f.advance(time.Hour)
-		if _, err := f.svc.UpdateProfile(ctx, user(), ProfilePatch{Password: s("another-pass"), CurrentPassword: s("correct horse")}); err != nil {
+		if _, err := f.svc.UpdateProfile(ctx, user(), HashToken(sess.Token), ProfilePatch{Password: s("another-pass"), CurrentPassword: s("correct horse")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.Login(ctx, "10.0.0.1", Credentials{LoginID: "victim", Password: "correct horse"}); !errors.Is(err, ErrInvalidCredentials) {

@@ -15,11 +15,14 @@ type Credentials struct {
 }
 
 // Login checks the credentials and starts a session. client is the caller's
-// address. One attempt is taken from the address's and the login id's budgets
-// before anything is looked up or hashed, so parallel guesses cannot slip
-// past; a success, or a failure on our side (ErrBusy, the database), gives it
-// back. An unknown login id costs a hash like a wrong password and is the
-// same ErrInvalidCredentials.
+// address. One attempt is taken from the address's budget before anything is
+// looked up or hashed, so parallel guesses cannot slip past (ErrTooManyAttempts
+// when it is spent); a success, or a failure on our side (ErrBusy, the
+// database, a cancelled wait), gives it back. The login id has a softer
+// budget over all addresses: past it the attempt is not refused, so nobody
+// can lock the owner out, but waits Options.StepUpDelay first, which keeps
+// guesses from many addresses slow. An unknown login id costs a hash like a
+// wrong password and is the same ErrInvalidCredentials.
 func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Session, error) {
 	login := normalizeLoginID(cr.LoginID)
 	var cs check.Fields
@@ -29,13 +32,26 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 		return Session{}, err
 	}
 	now := s.now()
-	try, ok, wait := s.logins.Take(now, "ip:"+client, "login:"+login)
+	try, ok, wait := s.logins.Take(now, "ip:"+client)
 	if !ok {
-		return Session{}, tooMany("too many failed logins; wait and try again", wait)
+		return Session{}, tooMany("too many failed logins from this address; wait and try again", wait)
+	}
+	acct, ok, _ := s.accounts.Take(now, "login:"+login)
+	if !ok {
+		if err := s.sleep(ctx, s.opts.StepUpDelay); err != nil {
+			try.Refund(now)
+			return Session{}, err
+		}
+	}
+	refund := func() {
+		try.Refund(now)
+		if acct != nil {
+			acct.Refund(now)
+		}
 	}
 	u, err := s.store.UserByLoginID(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		try.Refund(now)
+		refund()
 		return Session{}, err
 	}
 	known := err == nil
@@ -45,13 +61,13 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 	}
 	match, herr := s.check(ctx, hash, cr.Password)
 	if herr != nil && !errors.Is(herr, errBadHash) {
-		try.Refund(now) // busy or cancelled: not a guess
+		refund() // busy or cancelled: not a guess
 		return Session{}, herr
 	}
 	if !known || herr != nil || !match {
 		return Session{}, ErrInvalidCredentials
 	}
-	try.Refund(now)
+	refund()
 	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
 	if err != nil {
 		return Session{}, err

@@ -11,7 +11,8 @@ import (
 )
 
 // ProfilePatch is a change of the caller's profile; nil leaves a field as it
-// is. Changing the password needs the current one.
+// is. Changing the password, the e-mail or the phone (the ways back into an
+// account) needs the current password.
 type ProfilePatch struct {
 	Nickname        *string `json:"nickname"`
 	Email           *string `json:"email"`
@@ -20,11 +21,15 @@ type ProfilePatch struct {
 	CurrentPassword *string `json:"current_password"`
 }
 
-// UpdateProfile applies a change to the user's own profile. A new password
-// needs the current one, whose wrong guesses count per user like failed
+// UpdateProfile applies a change to the user's own profile; session is the
+// token hash of the login making it. A new password, e-mail or phone needs
+// the current password, whose wrong guesses count per user like failed
 // logins (so a stolen token cannot guess without limit): ErrWrongPassword,
-// then ErrTooManyAttempts. A refused change changes nothing.
-func (s *Service) UpdateProfile(ctx context.Context, u store.User, p ProfilePatch) (View, error) {
+// then ErrTooManyAttempts. A new password ends every other session of the
+// user in the same step, and their WebSockets on every instance (a failure
+// to close those is logged: the sessions are revoked either way). A refused
+// change changes nothing.
+func (s *Service) UpdateProfile(ctx context.Context, u store.User, session string, p ProfilePatch) (View, error) {
 	var cs check.Fields
 	if p.Nickname != nil {
 		checkNickname(&cs, "nickname", *p.Nickname)
@@ -36,9 +41,14 @@ func (s *Service) UpdateProfile(ctx context.Context, u store.User, p ProfilePatc
 		checkPhone(&cs, "phone", *p.Phone)
 	}
 	if p.Password != nil {
-		checkPasswordRules(&cs, "password", *p.Password)
-		cs.Add(p.CurrentPassword == nil, "current_password", "required to change the password")
+		email := u.Email
+		if p.Email != nil {
+			email = *p.Email
+		}
+		checkPasswordRules(&cs, "password", *p.Password, u.LoginID, email)
 	}
+	sensitive := p.Password != nil || p.Email != nil || p.Phone != nil
+	cs.Add(sensitive && p.CurrentPassword == nil, "current_password", "required to change the password, e-mail or phone")
 	if err := cs.Err(); err != nil {
 		return View{}, err
 	}
@@ -51,19 +61,25 @@ func (s *Service) UpdateProfile(ctx context.Context, u store.User, p ProfilePatc
 		ph := normalizePhone(*p.Phone)
 		patch.Phone = &ph
 	}
-	if p.Password != nil {
+	if sensitive {
 		if err := s.checkCurrent(ctx, u, *p.CurrentPassword); err != nil {
 			return View{}, err
 		}
+	}
+	if p.Password != nil {
 		h, err := s.hash(ctx, *p.Password)
 		if err != nil {
 			return View{}, err
 		}
 		patch.PasswordHash = &h
+		patch.KeepSession = &session
 	}
 	out, err := s.store.UpdateUser(ctx, u.ID, patch)
 	if err != nil {
 		return View{}, err
+	}
+	if p.Password != nil {
+		s.endOtherConnections(ctx, u.ID, session)
 	}
 	return ViewOf(out), nil
 }

@@ -36,17 +36,13 @@ func checkNickname(cs *check.Fields, field, nick string) {
 	cs.Name(field, &nick, true, 30)
 }
 
-func checkPasswordRules(cs *check.Fields, field, pw string) {
-	cs.Add(len(pw) < 8 || len(pw) > 128, field, "must be 8 to 128 bytes long")
-}
-
 // validate checks a new account and returns the user to store (without its
 // password hash). The role must be one of roles; roleMsg explains the refusal.
 func validate(nu NewUser, roleMsg string, roles ...string) (store.User, error) {
 	var cs check.Fields
 	login := normalizeLoginID(nu.LoginID)
 	cs.Add(!loginIDPattern.MatchString(login), "login_id", "must be 4 to 32 characters: letters, digits, '_', '.', '-', starting with a letter or digit")
-	checkPasswordRules(&cs, "password", nu.Password)
+	checkPasswordRules(&cs, "password", nu.Password, nu.LoginID, nu.Email)
 	checkNickname(&cs, "nickname", nu.Nickname)
 	checkEmail(&cs, "email", nu.Email)
 	checkPhone(&cs, "phone", nu.Phone)

@@ -49,6 +49,28 @@ func (s *Service) Logout(ctx context.Context, userID uint64, tokenHash string) e
 	return nil
 }
 
+// LogoutAll revokes every session of the user at once (log out everywhere),
+// then ends their WebSocket connections on every instance; like Logout, a
+// failure to end the connections is logged, not returned.
+func (s *Service) LogoutAll(ctx context.Context, userID uint64) error {
+	if _, err := s.store.DeleteUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	s.endOtherConnections(ctx, userID, "")
+	return nil
+}
+
+// endOtherConnections closes the user's WebSockets of every session but
+// keep ("" keeps none), on every instance, logging a failure.
+func (s *Service) endOtherConnections(ctx context.Context, userID uint64, keep string) {
+	if s.sessions == nil {
+		return
+	}
+	if err := s.sessions.EndOtherSessions(ctx, userID, keep); err != nil {
+		s.log.WarnContext(ctx, "closing the user's other connections failed", "user_id", userID, "error", err.Error())
+	}
+}
+
 // Authenticate returns the user of an unexpired session and the token's
 // hash (the session's name), or ErrInvalidToken. A token too long to be ours
 // is not looked up.

@@ -26,9 +26,10 @@ import (
 
 // instance is a running illuwa serve started through Run.
 type instance struct {
-	t    *testing.T
-	base string
-	out  *syncBuffer
+	t       *testing.T
+	base    string
+	metrics string // the metrics listener's base URL
+	out     *syncBuffer
 }
 
 type syncBuffer struct {
@@ -52,7 +53,8 @@ func (b *syncBuffer) String() string {
 // dir, waits until /healthz answers, and stops it when the test ends.
 func start(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Helper()
-	vars := map[string]string{"ILLUWA_ADDR": "127.0.0.1:0", "ILLUWA_DATA_DIR": t.TempDir(), "ILLUWA_LOG_LEVEL": "debug"}
+	vars := map[string]string{"ILLUWA_ADDR": "127.0.0.1:0", "ILLUWA_DATA_DIR": t.TempDir(), "ILLUWA_LOG_LEVEL": "debug",
+		"ILLUWA_METRICS_ADDR": "127.0.0.1:0"}
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -65,16 +67,19 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 		done <- Run(ctx, append([]string{"serve"}, args...), getenv, pw, io.Discard)
 		pw.Close()
 	}()
-	addr := make(chan string, 1)
+	addr := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			line := sc.Bytes()
 			out.Write(append(line, '\n'))
-			var rec struct{ Msg, Addr string }
+			var rec struct {
+				Msg, Addr   string
+				MetricsAddr string `json:"metrics_addr"`
+			}
 			if json.Unmarshal(line, &rec) == nil && rec.Msg == "listening" {
-				addr <- rec.Addr
+				addr <- [2]string{rec.Addr, rec.MetricsAddr}
 			}
 		}
 	}()
@@ -94,7 +99,7 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	})
 	select {
 	case a := <-addr:
-		in := &instance{t: t, base: "http://" + a, out: out}
+		in := &instance{t: t, base: "http://" + a[0], metrics: "http://" + a[1], out: out}
 		in.waitHealthy()
 		return in
 	case err := <-done:

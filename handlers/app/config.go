@@ -35,6 +35,7 @@ type Config struct {
 	ShutdownTimeout      time.Duration
 	MaxImageBytes        int64
 	GraphQLIntrospection bool
+	Security             SecurityConfig // connection caps, rate limits, the metrics listener
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -46,7 +47,7 @@ type setting struct {
 
 // settings lists every setting, each bound to its field of c.
 func settings(c *Config) []setting {
-	return []setting{
+	return append([]setting{
 		{"ILLUWA_ADDR", "addr", ":8080", "listen address (host:port; port 0 picks a free one)", hostPortValue{&c.Addr}},
 		{"ILLUWA_DATA_DIR", "data-dir", "./data", "folder for the SQLite file and uploaded images", textValue{&c.DataDir, false, nil}},
 		{"ILLUWA_DATABASE_URL", "database-url", "", "sqlite://path or mysql://user:pass@host:port/db (default: SQLite in the data dir)",
@@ -74,7 +75,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},
 		{"ILLUWA_MAX_IMAGE_BYTES", "max-image-bytes", "10485760", "largest accepted image upload in bytes", int64Value{&c.MaxImageBytes, 1024, 100 << 20}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
-	}
+	}, securitySettings(&c.Security)...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An

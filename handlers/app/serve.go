@@ -107,6 +107,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		MessageRate:    cfg.WSMessageRate,
 		MessageBurst:   int(2 * cfg.WSMessageRate),
 		Registerer:     reg,
+
+		MaxConns:        cfg.Security.WSMaxConns,
+		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
+		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
 	}, livemap.Reader{Index: index})
 	if err != nil {
 		return err
@@ -164,7 +168,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	notes := notify.New(st, hub, nil, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
-		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate}})
+		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
 	posDeps := pos.Deps{Store: st, End: hub, Announce: live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
 	if rdb != nil {
 		posDeps.Presence = pos.NewRedisPresence(rdb, cfg.RedisPrefix+"presence:")
@@ -190,11 +195,18 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		POS:      posSvc,
 		Web:      mux,
 		Options: handlers.Options{
-			ImageLimits:    imaging.Limits{MaxBytes: cfg.MaxImageBytes},
-			TrustedProxies: cfg.TrustedProxies,
-			GraphQL:        handlers.GraphQLOptions{NoIntrospection: !cfg.GraphQLIntrospection, AllowedOrigins: cfg.AllowedOrigins},
+			ImageLimits:     imaging.Limits{MaxBytes: cfg.MaxImageBytes},
+			TrustedProxies:  cfg.TrustedProxies,
+			GraphQL:         handlers.GraphQLOptions{NoIntrospection: !cfg.GraphQLIntrospection, AllowedOrigins: cfg.AllowedOrigins},
+			MetricsListener: true,
 		},
 	})
+	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() { _ = metrics.Close(context.Background()) }()
 
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
@@ -222,7 +234,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port),
+	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port), "metrics_addr", metrics.Addr(),
 		"database", string(st.Dialect()), "redis", rdb != nil, "demo", cfg.Demo, "version", Version)
 
 	select {

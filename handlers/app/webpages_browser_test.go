@@ -166,6 +166,7 @@ func TestWebAppCustomerPages(t *testing.T) {
 		document.getElementById("me-phone").getAttribute("aria-invalid") === "true"`)
 	act(t, ctx, "a new nickname",
 		chromedp.SetValue(chromedp.CSS("#me-phone"), "010-2222-3333"),
+		chromedp.SetValue(chromedp.CSS("#me-contact-password"), DemoPassword),
 		chromedp.SetValue(chromedp.CSS("#me-nickname"), "데모손님"),
 		chromedp.Click(chromedp.CSS("#me-submit")))
 	waitPage(t, ctx, "saved", `!document.getElementById("me-saved").hidden && document.getElementById("who").textContent === "데모손님"`)

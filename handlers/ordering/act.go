@@ -12,6 +12,7 @@ import (
 const (
 	ReasonByCustomer = "손님이 주문을 취소했어요"
 	ReasonTimeout    = "사장님이 제시간에 주문을 받지 못했어요"
+	ReasonUnpaid     = "결제가 제시간에 끝나지 않아 주문을 취소했어요"
 )
 
 // Action is one thing a customer or an owner does to an order.

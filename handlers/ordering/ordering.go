@@ -81,6 +81,7 @@ type Options struct {
 	WorkerInterval time.Duration // how often Run sweeps timeouts, refunds and unknown payments; default 5 s
 	PaymentFeeRate float64       // the gateway's fee as a fraction of each order (0.033 = 3.3%); default 0.033
 	PaymentTimeout time.Duration // bound on one call to the payment gateway; default 30 s, at most 1 minute
+	UnpaidTTL      time.Duration // an order not paid within this of being placed is cancelled; default 30 minutes
 }
 
 func (o Options) withDefaults() Options {
@@ -92,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PaymentFeeRate <= 0 {
 		o.PaymentFeeRate = 0.033
+	}
+	if o.UnpaidTTL <= 0 {
+		o.UnpaidTTL = 30 * time.Minute
 	}
 	if o.PaymentTimeout <= 0 {
 		o.PaymentTimeout = 30 * time.Second

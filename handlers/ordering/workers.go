@@ -25,7 +25,8 @@ const (
 
 // Run runs the background work of orders and payments every
 // Options.WorkerInterval until ctx ends: cancelling paid orders not accepted
-// within Options.AcceptTimeout, sending queued refunds to the gateway, and
+// within Options.AcceptTimeout and unpaid orders older than
+// Options.UnpaidTTL, sending queued refunds to the gateway, and
 // looking up payments whose outcome is unknown. Several instances may run it at
 // once: every row is claimed with a conditional update before it is worked on.
 // It returns when ctx is done.
@@ -35,6 +36,7 @@ func (s *Service) Run(ctx context.Context) {
 	for {
 		now := s.now()
 		s.ExpireUnaccepted(ctx, now)
+		s.ExpireUnpaid(ctx, now)
 		s.ProcessRefunds(ctx, now)
 		s.Reconcile(ctx, now)
 		select {
@@ -72,6 +74,33 @@ func (s *Service) ExpireUnaccepted(ctx context.Context, now time.Time) int {
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "accept timeout", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
+			continue
+		}
+		n++
+		s.changed(ctx, out, changeTransition)
+	}
+	return n
+}
+
+// ExpireUnpaid cancels the orders still awaiting payment UnpaidTTL after
+// they were placed, as of now, so abandoned checkouts do not pile up on the
+// stall's board; an order with a payment in flight or of unknown outcome is
+// left to that payment. It returns how many it cancelled.
+func (s *Service) ExpireUnpaid(ctx context.Context, now time.Time) int {
+	orders, err := s.store.UnpaidOrders(ctx, now.Add(-s.opts.UnpaidTTL), workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "unpaid order sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	n := 0
+	for _, o := range orders {
+		out, err := s.store.TransitionOrder(ctx, store.Transition{OrderID: o.ID, From: store.OrderPendingPayment, To: store.OrderCancelled,
+			By: store.ActorSystem, Reason: ReasonUnpaid})
+		if errors.Is(err, store.ErrInvalidTransition) {
+			continue // paid or cancelled meanwhile, or another instance won
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "unpaid order expiry", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
 			continue
 		}
 		n++

@@ -35,7 +35,14 @@ function show(me) {
 $("me-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   await busy("me", async () => {
-    const me = await api("PATCH", "/me", { nickname: $("me-nickname").value.trim(), email: $("me-email").value.trim(), phone: $("me-phone").value.trim() });
+    // The e-mail and phone are sent only when changed: changing them needs the current password.
+    const patch = { nickname: $("me-nickname").value.trim() };
+    const email = $("me-email").value.trim(), phone = $("me-phone").value.trim();
+    if (email !== illuwa.me.email) patch.email = email;
+    if (phone !== illuwa.me.phone) patch.phone = phone;
+    if ($("me-contact-password").value) patch.current_password = $("me-contact-password").value;
+    const me = await api("PATCH", "/me", patch);
+    $("me-contact-password").value = "";
     saveSession(token(), { ...savedUser(), ...me });
     show(me);
     mountUser($("user"));

@@ -1,0 +1,30 @@
+package app
+
+import "time"
+
+// SecurityConfig holds the settings that bound what one client can take:
+// connection caps and the expiry of unpaid orders (docs/security.md lists
+// every limit).
+type SecurityConfig struct {
+	WSMaxConns        int
+	WSMaxConnsPerUser int
+	WSMaxConnsPerAddr int
+	UnpaidOrderTTL    time.Duration
+	MetricsAddr       string
+}
+
+// securitySettings lists the SecurityConfig settings, each bound to its field of c.
+func securitySettings(c *SecurityConfig) []setting {
+	return []setting{
+		{"ILLUWA_WS_MAX_CONNS", "ws-max-conns", "50000", "WebSocket connections one instance holds at most; past it a handshake gets 429 too_many_connections",
+			intValue{&c.WSMaxConns, 1, 10_000_000}},
+		{"ILLUWA_WS_MAX_CONNS_PER_USER", "ws-max-conns-per-user", "16", "WebSocket connections one signed-in user may hold on one instance",
+			intValue{&c.WSMaxConnsPerUser, 1, 10_000_000}},
+		{"ILLUWA_WS_MAX_CONNS_PER_ADDR", "ws-max-conns-per-addr", "256", "WebSocket connections one client address may hold on one instance (behind a trusted proxy, the forwarded address)",
+			intValue{&c.WSMaxConnsPerAddr, 1, 10_000_000}},
+		{"ILLUWA_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "listen address of /metrics, apart from the API (keep it off the public network; port 0 picks a free one)",
+			hostPortValue{&c.MetricsAddr}},
+		{"ILLUWA_UNPAID_ORDER_TTL", "unpaid-order-ttl", "30m", "an order not paid within this of being placed is cancelled by the system",
+			durationValue{&c.UnpaidOrderTTL, time.Minute}},
+	}
+}

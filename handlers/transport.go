@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"net"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// hsts is the Strict-Transport-Security of answers over TLS: a year, with
+// subdomains.
+const hsts = "max-age=31536000; includeSubDomains"
+
+// noStore keeps caches (browsers, proxies) from storing answers that carry
+// a token or a user's data: everything answered to an authenticated request,
+// and every /auth answer (the login carries the token).
+func noStore(c *gin.Context) {
+	if _, ok := c.Get(ctxUser); ok || strings.HasPrefix(c.Request.URL.Path, "/api/v1/auth/") {
+		c.Header("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
+// transportSecurity sends HSTS when the request came over TLS: directly,
+// or by the X-Forwarded-Proto of a trusted proxy (ILLUWA_TRUSTED_PROXIES).
+func (s *Server) transportSecurity(c *gin.Context) {
+	if c.Request.TLS != nil || (c.GetHeader("X-Forwarded-Proto") == "https" && s.fromTrustedProxy(c)) {
+		c.Header("Strict-Transport-Security", hsts)
+	}
+	c.Next()
+}
+
+// fromTrustedProxy reports whether the peer is one of Options.TrustedProxies.
+func (s *Server) fromTrustedProxy(c *gin.Context) bool {
+	ip := net.ParseIP(c.RemoteIP())
+	if ip == nil {
+		return false
+	}
+	for _, p := range s.opts.TrustedProxies {
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			if n.Contains(ip) {
+				return true
+			}
+		} else if pip := net.ParseIP(p); pip != nil && pip.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}
