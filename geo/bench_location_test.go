@@ -72,7 +72,8 @@ func directMove(ctx context.Context, r *RedisIndex, p Position, maxKmh float64) 
 	b = strconv.AppendFloat(b, maxKmh, 'g', -1, 64)
 	b = append(b, '|')
 	b = appendPositionHead(b, p, cellOf(p.Lat, p.Lng, StallResolution))
-	args := []any{"evalsha", movePacked.hash, 2, r.posArg, r.seenArg, b, r.cellPfxArg}
+	sh := r.shardOf(p.ID)
+	args := []any{"evalsha", movePacked.hash, 2, sh.posArg, sh.seenArg, b, sh.cellPfxArg}
 	res, err := r.client.Do(ctx, args...).Text()
 	if err == nil && res[0] != '0' {
 		return fmt.Errorf("verdict %q", res[:1])

@@ -57,8 +57,9 @@ func fillRedis(b *testing.B, client *redis.Client, idx *RedisIndex, ps []Positio
 		_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range ps[start:min(start+1000, len(ps))] {
 				cell := cellOf(p.Lat, p.Lng, StallResolution)
-				pipe.EvalSha(ctx, upsertScript.Hash(), []string{idx.posKey, idx.seenKey},
-					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), idx.cellPfx)
+				sh := idx.shardOf(p.ID)
+				pipe.EvalSha(ctx, upsertScript.Hash(), []string{sh.posKey, sh.seenKey},
+					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), sh.cellPfx)
 			}
 			return nil
 		})

@@ -28,7 +28,7 @@ func (r *RedisIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64) 
 	b = strconv.AppendFloat(b, maxSpeedKmh, 'g', -1, 64)
 	b = append(b, '|')
 	b = appendPositionHead(b, p, cell)
-	res, err := r.runPacked(ctx, movePacked, bp, b)
+	res, err := r.runPacked(ctx, r.shardOf(p.ID), movePacked, bp, b)
 	if err != nil {
 		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
 	}

@@ -10,8 +10,9 @@ import (
 // The scripts touch a fixed, small number of keys, so their cost does not
 // grow with the number of stalls (Expire's grows with its batch only).
 // They build the names of the cell sets they touch from the cell key
-// prefix and the cells in the values; on Redis Cluster, give the prefix a
-// hash tag so that every key of one index lives in one slot.
+// prefix and the cells in the values, so the keys of one shard must share
+// a hash slot on Redis Cluster: NewRedisClusterIndex puts each shard under
+// a hash tag of its own.
 //
 // Upsert and Move take their values packed into one argument, so the Go
 // side sends one string per call; the Lua patterns split it again.
@@ -117,7 +118,7 @@ return old
 // ARGV = cutoff score (exclusive), batch size, cell key prefix.
 // Removes up to batch positions with score < cutoff and returns a flat list:
 // the number of expiry entries examined, then id1, encoded1, id2, ...
-var expireScript = redis.NewScript(`
+var expireScript = newSourcedScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {#ids}
 for _, id in ipairs(ids) do
@@ -129,6 +130,37 @@ for _, id in ipairs(ids) do
     out[#out + 1] = id
     out[#out + 1] = old
   end
+end
+return out
+`)
+
+// nearbyScript is Nearby on one shard: KEYS = positions hash. ARGV = cell
+// key prefix, then the hex ids of the cells to read. Returns a flat list:
+// id1, encoded1, id2, encoded2, ... of the stalls in those cells. Keys and
+// ids go to SUNION and HMGET in chunks of 1,000, well inside Lua's stack.
+var nearbyScript = newSourcedScript(`
+local out, n, i = {}, #ARGV, 2
+while i <= n do
+  local j = math.min(i + 999, n)
+  local keys = {}
+  for k = i, j do
+    keys[#keys + 1] = ARGV[1] .. ARGV[k]
+  end
+  local ids = redis.call('SUNION', unpack(keys))
+  local a = 1
+  while a <= #ids do
+    local b = math.min(a + 999, #ids)
+    local vals = redis.call('HMGET', KEYS[1], unpack(ids, a, b))
+    for k = a, b do
+      local v = vals[k - a + 1]
+      if v then
+        out[#out + 1] = ids[k]
+        out[#out + 1] = v
+      end
+    end
+    a = b + 1
+  end
+  i = j + 1
 end
 return out
 `)
