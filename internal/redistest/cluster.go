@@ -170,38 +170,133 @@ func (c *Cluster) Stop() {
 // Master returns the node that is now master of key's hash slot, as a
 // running node sees it (CLUSTER SHARDS).
 func (c *Cluster) Master(key string) (*Node, error) {
-	slot := int64(keyslot.Of(key))
+	return c.slotMaster(keyslot.Of(key))
+}
+
+func (c *Cluster) slotMaster(slot int) (*Node, error) {
 	var lastErr error
 	for _, n := range c.Nodes {
 		if !n.Running() {
 			continue
 		}
-		shards, err := n.clusterShards()
-		if err != nil {
-			lastErr = err
-			continue
+		m, err := c.masterSeenBy(n, slot)
+		if err == nil {
+			return m, nil
 		}
-		for _, s := range shards {
-			for _, r := range s.Slots {
-				if slot < r.Start || slot > r.End {
-					continue
-				}
-				for _, sn := range s.Nodes {
-					if sn.Role != "master" || sn.Health != "online" {
-						continue
-					}
-					for _, m := range c.Nodes {
-						if int64(m.Port) == sn.Port {
-							return m, nil
-						}
-					}
-				}
-				return nil, fmt.Errorf("redistest: slot %d has no online master", slot)
-			}
-		}
-		return nil, fmt.Errorf("redistest: slot %d is not served", slot)
+		lastErr = err
 	}
 	return nil, fmt.Errorf("redistest: no running node answers: %v", lastErr)
+}
+
+// masterSeenBy returns the master of slot as node n sees it.
+func (c *Cluster) masterSeenBy(n *Node, slot int) (*Node, error) {
+	shards, err := n.clusterShards()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range shards {
+		for _, r := range s.Slots {
+			if int64(slot) < r.Start || int64(slot) > r.End {
+				continue
+			}
+			for _, sn := range s.Nodes {
+				if sn.Role != "master" || sn.Health != "online" {
+					continue
+				}
+				for _, m := range c.Nodes {
+					if int64(m.Port) == sn.Port {
+						return m, nil
+					}
+				}
+			}
+			return nil, fmt.Errorf("redistest: slot %d has no online master", slot)
+		}
+	}
+	return nil, fmt.Errorf("redistest: slot %d is not served", slot)
+}
+
+// Masters returns the running nodes that are masters now.
+func (c *Cluster) Masters() []*Node {
+	var out []*Node
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, n := range c.Nodes {
+		if !n.Running() {
+			continue
+		}
+		cl := n.client()
+		info, err := cl.Info(ctx, "replication").Result()
+		_ = cl.Close()
+		if err == nil && strings.Contains(info, "role:master") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// MoveSlot hands slot to master to, as a resharding does (IMPORTING on
+// to, MIGRATING on the old owner, then NODE everywhere), and waits until
+// the cluster is healthy. The slot must hold no keys.
+func (c *Cluster) MoveSlot(slot int, to *Node) error {
+	from, err := c.slotMaster(slot)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fromCl, toCl := from.client(), to.client()
+	defer fromCl.Close()
+	defer toCl.Close()
+	fromID, err := fromCl.ClusterMyID(ctx).Result()
+	if err != nil {
+		return fmt.Errorf("redistest: %w", err)
+	}
+	toID, err := toCl.ClusterMyID(ctx).Result()
+	if err != nil {
+		return fmt.Errorf("redistest: %w", err)
+	}
+	steps := []struct {
+		n    *Node
+		args []any
+	}{
+		{to, []any{"CLUSTER", "SETSLOT", slot, "IMPORTING", fromID}},
+		{from, []any{"CLUSTER", "SETSLOT", slot, "MIGRATING", toID}},
+		{to, []any{"CLUSTER", "SETSLOT", slot, "NODE", toID}},
+		{from, []any{"CLUSTER", "SETSLOT", slot, "NODE", toID}},
+	}
+	for _, st := range steps {
+		cl := st.n.client()
+		err := cl.Do(ctx, st.args...).Err()
+		_ = cl.Close()
+		if err != nil {
+			return fmt.Errorf("redistest: %v on %s: %w", st.args, st.n.Addr, err)
+		}
+	}
+	if err := c.WaitHealthy(30 * time.Second); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		agreed := true
+		for _, n := range c.Nodes {
+			if !n.Running() {
+				continue
+			}
+			if m, err := c.masterSeenBy(n, slot); err != nil || m != to {
+				agreed = false
+			}
+		}
+		if agreed {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redistest: nodes do not agree that %s owns slot %d", to.Addr, slot)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // WaitHealthy waits until every running node reports cluster_state:ok with
