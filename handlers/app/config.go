@@ -22,6 +22,7 @@ type Config struct {
 	DataDir         string
 	DatabaseURL     string
 	RedisURL        string
+	RedisCluster    bool
 	RedisPrefix     string
 	AllowedOrigins  []string
 	TrustedProxies  []string
@@ -79,6 +80,7 @@ func settings() []setting {
 			c.RedisURL = v
 			return nil
 		}},
+		{"ILLUWA_REDIS_CLUSTER", "redis-cluster", "false", "true makes ILLUWA_REDIS_URL a Redis Cluster seed list, redis://h1:p1?addr=h2:p2&addr=h3:p3 (sharded pub/sub, hash-tagged keys)", boolSetter(func(c *Config) *bool { return &c.RedisCluster })},
 		{"ILLUWA_REDIS_PREFIX", "redis-prefix", "illuwa:", "prefix of every Redis key and channel", func(c *Config, v string) error { c.RedisPrefix = v; return nil }},
 		{"ILLUWA_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated browser origins allowed on /ws; empty means the same host only, * any", func(c *Config, v string) error {
 			c.AllowedOrigins = nil

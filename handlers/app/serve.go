@@ -16,7 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
@@ -69,27 +68,15 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var ready []handlers.Check
-	var rdb *redis.Client
 	var index geo.Index = geo.NewMemoryIndex()
-	if cfg.RedisURL != "" {
-		redis.SetLogger(redisLogger{log})
-		opt, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("invalid ILLUWA_REDIS_URL: %w", err)
-		}
-		if opt.ClientName == "" {
-			opt.ClientName = redisClientName(cfg.RedisPrefix)
-		}
-		rdb = redis.NewClient(opt)
-		defer rdb.Close()
-		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
-		err = rdb.Ping(pctx).Err()
-		pcancel()
-		if err != nil {
-			return fmt.Errorf("redis at %s: %w", opt.Addr, err)
-		}
-		index = geo.NewRedisIndex(rdb, cfg.RedisPrefix+"geo:")
-		ready = append(ready, handlers.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	rds, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if rds != nil {
+		defer rds.client.Close()
+		index = rds.index
+		ready = append(ready, rds.ready)
 	}
 	defer index.Close()
 
@@ -108,12 +95,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	var broker realtime.Broker
-	if rdb != nil {
-		rb, err := realtime.NewRedisBroker(rdb, cfg.RedisPrefix+"ps:", hub)
-		if err != nil {
+	if rds != nil {
+		if broker, err = rds.newBroker(hub); err != nil {
 			return err
 		}
-		broker = rb
 	} else {
 		broker = realtime.NewMemoryBroker(hub)
 	}
@@ -198,7 +183,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port),
-		"database", string(st.Dialect()), "redis", rdb != nil, "demo", cfg.Demo, "version", Version)
+		"database", string(st.Dialect()), "redis", rds != nil, "redis_cluster", cfg.RedisCluster, "demo", cfg.Demo, "version", Version)
 
 	select {
 	case err := <-serveErr:
