@@ -39,6 +39,7 @@ type Config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	MaxImageBytes   int64
+	ImageStore      string
 }
 
 // setting is one configuration entry: its variable, flag, default and parser.
@@ -161,6 +162,13 @@ func settings() []setting {
 				return errors.New("want a whole number of bytes from 1024 to 104857600")
 			}
 			c.MaxImageBytes = n
+			return nil
+		}},
+		{"ILLUWA_IMAGE_STORE", "image-store", "database", "where uploaded images live: database (every instance serves them) or folder (the data dir; one instance only)", func(c *Config, v string) error {
+			if v != "database" && v != "folder" {
+				return errors.New("want database or folder")
+			}
+			c.ImageStore = v
 			return nil
 		}},
 	}

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +23,6 @@ import (
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
-	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/web"
 )
 
@@ -58,7 +56,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	} else if n > 0 {
 		log.Info("database migrated", "applied", n, "dialect", string(st.Dialect()))
 	}
-	images, err := blob.OpenDir(ctx, filepath.Join(cfg.DataDir, "images"))
+	images, err := openImages(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
