@@ -71,7 +71,7 @@ func directMove(ctx context.Context, r *RedisIndex, p Position, maxKmh float64) 
 	b = append(b, '|')
 	b = strconv.AppendFloat(b, maxKmh, 'g', -1, 64)
 	b = append(b, '|')
-	b = appendPositionHead(b, p, cellOf(p.Lat, p.Lng, StallResolution))
+	b = appendPositionHead(b, p, cellOf(p.Lat, p.Lng, r.cellRes))
 	sh := r.shardOf(p.ID)
 	args := []any{"evalsha", movePacked.hash, 2, sh.posArg, sh.seenArg, b, sh.cellPfxArg}
 	res, err := r.client.Do(ctx, args...).Text()

@@ -69,7 +69,7 @@ func fillRedis(b *testing.B, client redis.UniversalClient, idx *RedisIndex, ps [
 	for start := 0; start < len(ps); start += 1000 {
 		_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range ps[start:min(start+1000, len(ps))] {
-				cell := cellOf(p.Lat, p.Lng, StallResolution)
+				cell := cellOf(p.Lat, p.Lng, idx.cellRes)
 				sh := idx.shardOf(p.ID)
 				pipe.EvalSha(ctx, upsertScript.Hash(), []string{sh.posKey, sh.seenKey},
 					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), sh.cellPfx)

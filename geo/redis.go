@@ -32,13 +32,15 @@ const expireBatch = 500
 //
 // Upsert, Move, Remove and Expire are Lua scripts (one round trip,
 // atomic); Nearby is one pipeline of SMEMBERS over the covering cells and
-// one HMGET (sharded: one script per shard, pipelined).
+// one HMGET (sharded: a pipeline of one SUNION per shard, then one of one
+// HMGET per shard).
 type RedisIndex struct {
 	client  redis.UniversalClient
 	shards  []redisShard
 	batch   *scriptBatcher
 	closed  atomic.Bool
 	sharded bool // Nearby and Expire go shard by shard
+	cellRes int  // the H3 resolution of the cell sets
 }
 
 // redisShard is the keys of one part of the index, with the constant
@@ -67,7 +69,7 @@ const ClusterShards = 12
 // pipelines (see scriptBatcher). The caller keeps ownership of client:
 // Close does not close it.
 func NewRedisIndex(client redis.UniversalClient, prefix string) *RedisIndex {
-	r := &RedisIndex{client: client, shards: []redisShard{newRedisShard(prefix)}}
+	r := &RedisIndex{client: client, shards: []redisShard{newRedisShard(prefix)}, cellRes: StallResolution}
 	r.batch = &scriptBatcher{client: client}
 	return r
 }
@@ -78,10 +80,12 @@ func NewRedisIndex(client redis.UniversalClient, prefix string) *RedisIndex {
 // are evenly spaced (keyslot.SpreadTags): every script touches one slot,
 // and the shards spread evenly over masters that own equal slot ranges.
 // For that spread the prefix must hold no '{' (a tag in the prefix would put
-// every shard in its slot; the index still works). Nearby asks every shard
-// (one script each, pipelined); Expire goes through every shard.
+// every shard in its slot; the index still works). Its cell sets are
+// TopicResolution cells, so that Nearby, which asks every shard (one SUNION
+// and one HMGET each, pipelined), looks up fewer of them; Expire goes
+// through every shard.
 func NewRedisClusterIndex(client redis.UniversalClient, prefix string) *RedisIndex {
-	r := &RedisIndex{client: client, sharded: true}
+	r := &RedisIndex{client: client, sharded: true, cellRes: TopicResolution}
 	for _, tag := range keyslot.SpreadTags("g", ClusterShards) {
 		r.shards = append(r.shards, newRedisShard(prefix+"{"+tag+"}"))
 	}
@@ -139,7 +143,7 @@ func (r *RedisIndex) Upsert(ctx context.Context, p Position) (Position, bool, er
 		return Position{}, false, ErrClosed
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cell := cellOf(p.Lat, p.Lng, r.cellRes)
 	bp := packBufs.Get().(*[]byte)
 	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
 	b = append(b, '|')

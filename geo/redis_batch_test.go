@@ -25,7 +25,7 @@ func TestRedisScriptFallsBackToEval(t *testing.T) {
 	p := normalize(Position{ID: 3, Name: "n", Lat: 37.5, Lng: 127}, t0)
 	bp := packBufs.Get().(*[]byte)
 	packed := append(strconv.AppendUint((*bp)[:0], p.ID, 10), '|')
-	packed = append(packed, encodePosition(p, cellOf(p.Lat, p.Lng, StallResolution))...)
+	packed = append(packed, encodePosition(p, cellOf(p.Lat, p.Lng, idx.cellRes))...)
 	if _, err := idx.runPacked(context.Background(), idx.shardOf(p.ID), fresh, bp, packed); !errors.Is(err, redis.Nil) {
 		t.Fatalf("first upsert through EVAL = %v, want a nil reply", err)
 	}

@@ -21,10 +21,10 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 		return nil, ErrClosed
 	}
 	q := newCircle(lat, lng, radiusM)
-	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
 	if r.sharded {
-		return r.nearbySharded(ctx, q, cover, radiusM, limit)
+		return r.nearbySharded(ctx, q, radiusM, limit)
 	}
+	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
 	sh := &r.shards[0]
 	cmds := make([]*redis.StringSliceCmd, 0, len(cover))
 	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {

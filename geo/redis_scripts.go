@@ -133,34 +133,3 @@ for _, id in ipairs(ids) do
 end
 return out
 `)
-
-// nearbyScript is Nearby on one shard: KEYS = positions hash. ARGV = cell
-// key prefix, then the hex ids of the cells to read. Returns a flat list:
-// id1, encoded1, id2, encoded2, ... of the stalls in those cells. Keys and
-// ids go to SUNION and HMGET in chunks of 1,000, well inside Lua's stack.
-var nearbyScript = newSourcedScript(`
-local out, n, i = {}, #ARGV, 2
-while i <= n do
-  local j = math.min(i + 999, n)
-  local keys = {}
-  for k = i, j do
-    keys[#keys + 1] = ARGV[1] .. ARGV[k]
-  end
-  local ids = redis.call('SUNION', unpack(keys))
-  local a = 1
-  while a <= #ids do
-    local b = math.min(a + 999, #ids)
-    local vals = redis.call('HMGET', KEYS[1], unpack(ids, a, b))
-    for k = a, b do
-      local v = vals[k - a + 1]
-      if v then
-        out[#out + 1] = ids[k]
-        out[#out + 1] = v
-      end
-    end
-    a = b + 1
-  end
-  i = j + 1
-end
-return out
-`)
