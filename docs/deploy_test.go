@@ -111,6 +111,12 @@ func TestComposeInstancesShareBackends(t *testing.T) {
 			}
 		}
 	}
+	for name, s := range map[string]composeService{"illuwa-1": one, "illuwa-2": two} {
+		// Images must live where both instances read them (the default).
+		if store := s.env(t)["ILLUWA_IMAGE_STORE"]; store != "" && store != "database" {
+			t.Errorf("%s: ILLUWA_IMAGE_STORE=%s, so an image uploaded through one instance is a 404 on the other", name, store)
+		}
+	}
 	checkPublishes(t, "illuwa-1", one, "8081")
 	checkPublishes(t, "illuwa-2", two, "8082")
 

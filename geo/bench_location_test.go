@@ -40,7 +40,7 @@ func BenchmarkLocationUpdate(b *testing.B) {
 			return err
 		},
 	}
-	for _, backend := range []string{"memory", "redis"} {
+	for _, backend := range benchBackends {
 		for _, name := range []string{"get+upsert", "move"} {
 			step := steps[name]
 			b.Run(backend+"/"+name, func(b *testing.B) {
@@ -71,8 +71,9 @@ func directMove(ctx context.Context, r *RedisIndex, p Position, maxKmh float64) 
 	b = append(b, '|')
 	b = strconv.AppendFloat(b, maxKmh, 'g', -1, 64)
 	b = append(b, '|')
-	b = appendPositionHead(b, p, cellOf(p.Lat, p.Lng, StallResolution))
-	args := []any{"evalsha", movePacked.hash, 2, r.posArg, r.seenArg, b, r.cellPfxArg}
+	b = appendPositionHead(b, p, cellOf(p.Lat, p.Lng, r.cellRes))
+	sh := r.shardOf(p.ID)
+	args := []any{"evalsha", movePacked.hash, 2, sh.posArg, sh.seenArg, b, sh.cellPfxArg}
 	res, err := r.client.Do(ctx, args...).Text()
 	if err == nil && res[0] != '0' {
 		return fmt.Errorf("verdict %q", res[:1])
@@ -85,9 +86,12 @@ func directMove(ctx context.Context, r *RedisIndex, p Position, maxKmh float64) 
 // pipelines), "direct" one round trip per call. cpu-ns/op is this
 // process's CPU per move.
 func BenchmarkMoveParallel(b *testing.B) {
-	for _, mode := range []string{"direct", "batched"} {
-		b.Run("redis/"+mode, func(b *testing.B) {
-			idx, ps := benchIndex(b, "redis", benchStalls)
+	for _, run := range []struct{ backend, mode string }{
+		{"redis", "direct"}, {"redis", "batched"}, {"redis-cluster", "batched"},
+	} {
+		mode := run.mode
+		b.Run(run.backend+"/"+mode, func(b *testing.B) {
+			idx, ps := benchIndex(b, run.backend, benchStalls)
 			r := idx.(*RedisIndex)
 			if err := moveScript.Load(context.Background(), r.client).Err(); err != nil {
 				b.Fatal(err)

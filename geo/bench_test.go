@@ -14,7 +14,12 @@ import (
 )
 
 // Benchmarks: go test -run '^$' -bench . -benchmem ./geo/
-// The Redis ones need a Redis (ILLUWA_TEST_REDIS_URL, default redis://127.0.0.1:6379/0).
+// The Redis ones need a Redis (ILLUWA_TEST_REDIS_URL, default redis://127.0.0.1:6379/0);
+// "redis-sharded" is the cluster layout on that Redis, "redis-cluster" the
+// same on a private Redis Cluster of 3 masters and 3 replicas.
+
+// benchBackends are the index backends the benchmarks compare.
+var benchBackends = []string{"memory", "redis", "redis-sharded", "redis-cluster"}
 
 const benchStalls = 10_000
 
@@ -37,9 +42,17 @@ func benchIndex(b *testing.B, backend string, n int) (Index, []Position) {
 			}
 		}
 		return idx, ps
-	case "redis":
+	case "redis", "redis-sharded":
 		client, prefix := mustOpenRedis(b)
 		idx := NewRedisIndex(client, prefix)
+		if backend == "redis-sharded" {
+			idx = NewRedisClusterIndex(client, prefix)
+		}
+		fillRedis(b, client, idx, ps)
+		return idx, ps
+	case "redis-cluster":
+		client, prefix := openCluster(b)
+		idx := NewRedisClusterIndex(client, prefix)
 		fillRedis(b, client, idx, ps)
 		return idx, ps
 	}
@@ -48,7 +61,7 @@ func benchIndex(b *testing.B, backend string, n int) (Index, []Position) {
 }
 
 // fillRedis loads positions with the upsert script, pipelined in batches.
-func fillRedis(b *testing.B, client *redis.Client, idx *RedisIndex, ps []Position) {
+func fillRedis(b *testing.B, client redis.UniversalClient, idx *RedisIndex, ps []Position) {
 	ctx := context.Background()
 	if err := upsertScript.Load(ctx, client).Err(); err != nil {
 		b.Fatal(err)
@@ -56,9 +69,10 @@ func fillRedis(b *testing.B, client *redis.Client, idx *RedisIndex, ps []Positio
 	for start := 0; start < len(ps); start += 1000 {
 		_, err := client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for _, p := range ps[start:min(start+1000, len(ps))] {
-				cell := cellOf(p.Lat, p.Lng, StallResolution)
-				pipe.EvalSha(ctx, upsertScript.Hash(), []string{idx.posKey, idx.seenKey},
-					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), idx.cellPfx)
+				cell := cellOf(p.Lat, p.Lng, idx.cellRes)
+				sh := idx.shardOf(p.ID)
+				pipe.EvalSha(ctx, upsertScript.Hash(), []string{sh.posKey, sh.seenKey},
+					strconv.FormatUint(p.ID, 10)+"|"+encodePosition(p, cell), sh.cellPfx)
 			}
 			return nil
 		})
@@ -84,7 +98,7 @@ func benchMoves(b *testing.B, idx Index, ps []Position) {
 }
 
 func BenchmarkUpsertMoving(b *testing.B) {
-	for _, backend := range []string{"memory", "redis"} {
+	for _, backend := range benchBackends {
 		b.Run(backend, func(b *testing.B) {
 			idx, ps := benchIndex(b, backend, benchStalls)
 			benchMoves(b, idx, ps)
@@ -95,7 +109,7 @@ func BenchmarkUpsertMoving(b *testing.B) {
 // BenchmarkMoveMoving is BenchmarkUpsertMoving through Move, the owner's
 // location update: steps of up to 50 m, 10 s apart, under 120 km/h.
 func BenchmarkMoveMoving(b *testing.B) {
-	for _, backend := range []string{"memory", "redis"} {
+	for _, backend := range benchBackends {
 		b.Run(backend, func(b *testing.B) {
 			idx, ps := benchIndex(b, backend, benchStalls)
 			ctx := context.Background()
@@ -114,7 +128,7 @@ func BenchmarkMoveMoving(b *testing.B) {
 }
 
 func BenchmarkNearby1km(b *testing.B) {
-	for _, backend := range []string{"memory", "redis"} {
+	for _, backend := range benchBackends {
 		b.Run(backend, func(b *testing.B) {
 			idx, _ := benchIndex(b, backend, benchStalls)
 			ctx := context.Background()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/internal/keyslot"
 )
 
 // expireBatch bounds how many positions one Expire script removes, so a
@@ -17,55 +19,100 @@ import (
 const expireBatch = 500
 
 // RedisIndex is an Index kept in Redis (7.0 or later), shared by every
-// instance that uses the same client target and prefix. All its keys start
-// with the prefix:
+// instance that uses the same client target and prefix. NewRedisIndex keeps
+// all its keys under the prefix:
 //
 //	<prefix>pos           hash: stall id -> encoded position (with its cell)
 //	<prefix>seen          sorted set: stall id scored by Seen (unix µs)
 //	<prefix>cell:<hex>    set: ids of the stalls in one StallResolution cell
 //
+// NewRedisClusterIndex splits the same layout into ClusterShards shards,
+// each under <prefix>{<tag>}, so that every key one stall's update touches
+// lives in one hash slot and the shards spread over the cluster's masters.
+//
 // Upsert, Move, Remove and Expire are Lua scripts (one round trip,
 // atomic); Nearby is one pipeline of SMEMBERS over the covering cells and
-// one HMGET.
+// one HMGET (sharded: a pipeline of one SUNION per shard, then one of one
+// HMGET per shard).
 type RedisIndex struct {
 	client  redis.UniversalClient
-	posKey  string
-	seenKey string
-	cellPfx string
-	// The constant arguments of the Upsert and Move scripts, boxed once.
+	shards  []redisShard
+	batch   *scriptBatcher
+	closed  atomic.Bool
+	sharded bool // Nearby and Expire go shard by shard
+	cellRes int  // the H3 resolution of the cell sets
+}
+
+// redisShard is the keys of one part of the index, with the constant
+// arguments of the Upsert and Move scripts boxed once.
+type redisShard struct {
+	posKey, seenKey, cellPfx    string
 	posArg, seenArg, cellPfxArg any
-	batch                       *scriptBatcher
-	closed                      atomic.Bool
+}
+
+func newRedisShard(prefix string) redisShard {
+	s := redisShard{posKey: prefix + "pos", seenKey: prefix + "seen", cellPfx: prefix + "cell:"}
+	s.posArg, s.seenArg, s.cellPfxArg = s.posKey, s.seenKey, s.cellPfx
+	return s
 }
 
 var _ Index = (*RedisIndex)(nil)
+
+// ClusterShards is the number of shards of NewRedisClusterIndex. Every
+// instance of one deployment must use the same number. It bounds how many
+// masters share the index's writes (12 divides evenly over 2, 3, 4 or 6
+// masters), and every Nearby asks every shard, so it is kept small.
+const ClusterShards = 12
 
 // NewRedisIndex returns a RedisIndex that stores its keys under prefix in
 // the Redis reached by client. Concurrent Upsert and Move calls share
 // pipelines (see scriptBatcher). The caller keeps ownership of client:
 // Close does not close it.
 func NewRedisIndex(client redis.UniversalClient, prefix string) *RedisIndex {
-	r := &RedisIndex{
-		client:  client,
-		posKey:  prefix + "pos",
-		seenKey: prefix + "seen",
-		cellPfx: prefix + "cell:",
-	}
-	r.posArg, r.seenArg, r.cellPfxArg = r.posKey, r.seenKey, r.cellPfx
+	r := &RedisIndex{client: client, shards: []redisShard{newRedisShard(prefix)}, cellRes: StallResolution}
 	r.batch = &scriptBatcher{client: client}
 	return r
+}
+
+// NewRedisClusterIndex returns a RedisIndex for Redis Cluster (it works on
+// a single Redis too). A stall's keys live in shard shardOf(id), under
+// <prefix>{<tag>}, with the ClusterShards tags chosen so their hash slots
+// are evenly spaced (keyslot.SpreadTags): every script touches one slot,
+// and the shards spread evenly over masters that own equal slot ranges.
+// For that spread the prefix must hold no '{' (a tag in the prefix would put
+// every shard in its slot; the index still works). Its cell sets are
+// TopicResolution cells, so that Nearby, which asks every shard (one SUNION
+// and one HMGET each, pipelined), looks up fewer of them; Expire goes
+// through every shard.
+func NewRedisClusterIndex(client redis.UniversalClient, prefix string) *RedisIndex {
+	r := &RedisIndex{client: client, sharded: true, cellRes: TopicResolution}
+	for _, tag := range keyslot.SpreadTags("g", ClusterShards) {
+		r.shards = append(r.shards, newRedisShard(prefix+"{"+tag+"}"))
+	}
+	r.batch = &scriptBatcher{client: client}
+	return r
+}
+
+// shardOf returns the shard holding stall id. Ids are mixed first, so
+// ids that share a stride (a database counting by 2) still spread.
+func (r *RedisIndex) shardOf(id uint64) *redisShard {
+	if len(r.shards) == 1 {
+		return &r.shards[0]
+	}
+	h := (id * 0x9e3779b97f4a7c15) >> 32
+	return &r.shards[h%uint64(len(r.shards))]
 }
 
 // packBufs recycles the buffers the packed script arguments are built in.
 var packBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
 
 // runPacked runs script (EVALSHA, then EVAL if Redis does not know it)
-// with the positions hash and the seen zset as keys, and ARGV = packed,
+// with the positions hash and the seen zset of shard sh as keys, and ARGV = packed,
 // the cell key prefix, through the batcher. It returns the reply as a
 // string; a nil reply is redis.Nil. packed was built in *bp, which goes
 // back to packBufs: the batcher is done with a call when do returns.
-func (r *RedisIndex) runPacked(ctx context.Context, s *packedScript, bp *[]byte, packed []byte) (string, error) {
-	args := []any{"evalsha", s.hash, 2, r.posArg, r.seenArg, packed, r.cellPfxArg}
+func (r *RedisIndex) runPacked(ctx context.Context, sh *redisShard, s *packedScript, bp *[]byte, packed []byte) (string, error) {
+	args := []any{"evalsha", s.hash, 2, sh.posArg, sh.seenArg, packed, sh.cellPfxArg}
 	res, err := r.batch.do(ctx, args, s.src)
 	if cap(packed) <= 4<<10 { // a huge name's buffer is left to the GC
 		*bp = packed[:0]
@@ -96,12 +143,12 @@ func (r *RedisIndex) Upsert(ctx context.Context, p Position) (Position, bool, er
 		return Position{}, false, ErrClosed
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cell := cellOf(p.Lat, p.Lng, r.cellRes)
 	bp := packBufs.Get().(*[]byte)
 	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
 	b = append(b, '|')
 	b = append(appendPositionHead(b, p, cell), p.Name...)
-	res, err := r.runPacked(ctx, upsertPacked, bp, b)
+	res, err := r.runPacked(ctx, r.shardOf(p.ID), upsertPacked, bp, b)
 	return r.previous(p.ID, "upsert", res, err)
 }
 
@@ -110,8 +157,9 @@ func (r *RedisIndex) Remove(ctx context.Context, id uint64) (Position, bool, err
 	if r.closed.Load() {
 		return Position{}, false, ErrClosed
 	}
-	res, err := removeScript.Run(ctx, r.client, []string{r.posKey, r.seenKey},
-		strconv.FormatUint(id, 10), r.cellPfx).Text()
+	sh := r.shardOf(id)
+	res, err := removeScript.Run(ctx, r.client, []string{sh.posKey, sh.seenKey},
+		strconv.FormatUint(id, 10), sh.cellPfx).Text()
 	return r.previous(id, "remove", res, err)
 }
 
@@ -135,7 +183,7 @@ func (r *RedisIndex) Get(ctx context.Context, id uint64) (Position, bool, error)
 	if r.closed.Load() {
 		return Position{}, false, ErrClosed
 	}
-	s, err := r.client.HGet(ctx, r.posKey, strconv.FormatUint(id, 10)).Result()
+	s, err := r.client.HGet(ctx, r.shardOf(id).posKey, strconv.FormatUint(id, 10)).Result()
 	if errors.Is(err, redis.Nil) {
 		return Position{}, false, nil
 	}

@@ -25,8 +25,8 @@ func TestRedisScriptFallsBackToEval(t *testing.T) {
 	p := normalize(Position{ID: 3, Name: "n", Lat: 37.5, Lng: 127}, t0)
 	bp := packBufs.Get().(*[]byte)
 	packed := append(strconv.AppendUint((*bp)[:0], p.ID, 10), '|')
-	packed = append(packed, encodePosition(p, cellOf(p.Lat, p.Lng, StallResolution))...)
-	if _, err := idx.runPacked(context.Background(), fresh, bp, packed); !errors.Is(err, redis.Nil) {
+	packed = append(packed, encodePosition(p, cellOf(p.Lat, p.Lng, idx.cellRes))...)
+	if _, err := idx.runPacked(context.Background(), idx.shardOf(p.ID), fresh, bp, packed); !errors.Is(err, redis.Nil) {
 		t.Fatalf("first upsert through EVAL = %v, want a nil reply", err)
 	}
 	if got, ok, err := idx.Get(context.Background(), 3); err != nil || !ok || !samePosition(got, p) {
@@ -76,5 +76,20 @@ func TestRedisMoveCanceled(t *testing.T) {
 	cancel()
 	if _, err := idx.Move(ctx, Position{ID: 1, Lat: 1, Lng: 1, At: t0}, 120); !errors.Is(err, context.Canceled) {
 		t.Errorf("Move with a canceled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestRedisPipelinedScriptsFallBackToEval: runScripts sends scripts Redis
+// has never seen again as EVAL, and each call gets its own reply.
+func TestRedisPipelinedScriptsFallBackToEval(t *testing.T) {
+	client, _ := mustOpenRedis(t)
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	fresh := newSourcedScript("return ARGV[1] .. KEYS[1] -- " + hex.EncodeToString(b))
+	cmds := runScripts(context.Background(), client, fresh, 1, [][]any{{"k1", "a"}, {"k2", "b"}})
+	for i, want := range []string{"ak1", "bk2"} {
+		if got, err := cmds[i].Text(); err != nil || got != want {
+			t.Errorf("call %d = %q, %v; want %q", i, got, err, want)
+		}
 	}
 }

@@ -21,14 +21,14 @@ func (r *RedisIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64) 
 		return Position{}, ErrClosed
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cell := cellOf(p.Lat, p.Lng, r.cellRes)
 	bp := packBufs.Get().(*[]byte)
 	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
 	b = append(b, '|')
 	b = strconv.AppendFloat(b, maxSpeedKmh, 'g', -1, 64)
 	b = append(b, '|')
 	b = appendPositionHead(b, p, cell)
-	res, err := r.runPacked(ctx, movePacked, bp, b)
+	res, err := r.runPacked(ctx, r.shardOf(p.ID), movePacked, bp, b)
 	if err != nil {
 		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
 	}

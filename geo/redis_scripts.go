@@ -10,8 +10,9 @@ import (
 // The scripts touch a fixed, small number of keys, so their cost does not
 // grow with the number of stalls (Expire's grows with its batch only).
 // They build the names of the cell sets they touch from the cell key
-// prefix and the cells in the values; on Redis Cluster, give the prefix a
-// hash tag so that every key of one index lives in one slot.
+// prefix and the cells in the values, so the keys of one shard must share
+// a hash slot on Redis Cluster: NewRedisClusterIndex puts each shard under
+// a hash tag of its own.
 //
 // Upsert and Move take their values packed into one argument, so the Go
 // side sends one string per call; the Lua patterns split it again.
@@ -117,7 +118,7 @@ return old
 // ARGV = cutoff score (exclusive), batch size, cell key prefix.
 // Removes up to batch positions with score < cutoff and returns a flat list:
 // the number of expiry entries examined, then id1, encoded1, id2, ...
-var expireScript = redis.NewScript(`
+var expireScript = newSourcedScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {#ids}
 for _, id in ipairs(ids) do

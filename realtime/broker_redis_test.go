@@ -152,10 +152,10 @@ func TestRedisBrokerCountsForeignChannel(t *testing.T) {
 	}
 	// A channel outside the broker's prefix, subscribed behind its back.
 	foreign := randomName("illuwa-test-foreign-")
-	if err := b.pubsub().Subscribe(ctx, foreign); err != nil {
+	if err := b.conns[0].pubsub().Subscribe(ctx, foreign); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.barrier(ctx); err != nil {
+	if err := b.conns[0].barrier(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.client.Publish(ctx, foreign, "x").Err(); err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -150,15 +149,20 @@ func memoryBrokerMaker(t testing.TB) brokerMaker {
 	}
 }
 
-// forEachBroker runs test as the subtests "memory" and "redis", each with a
-// maker of its broker. The Redis maker uses a fresh random channel prefix;
-// an unreachable Redis fails the subtest when CI=true and skips it
+// forEachBroker runs test as the subtests "memory", "redis" and
+// "redis_cluster", each with a maker of its broker. The Redis makers use a
+// fresh random channel prefix; an unreachable Redis (or, for the cluster, a
+// missing redis-server) fails the subtest when CI=true and skips it
 // otherwise.
 func forEachBroker(t *testing.T, test func(t *testing.T, mk brokerMaker)) {
 	t.Helper()
 	t.Run("memory", func(t *testing.T) { test(t, memoryBrokerMaker(t)) })
 	t.Run("redis", func(t *testing.T) {
 		mk, _ := redisBrokerMaker(t, randomName("illuwa-test-")+":")
+		test(t, mk)
+	})
+	t.Run("redis_cluster", func(t *testing.T) {
+		mk, _ := clusterBrokerMaker(t, randomName("illuwa-test-")+":")
 		test(t, mk)
 	})
 }
@@ -176,12 +180,10 @@ func brokerTopics(t *testing.T, b Broker) []string {
 		}
 		b.mu.RUnlock()
 	case *RedisBroker:
-		chans, err := b.client.PubSubChannels(context.Background(), b.prefix+"*").Result()
-		if err != nil {
-			t.Fatalf("PUBSUB CHANNELS: %v", err)
-		}
-		for _, ch := range chans {
-			out = append(out, strings.TrimPrefix(ch, b.prefix))
+		for _, ch := range redisChannels(t, b) {
+			if tp, ok := b.topicOf(ch); ok {
+				out = append(out, tp)
+			}
 		}
 	default:
 		t.Fatalf("brokerTopics: unknown broker %T", b)

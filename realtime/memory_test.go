@@ -14,15 +14,18 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/illuwa/illuwa/internal/redistest"
 )
 
-// TestMain doubles as the client process of BenchmarkIdleConnectionMemory.
+// TestMain doubles as the client process of BenchmarkIdleConnectionMemory,
+// and stops the Redis Cluster the cluster tests share, if one started.
 func TestMain(m *testing.M) {
 	if os.Getenv("ILLUWA_MEMCLIENTS") != "" {
 		memoryClients()
 		return
 	}
-	os.Exit(m.Run())
+	os.Exit(redistest.Main(m))
 }
 
 // BenchmarkIdleConnectionMemory measures the server memory of idle watcher

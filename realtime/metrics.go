@@ -11,6 +11,7 @@ type metrics struct {
 	connections     prometheus.Gauge
 	sent            prometheus.Counter
 	dropped         prometheus.Counter
+	superseded      prometheus.Counter
 	slowDisconnects prometheus.Counter
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
@@ -35,6 +36,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "illuwa_ws_messages_dropped_total",
 			Help: "Messages not delivered: send queue full, undecodable broker payloads, snapshot overflow.",
+		}),
+		superseded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_events_superseded_total",
+			Help: "Stall events not sent to a watcher because it had already been sent a newer position of that stall (one stall's events travel on several topics, whose deliveries are not ordered with each other, and a snapshot overtakes the events queued behind it).",
 		}),
 		slowDisconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "illuwa_ws_slow_disconnects_total",
@@ -64,7 +69,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.slowDisconnects, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.superseded, m.slowDisconnects, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("realtime: register metrics: %w", err)
 		}

@@ -22,10 +22,11 @@ const maxPublishBatch = 128
 // one pipeline, and a caller has at most one call in flight, so the order
 // of one caller's publishes is kept.
 type publishBatcher struct {
-	client redis.UniversalClient
-	mu     sync.Mutex
-	busy   bool           // a round trip is in flight
-	queue  []*publishCall // calls waiting for the next one
+	client  redis.UniversalClient
+	sharded bool // SPUBLISH (Redis Cluster's sharded pub/sub) instead of PUBLISH
+	mu      sync.Mutex
+	busy    bool           // a round trip is in flight
+	queue   []*publishCall // calls waiting for the next one
 }
 
 // publishCall is one payload for one or more channels, with its outcome.
@@ -135,7 +136,7 @@ func (b *publishBatcher) send(batch []*publishCall) {
 	ctx := context.Background()
 	if len(batch) == 1 && len(batch[0].channels) == 1 {
 		c := batch[0]
-		if err := b.client.Publish(ctx, c.channels[0], c.payload).Err(); err != nil {
+		if err := b.publish(ctx, b.client, c.channels[0], c.payload).Err(); err != nil {
 			c.err = fmt.Errorf("realtime: redis publish %q: %w", c.channels[0], err)
 		}
 		return
@@ -144,7 +145,7 @@ func (b *publishBatcher) send(batch []*publishCall) {
 	var cmds []*redis.IntCmd
 	for _, c := range batch {
 		for _, ch := range c.channels {
-			cmds = append(cmds, pipe.Publish(ctx, ch, c.payload))
+			cmds = append(cmds, b.publish(ctx, pipe, ch, c.payload))
 		}
 	}
 	_, _ = pipe.Exec(ctx) // each command carries its own error
@@ -159,4 +160,12 @@ func (b *publishBatcher) send(batch []*publishCall) {
 		}
 		c.err = errors.Join(errs...)
 	}
+}
+
+// publish queues or sends one PUBLISH (SPUBLISH when sharded) on c.
+func (b *publishBatcher) publish(ctx context.Context, c redis.Cmdable, channel string, payload []byte) *redis.IntCmd {
+	if b.sharded {
+		return c.SPublish(ctx, channel, payload)
+	}
+	return c.Publish(ctx, channel, payload)
 }

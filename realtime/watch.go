@@ -164,7 +164,12 @@ func (c *conn) deliverLocked(e *envelope) {
 		return
 	}
 	if known && e.at <= k.at {
-		return // duplicate (published to two topics) or older than what was sent
+		// The same event again (published to two topics) is nothing; an
+		// older one is an event the client never gets, counted.
+		if e.at < k.at {
+			c.hub.metrics.superseded.Inc()
+		}
+		return
 	}
 	switch {
 	case e.kind == kindClosed:

@@ -18,7 +18,8 @@ type deliveryStats struct {
 	Rejected   int64 // of those, refused by the server (error with their ref)
 	Expected   int64 // (accepted update, watcher whose circle contains it) pairs
 	Received   int64 // expected pairs that arrived within lostAfter
-	Lost       int64 // expected pairs not received within lostAfter
+	Lost       int64 // expected pairs not received within lostAfter, nor a newer position of the stall
+	Superseded int64 // expected pairs not received, but a newer position of the stall was, within lostAfter
 	Late       int64 // expected pairs received after lateAfter (and within lostAfter)
 	Delivered  int64 // pocha.moved received for updates of the window
 	Extra      int64 // of those, to a watcher clearly outside whose circle the stall was
@@ -74,7 +75,13 @@ func analyze(logs []*moverLog, deliveries [][]delivery, circles *Circles, start,
 				ds := deliveries[w]
 				i := sort.Search(len(ds), func(i int) bool { return ds[i].key >= key })
 				if i == len(ds) || ds[i].key != key {
-					st.Lost++
+					// ds[i], if any, is the next update this watcher got;
+					// from the same mover in time, it replaced this one.
+					if i < len(ds) && ds[i].key>>32 == key>>32 && ds[i].recv-at <= int64(lostAfter) {
+						st.Superseded++
+					} else {
+						st.Lost++
+					}
 					continue
 				}
 				lat := time.Duration(ds[i].recv - at)

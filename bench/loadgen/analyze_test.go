@@ -33,12 +33,12 @@ func TestMoverLogFindWithinTolerance(t *testing.T) {
 	}
 }
 
-// TestAnalyze builds two movers and three watchers by hand: watcher 0 and
-// 1 contain mover 0, watcher 2 contains mover 1.
+// TestAnalyze builds two movers and four watchers by hand: watcher 0 and
+// 1 contain mover 0, watchers 2 and 3 contain mover 1.
 func TestAnalyze(t *testing.T) {
 	a := Point{37.55, 127.0}
 	b := Point{37.60, 127.10}
-	circles := NewCircles([]Point{a, offset(a, 300, 0), b}, 1000)
+	circles := NewCircles([]Point{a, offset(a, 300, 0), b, b}, 1000)
 	base := time.Unix(1000, 0)
 	ms := func(n int) int64 { return base.Add(time.Duration(n) * time.Millisecond).UnixNano() }
 	logs := []*moverLog{{}, {}}
@@ -57,22 +57,25 @@ func TestAnalyze(t *testing.T) {
 		{d(0, 0, 4), d(0, 1, 6), d(0, 3, 2500), d(1, 0, 3)},
 		// watcher 2: mover 1, except the rejected update 2; update 3 outside the window.
 		{d(1, 0, 2), d(1, 1, 2)},
+		// watcher 3: misses update 0 of mover 1, but gets the newer update 1.
+		{d(1, 1, 3)},
 	}
 	// Window: everything up to and including 260 ms plus mover 0's update 3 at 300 ms.
 	st := analyze(logs, deliveries, circles, ms(0), ms(300))
 	want := deliveryStats{
 		Sent:       7,  // mover 0: 0..3; mover 1: 0..2 (its update 3 at 350 ms is outside)
 		Rejected:   1,  // mover 1 update 2
-		Expected:   10, // mover 0: 4 updates × watchers 0 and 1; mover 1: 2 accepted × watcher 2
-		Received:   8,  // watcher 0: 4 (one of them late); watcher 1: 2; watcher 2: 2
-		Lost:       2,  // watcher 1: update 2 never came, update 3 came after 2 s
+		Expected:   12, // mover 0: 4 updates × watchers 0 and 1; mover 1: 2 accepted × watchers 2 and 3
+		Received:   9,  // watcher 0: 4 (one of them late); watcher 1: 2; watcher 2: 2; watcher 3: 1
+		Lost:       2,  // watcher 1: update 2 never came (nor anything newer within 2 s), update 3 came after 2 s
+		Superseded: 1,  // watcher 3: update 0 never came, update 1 did
 		Late:       1,  // watcher 0: update 3 after 1.5 s
-		Delivered:  10, // unique in-window deliveries, the extra one included
+		Delivered:  11, // unique in-window deliveries, the extra one included
 		Extra:      1,  // mover 1 to watcher 1, 10 km away
 		Duplicates: 1,  // watcher 0 got update 1 twice
 	}
 	if st.Sent != want.Sent || st.Rejected != want.Rejected || st.Expected != want.Expected ||
-		st.Received != want.Received || st.Lost != want.Lost || st.Late != want.Late ||
+		st.Received != want.Received || st.Lost != want.Lost || st.Superseded != want.Superseded || st.Late != want.Late ||
 		st.Delivered != want.Delivered || st.Extra != want.Extra || st.Duplicates != want.Duplicates {
 		t.Errorf("analyze =\n %+v\nwant\n %+v", st, want)
 	}

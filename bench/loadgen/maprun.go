@@ -216,6 +216,7 @@ func (r *mapRun) result(cfg *Config, winStart, stop time.Time, m1Secs float64, b
 	mr.EventsPerSec = float64(windowEvents) / secs
 	mr.Latency = summarize(&st.Latency)
 	mr.Expected, mr.Received, mr.Lost, mr.Late = st.Expected, st.Received, st.Lost, st.Late
+	mr.Superseded = st.Superseded
 	mr.Delivered, mr.Extra, mr.Duplicates = st.Delivered, st.Extra, st.Duplicates
 	if st.Delivered > 0 {
 		mr.Precision = float64(st.Delivered-st.Extra) / float64(st.Delivered)
@@ -231,6 +232,7 @@ func (r *mapRun) result(cfg *Config, winStart, stop time.Time, m1Secs float64, b
 			mr.ServerUpdates[k] = v - b[k]
 		}
 		mr.Accepted = mr.ServerUpdates["accepted"]
+		mr.ServerNotDelivered = notDelivered(m0, m1)
 		mr.AcceptedPerSec = mr.Accepted / secs
 		cpu := m1.Get(seriesCPU) - m0.Get(seriesCPU)
 		mr.ServerCPUCores = cpu / m1Secs

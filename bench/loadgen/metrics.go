@@ -29,6 +29,30 @@ const (
 	metricUpdates    = "illuwa_location_updates_total"
 )
 
+// notDeliveredSeries are the server's counters of events it did not
+// deliver: superseded by a newer position, dropped (send queue full,
+// undecodable, snapshot overflow), the broker's drops by reason, and
+// clients cut off for reading too slowly.
+var notDeliveredSeries = []string{
+	"illuwa_ws_events_superseded_total",
+	"illuwa_ws_messages_dropped_total",
+	"illuwa_ws_slow_disconnects_total",
+	`illuwa_broker_messages_dropped_total{reason="queue_full"}`,
+	`illuwa_broker_messages_dropped_total{reason="unknown_channel"}`,
+	`illuwa_broker_messages_dropped_total{reason="other"}`,
+	"illuwa_broker_resyncs_total",
+}
+
+// notDelivered returns the change of each notDeliveredSeries from m0 to m1,
+// keyed by the series without the illuwa_ prefix.
+func notDelivered(m0, m1 Metrics) map[string]float64 {
+	out := make(map[string]float64, len(notDeliveredSeries))
+	for _, s := range notDeliveredSeries {
+		out[strings.TrimPrefix(s, "illuwa_")] = m1.Get(s) - m0.Get(s)
+	}
+	return out
+}
+
 // ParseMetrics reads the Prometheus text format from r. Label sets are
 // normalised (sorted by name, values re-quoted) so that a series can be
 // looked up as name{a="x",b="y"} whatever order the server wrote.

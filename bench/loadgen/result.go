@@ -57,9 +57,13 @@ func summarize(h *Histogram) LatencySummary {
 
 // MapResult is the outcome of a map run. Delivery counts cover the updates
 // sent inside the window: Expected pairs (accepted update, watcher whose
-// circle contains the new position), of which Lost never arrived within
-// 2 s and Late arrived after 1 s; Extra events went to a watcher outside
-// whose circle the stall was.
+// circle contains the new position), of which Late arrived after 1 s,
+// Superseded never arrived but a newer position of the same stall did
+// (within 2 s), and Lost never arrived, nor anything newer of the stall,
+// within 2 s; Extra events went to a watcher outside whose circle the stall
+// was. ServerNotDelivered is what the server itself counted as not sent,
+// over the window (counter deltas by series): every pair missing on this
+// side should be among them.
 type MapResult struct {
 	Movers          int                `json:"movers"`
 	Watchers        int                `json:"watchers"`
@@ -78,6 +82,7 @@ type MapResult struct {
 	Expected        int64              `json:"expected"`
 	Received        int64              `json:"received"`
 	Lost            int64              `json:"lost"`
+	Superseded      int64              `json:"superseded"`
 	Late            int64              `json:"late"`
 	Delivered       int64              `json:"delivered"`
 	Extra           int64              `json:"extra"`
@@ -93,6 +98,8 @@ type MapResult struct {
 	ServerBefore    ServerSample       `json:"server_before"`
 	ServerAfter     ServerSample       `json:"server_after"`
 	ServerUpdates   map[string]float64 `json:"server_updates"` // counter delta by result label
+
+	ServerNotDelivered map[string]float64 `json:"server_not_delivered"`
 }
 
 // IdleResult is the outcome of an idle run: server memory per idle
@@ -153,7 +160,8 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("rejected", "%s", intMap(m.Rejected))
 		row("events delivered", "%.0f/s (%s)", m.EventsPerSec, intMap(m.Events))
 		row("latency ms", "p50 %.2f  p95 %.2f  p99 %.2f  max %.2f  (n=%d)", m.Latency.P50MS, m.Latency.P95MS, m.Latency.P99MS, m.Latency.MaxMS, m.Latency.Count)
-		row("expected", "%d  received %d  lost %d  late %d", m.Expected, m.Received, m.Lost, m.Late)
+		row("expected", "%d  received %d  lost %d  superseded %d  late %d", m.Expected, m.Received, m.Lost, m.Superseded, m.Late)
+		row("server not delivered", "%s", floatMap(m.ServerNotDelivered))
 		row("delivered", "%d  extra %d (precision %.4f)  duplicates %d  unmatched %d", m.Delivered, m.Extra, m.Precision, m.Duplicates, m.Unmatched)
 		row("snapshot", "%.1f stalls per watcher", m.SnapshotStalls)
 		row("CPU", "server %.2f cores (%.1f µs per accepted update), loadgen %.2f cores", m.ServerCPUCores, m.ServerCPUPerUpd, m.LoadgenCPUCores)

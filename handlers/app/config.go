@@ -17,6 +17,7 @@ type Config struct {
 	DataDir              string
 	DatabaseURL          string
 	RedisURL             string
+	RedisCluster         bool
 	RedisPrefix          string
 	AllowedOrigins       []string
 	TrustedProxies       []string
@@ -34,6 +35,7 @@ type Config struct {
 	LogLevel             string
 	ShutdownTimeout      time.Duration
 	MaxImageBytes        int64
+	ImageStore           string
 	GraphQLIntrospection bool
 	Security             SecurityConfig // connection caps, rate limits, the metrics listener
 }
@@ -54,6 +56,7 @@ func settings(c *Config) []setting {
 			textValue{&c.DatabaseURL, true, databaseURL}},
 		{"ILLUWA_REDIS_URL", "redis-url", "", "redis://host:port/db; empty runs one instance with the index and pub/sub in memory",
 			textValue{&c.RedisURL, true, redisURL}},
+		{"ILLUWA_REDIS_CLUSTER", "redis-cluster", "false", "true makes ILLUWA_REDIS_URL a Redis Cluster seed list, redis://h1:p1?addr=h2:p2&addr=h3:p3 (sharded pub/sub, hash-tagged keys)", boolValue{&c.RedisCluster}},
 		{"ILLUWA_REDIS_PREFIX", "redis-prefix", "illuwa:", "prefix of every Redis key and channel", textValue{&c.RedisPrefix, true, nil}},
 		{"ILLUWA_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated browser origins allowed on /ws; empty means the same host only, * any",
 			listValue{&c.AllowedOrigins, origin}},
@@ -74,6 +77,8 @@ func settings(c *Config) []setting {
 		{"ILLUWA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", textValue{&c.LogLevel, false, oneOf("debug", "info", "warn", "error")}},
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},
 		{"ILLUWA_MAX_IMAGE_BYTES", "max-image-bytes", "10485760", "largest accepted image upload in bytes", int64Value{&c.MaxImageBytes, 1024, 100 << 20}},
+		{"ILLUWA_IMAGE_STORE", "image-store", "database", "where uploaded images live: database (every instance serves them) or folder (the data dir; one instance only)",
+			textValue{&c.ImageStore, false, oneOf("database", "folder")}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
 	}, securitySettings(&c.Security)...)
 }

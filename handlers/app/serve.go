@@ -11,12 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
@@ -32,7 +30,6 @@ import (
 	"github.com/illuwa/illuwa/handlers/toss/tossfake"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
-	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/web"
 )
 
@@ -66,7 +63,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	} else if n > 0 {
 		log.Info("database migrated", "applied", n, "dialect", string(st.Dialect()))
 	}
-	images, err := blob.OpenDir(ctx, filepath.Join(cfg.DataDir, "images"))
+	images, err := openImages(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
@@ -76,27 +73,15 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	var ready []handlers.Check
-	var rdb *redis.Client
 	var index geo.Index = geo.NewMemoryIndex()
-	if cfg.RedisURL != "" {
-		redis.SetLogger(redisLogger{log})
-		opt, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return fmt.Errorf("invalid ILLUWA_REDIS_URL: %w", err)
-		}
-		if opt.ClientName == "" {
-			opt.ClientName = redisClientName(cfg.RedisPrefix)
-		}
-		rdb = redis.NewClient(opt)
-		defer rdb.Close()
-		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
-		err = rdb.Ping(pctx).Err()
-		pcancel()
-		if err != nil {
-			return fmt.Errorf("redis at %s: %w", opt.Addr, err)
-		}
-		index = geo.NewRedisIndex(rdb, cfg.RedisPrefix+"geo:")
-		ready = append(ready, handlers.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	rds, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if rds != nil {
+		defer rds.client.Close()
+		index = rds.index
+		ready = append(ready, rds.ready)
 	}
 	defer index.Close()
 
@@ -116,12 +101,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	var broker realtime.Broker
-	if rdb != nil {
-		rb, err := realtime.NewRedisBroker(rdb, cfg.RedisPrefix+"ps:", hub)
-		if err != nil {
+	if rds != nil {
+		if broker, err = rds.newBroker(hub); err != nil {
 			return err
 		}
-		broker = rb
 	} else {
 		broker = realtime.NewMemoryBroker(hub)
 	}
@@ -171,8 +154,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
 			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
 	posDeps := pos.Deps{Store: st, End: hub, Announce: live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
-	if rdb != nil {
-		posDeps.Presence = pos.NewRedisPresence(rdb, cfg.RedisPrefix+"presence:")
+	if rds != nil {
+		posDeps.Presence = pos.NewRedisPresence(rds.client, cfg.RedisPrefix+"presence:")
 	}
 	posSvc := pos.New(posDeps)
 	pochaSvc := pochas.New(pochas.Deps{Store: st, Locations: live})
@@ -235,7 +218,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port), "metrics_addr", metrics.Addr(),
-		"database", string(st.Dialect()), "redis", rdb != nil, "demo", cfg.Demo, "version", Version)
+		"database", string(st.Dialect()), "redis", rds != nil, "redis_cluster", cfg.RedisCluster, "demo", cfg.Demo, "version", Version)
 
 	select {
 	case err := <-serveErr:

@@ -3,8 +3,8 @@ package graphql
 import (
 	"context"
 
-	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/store"
 )
 

@@ -13,14 +13,14 @@ import (
 // sorted set per scope (member → last seen, Unix milliseconds) and one key
 // per paused stall.
 type RedisPresence struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 }
 
 var _ PresenceStore = (*RedisPresence)(nil)
 
 // NewRedisPresence keeps presence under keys starting with prefix.
-func NewRedisPresence(rdb *redis.Client, prefix string) *RedisPresence {
+func NewRedisPresence(rdb redis.UniversalClient, prefix string) *RedisPresence {
 	return &RedisPresence{rdb: rdb, prefix: prefix}
 }
 

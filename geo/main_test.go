@@ -1,0 +1,11 @@
+package geo
+
+import (
+	"os"
+	"testing"
+
+	"github.com/illuwa/illuwa/internal/redistest"
+)
+
+// TestMain stops the Redis Cluster the cluster tests share, if one started.
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
