@@ -111,6 +111,9 @@ func (c *Cluster) start(n int) error {
 			// A replica however long cut off may take over: tests kill on purpose.
 			"--cluster-replica-validity-factor", "0",
 			"--dir", nd.dir, "--save", "", "--appendonly", "no",
+			// A new replica loads its master's data from the socket, so no
+			// node writes an RDB file (a forked writer would outlive a kill).
+			"--repl-diskless-load", "on-empty-db",
 			"--logfile", filepath.Join(nd.dir, "redis.log"),
 		}
 		c.Nodes = append(c.Nodes, nd)
@@ -159,12 +162,18 @@ func (c *Cluster) Client() *redis.ClusterClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs(), ClusterStateReloadInterval: time.Second})
 }
 
-// Stop kills every node and removes the cluster's folder.
+// Stop kills every node and removes the cluster's folder (trying for a
+// few seconds, should a process the nodes forked still write into it).
 func (c *Cluster) Stop() {
 	for _, n := range c.Nodes {
 		_ = n.Kill()
 	}
-	_ = os.RemoveAll(c.dir)
+	for range 50 {
+		if os.RemoveAll(c.dir) == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Master returns the node that is now master of key's hash slot, as a
