@@ -10,32 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
-	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/imaging"
-	"github.com/illuwa/illuwa/handlers/livemap"
-	"github.com/illuwa/illuwa/handlers/notify"
-	"github.com/illuwa/illuwa/handlers/ordering"
-	"github.com/illuwa/illuwa/handlers/pochas"
-	"github.com/illuwa/illuwa/handlers/pos"
-	"github.com/illuwa/illuwa/handlers/reviews"
-	"github.com/illuwa/illuwa/handlers/toss"
-	"github.com/illuwa/illuwa/handlers/toss/tossfake"
-	"github.com/illuwa/illuwa/realtime"
-	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/web"
 )
-
-// fakeGatewayPath is where the built-in fake payment gateway is mounted when
-// no real one is configured.
-const fakeGatewayPath = "/fake-pg"
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
@@ -50,132 +30,46 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
-	}
-	st, err := store.Open(ctx, cfg.DatabaseURL)
+	b, err := openBackends(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if n, err := st.MigrateUp(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("database migrated", "applied", n, "dialect", string(st.Dialect()))
-	}
-	images, err := openImages(ctx, cfg, st, log)
-	if err != nil {
-		return err
-	}
-	defer images.Close()
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	var ready []handlers.Check
-	var index geo.Index = geo.NewMemoryIndex()
-	rds, err := openRedis(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	if rds != nil {
-		defer rds.client.Close()
-		index = rds.index
-		ready = append(ready, rds.ready)
-	}
-	defer index.Close()
-
-	resynced := make(chan struct{}, 1)
-	hub, err := realtime.NewHub(realtime.Options{
-		Resynced:       resynced,
-		AllowedOrigins: cfg.AllowedOrigins,
-		MessageRate:    cfg.WSMessageRate,
-		MessageBurst:   int(2 * cfg.WSMessageRate),
-		Registerer:     reg,
-
-		MaxConns:        cfg.Security.WSMaxConns,
-		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
-		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
-	}, livemap.Reader{Index: index})
-	if err != nil {
-		return err
-	}
-	var broker realtime.Broker
-	if rds != nil {
-		if broker, err = rds.newBroker(hub); err != nil {
-			return err
-		}
-	} else {
-		broker = realtime.NewMemoryBroker(hub)
-	}
-	hub.SetBroker(broker)
-	live := livemap.New(livemap.Deps{Index: index, Publisher: hub, Store: st, Log: log, Registerer: reg,
-		Options: livemap.Options{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}})
-	if n, err := live.Restore(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("stalls back on the map", "count", n)
-	}
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (ILLUWA_ADDR): %w", cfg.Addr, err)
-	}
-	addr := ln.Addr().(*net.TCPAddr)
-
+	defer b.close()
 	webCfg := web.DefaultConfig()
 	if cfg.TileURL != "" {
 		webCfg.TileURL = cfg.TileURL
 	}
 	if err := webCfg.Validate(); err != nil {
-		ln.Close()
 		return fmt.Errorf("invalid ILLUWA_TILE_URL: %w", err)
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (ILLUWA_ADDR): %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().(*net.TCPAddr)
+
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(webCfg))
-	var provider handlers.PaymentProvider
-	switch {
-	case cfg.PaymentsURL != "":
-		provider = toss.New(cfg.PaymentsURL, cfg.PaymentsKey, nil)
-	case cfg.Demo:
-		// The demo pays through a fake gateway in this process, with a secret
-		// of its own so nobody else can drive it.
-		secret := "test_sk_" + randomHex(16)
-		fake := tossfake.New(tossfake.Options{SecretKey: secret})
-		mux.Handle(fakeGatewayPath+"/", http.StripPrefix(fakeGatewayPath, fake))
-		provider = toss.New(fmt.Sprintf("http://127.0.0.1:%d%s", addr.Port, fakeGatewayPath), secret, nil)
-		log.Warn("demo: payments go to the built-in fake gateway at " + fakeGatewayPath)
-	default:
-		log.Warn("card payments are off: set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY (or run with --demo for a fake gateway)")
+	svc, err := newServices(ctx, cfg, b, paymentGateway(cfg, mux, addr.Port, log), log)
+	if err != nil {
+		return err
 	}
-
-	notes := notify.New(st, hub, nil, log)
-	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
-		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
-			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
-	posDeps := pos.Deps{Store: st, End: hub, Announce: live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
-	if rds != nil {
-		posDeps.Presence = pos.NewRedisPresence(rds.client, cfg.RedisPrefix+"presence:")
-	}
-	posSvc := pos.New(posDeps)
-	pochaSvc := pochas.New(pochas.Deps{Store: st, Locations: live})
-	reviewSvc := reviews.New(reviews.Deps{Store: st, Notes: notes})
 	api := handlers.New(handlers.Deps{
-		Store:    st,
-		Images:   images,
+		Store:    b.store,
+		Images:   b.images,
 		Log:      log,
-		Registry: reg,
-		Ready:    ready,
-		Live:     live,
-		Accounts: accounts.New(accounts.Deps{Store: st, Sessions: hub, Log: log}),
-		Hub:      hub,
-		Payments: provider,
-		Orders:   orders,
-		Notes:    notes,
-		Push:     hub,
-		Pochas:   pochaSvc,
-		Reviews:  reviewSvc,
-		POS:      posSvc,
+		Registry: b.reg,
+		Ready:    b.ready,
+		Live:     svc.live,
+		Hub:      svc.hub,
+		Push:     svc.hub,
+		Accounts: svc.accounts,
+		Orders:   svc.orders,
+		Notes:    svc.notes,
+		Pochas:   svc.pochas,
+		Reviews:  svc.reviews,
+		POS:      svc.pos,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:     imaging.Limits{MaxBytes: cfg.MaxImageBytes},
@@ -186,7 +80,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	})
 	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), log)
 	if err != nil {
-		ln.Close()
+		_ = svc.broker.Close()
 		return err
 	}
 	defer func() { _ = metrics.Close(context.Background()) }()
@@ -196,11 +90,10 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		go posSvc.Run(workers)
-		background(workers, log, hub, live, orders, resynced)
+		svc.run(workers, log)
 	}()
 	if cfg.Demo {
-		if err := startDemo(workers, st, live, cfg.DemoMovers, log); err != nil {
+		if err := startDemo(workers, b.store, svc.live, cfg.DemoMovers, log); err != nil {
 			log.Error("demo data", "error", err.Error())
 		}
 	}
@@ -218,7 +111,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", addr.String(), "url", fmt.Sprintf("http://localhost:%d", addr.Port), "metrics_addr", metrics.Addr(),
-		"database", string(st.Dialect()), "redis", rds != nil, "redis_cluster", cfg.RedisCluster, "demo", cfg.Demo, "version", Version)
+		"database", string(b.store.Dialect()), "redis", b.redis != nil, "redis_cluster", cfg.RedisCluster, "demo", cfg.Demo, "version", Version)
 
 	select {
 	case err := <-serveErr:
@@ -227,38 +120,29 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		}
 	case <-ctx.Done():
 	}
+	shutdown(cfg, log, srv, svc, stopWorkers, done)
+	return nil
+}
+
+// shutdown stops in order, within cfg.ShutdownTimeout: the HTTP server (no
+// new requests), the WebSockets (close code 1001), the workers (waited for),
+// then the broker. The backends are closed by the caller after it.
+func shutdown(cfg Config, log *slog.Logger, srv *http.Server, svc *services, stopWorkers func(), done <-chan struct{}) {
 	log.Info("shutting down")
-	sctx, scancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
 		log.Warn("http shutdown", "error", err.Error())
 	}
-	if err := hub.Shutdown(sctx); err != nil {
+	if err := svc.hub.Shutdown(ctx); err != nil {
 		log.Warn("websocket shutdown", "error", err.Error())
 	}
 	stopWorkers()
 	<-done
-	if err := broker.Close(); err != nil {
+	if err := svc.broker.Close(); err != nil {
 		log.Warn("broker close", "error", err.Error())
 	}
 	log.Info("stopped")
-	return nil
-}
-
-// background runs the hub and the periodic work until ctx ends.
-func background(ctx context.Context, log *slog.Logger, hub *realtime.Hub, live *livemap.Service, orders *ordering.Service, resynced <-chan struct{}) {
-	done := make(chan struct{}, 3)
-	go func() {
-		if err := hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("hub stopped", "error", err.Error())
-		}
-		done <- struct{}{}
-	}()
-	go func() { live.Run(ctx, resynced); done <- struct{}{} }()
-	go func() { orders.Run(ctx); done <- struct{}{} }()
-	for range 3 {
-		<-done
-	}
 }
 
 // redisClientName names this program's Redis connections (CLIENT LIST) after

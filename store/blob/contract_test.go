@@ -25,34 +25,8 @@ func TestStorageDir(t *testing.T) {
 	})
 }
 
-func TestStorageFileURL(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Storage {
-		b, err := blob.OpenURL(context.Background(), "file://"+t.TempDir()+"/images?create_dir=1")
-		if err != nil {
-			t.Fatalf("OpenURL: %v", err)
-		}
-		t.Cleanup(func() {
-			if err := b.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return b
-	})
-}
-
 func TestStorageMem(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Storage {
-		b, err := blob.OpenURL(context.Background(), "mem://")
-		if err != nil {
-			t.Fatalf("OpenURL: %v", err)
-		}
-		t.Cleanup(func() {
-			if err := b.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		return b
-	})
+	blobtest.Run(t, func(t *testing.T) blob.Storage { return blob.NewMem() })
 }
 
 // TestStorageFallback: the fallback meets the contract, and it serves and
@@ -60,15 +34,7 @@ func TestStorageMem(t *testing.T) {
 // primary one.
 func TestStorageFallback(t *testing.T) {
 	open := func(t *testing.T) (blob.Storage, blob.Storage) {
-		var out [2]blob.Storage
-		for i := range out {
-			b, err := blob.OpenURL(context.Background(), "mem://")
-			if err != nil {
-				t.Fatalf("OpenURL: %v", err)
-			}
-			out[i] = b
-		}
-		return out[0], out[1]
+		return blob.NewMem(), blob.NewMem()
 	}
 	blobtest.Run(t, func(t *testing.T) blob.Storage {
 		f := blob.NewFallback(open(t))

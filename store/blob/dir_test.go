@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func mustOpenDir(t *testing.T, dir string) *Bucket {
+func mustOpenDir(t *testing.T, dir string) *Dir {
 	t.Helper()
 	b, err := OpenDir(context.Background(), dir)
 	if err != nil {
@@ -89,5 +89,41 @@ func TestDirFailedPutLeavesNoFiles(t *testing.T) {
 	}
 	for _, e := range entries {
 		t.Errorf("file left in bucket folder: %s", e.Name())
+	}
+}
+
+// TestDirReadsEarlierFolders: a folder written by earlier versions (the
+// layout of gocloud.dev's fileblob: the object, and its attributes as JSON in
+// "<key>.attrs") is served as it is; an object without attributes gets a
+// sniffed type; the attributes' suffix is not a key.
+func TestDirReadsEarlierFolders(t *testing.T) {
+	dir := t.TempDir()
+	png := []byte("\x89PNG\r\n\x1a\n0000")
+	if err := os.WriteFile(filepath.Join(dir, "old.png"), png, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	attrs := `{"user.cache_control":"","user.content_disposition":"","user.content_encoding":"","user.content_language":"","user.content_type":"image/x-old","user.metadata":null,"md5":"AAAA"}`
+	if err := os.WriteFile(filepath.Join(dir, "old.png.attrs"), []byte(attrs), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bare.png"), png, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	b := mustOpenDir(t, dir)
+	got, a := mustRead(t, b, "old.png")
+	if !bytes.Equal(got, png) || a.ContentType != "image/x-old" || a.Size != int64(len(png)) {
+		t.Fatalf("old object: %q %+v", got, a)
+	}
+	if got, a := mustRead(t, b, "bare.png"); !bytes.Equal(got, png) || a.ContentType != "image/png" {
+		t.Fatalf("object without attributes: %q %+v", got, a)
+	}
+	if err := b.Put(context.Background(), "x.attrs", bytes.NewReader([]byte("x")), "text/plain"); !errors.Is(err, ErrInvalidKey) {
+		t.Fatalf("Put of a key with the attributes suffix: %v", err)
+	}
+	if err := b.Delete(context.Background(), "old.png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "old.png.attrs")); !os.IsNotExist(err) {
+		t.Fatalf("the attributes outlived their object: %v", err)
 	}
 }

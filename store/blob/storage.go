@@ -1,8 +1,7 @@
 // Package blob stores opaque objects (image bytes) under validated keys.
 //
-// Storage is the small interface the rest of Illuwa consumes. Bucket implements
-// it over gocloud.dev/blob, so that a local folder (fileblob), process memory
-// (memblob) or an object store can hold the bytes, chosen by URL; store.Blobs
+// Storage is the small interface the rest of Illuwa consumes. Dir implements
+// it on a local folder and Mem in memory; store.Blobs
 // implements it in the database (the server's default, shared by every
 // instance); Fallback reads from an older Storage what a newer one lacks. The
 // contract suite every implementation runs is in blobtest.

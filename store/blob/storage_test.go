@@ -32,9 +32,3 @@ func mustClose(t *testing.T, s Storage) {
 		}
 	})
 }
-
-func TestOpenURLUnknownScheme(t *testing.T) {
-	if _, err := OpenURL(context.Background(), "nosuch://bucket"); err == nil {
-		t.Fatal("OpenURL with an unregistered scheme succeeded")
-	}
-}

@@ -83,13 +83,14 @@ async function showStall(pochaID) {
   if (stallName) return;
   stallName = "…";
   const link = $("stall-link");
-  link.href = `/pocha.html?id=${pochaID}`;
   try {
     stallName = (await api("GET", `/pochas/${pochaID}`)).name;
   } catch {
     stallName = `#${pochaID}`;
   }
+  // Text and target together: a link without a name is never in the tab order.
   link.textContent = stallName;
+  link.href = `/pocha.html?id=${pochaID}`;
 }
 
 async function checkPayments() {

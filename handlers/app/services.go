@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/accounts"
+	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/pos"
+	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/realtime"
+)
+
+// services are the WebSocket hub with its broker and every domain service,
+// each built with its dependencies. The hub comes first: it answers watchers
+// from the index alone (livemap.Reader), and the services publish through
+// it; the broker delivers to the hub (the one loop, closed by SetBroker).
+type services struct {
+	hub      *realtime.Hub
+	broker   realtime.Broker
+	resynced chan struct{} // the hub's signal that the broker resynced
+	live     *livemap.Service
+	notes    *notify.Notifier
+	accounts *accounts.Service
+	orders   *ordering.Service
+	pos      *pos.Service
+	pochas   *pochas.Service
+	reviews  *reviews.Service
+}
+
+func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.PaymentProvider, log *slog.Logger) (*services, error) {
+	s := &services{resynced: make(chan struct{}, 1)}
+	var err error
+	s.hub, err = realtime.NewHub(realtime.Options{
+		Resynced:        s.resynced,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		MessageRate:     cfg.WSMessageRate,
+		MessageBurst:    int(2 * cfg.WSMessageRate),
+		Registerer:      b.reg,
+		MaxConns:        cfg.Security.WSMaxConns,
+		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
+		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
+	}, livemap.Reader{Index: b.index})
+	if err != nil {
+		return nil, err
+	}
+	if b.redis != nil {
+		if s.broker, err = b.redis.newBroker(s.hub); err != nil {
+			return nil, err
+		}
+	} else {
+		s.broker = realtime.NewMemoryBroker(s.hub)
+	}
+	s.hub.SetBroker(s.broker)
+
+	s.live = livemap.New(livemap.Deps{Index: b.index, Publisher: s.hub, Store: b.store, Log: log, Registerer: b.reg,
+		Options: livemap.Options{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}})
+	if n, err := s.live.Restore(ctx); err != nil {
+		_ = s.broker.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("stalls back on the map", "count", n)
+	}
+	s.notes = notify.New(b.store, s.hub, nil, log)
+	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Log: log})
+	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
+		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
+	posDeps := pos.Deps{Store: b.store, End: s.hub, Announce: s.live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
+	if b.redis != nil {
+		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
+	}
+	s.pos = pos.New(posDeps)
+	s.pochas = pochas.New(pochas.Deps{Store: b.store, Locations: s.live})
+	s.reviews = reviews.New(reviews.Deps{Store: b.store, Notes: s.notes})
+	return s, nil
+}
+
+// run runs the hub and the periodic work (map expiry and position saving,
+// the order workers, POS presence) until ctx ends, and returns when all of
+// it has stopped.
+func (s *services) run(ctx context.Context, log *slog.Logger) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.hub.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("hub stopped", "error", err.Error())
+		}
+	})
+	wg.Go(func() { s.live.Run(ctx, s.resynced) })
+	wg.Go(func() { s.orders.Run(ctx) })
+	wg.Go(func() { s.pos.Run(ctx) })
+	wg.Wait()
+}
