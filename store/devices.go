@@ -140,15 +140,7 @@ func (s *Store) UnackedDeviceOrders(ctx context.Context, deviceID, pochaID uint6
 	if err != nil {
 		return nil, wrap("unacked device orders", err)
 	}
-	out := make([]Order, 0, len(ids))
-	for _, id := range ids {
-		o, err := s.OrderByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return s.ordersByIDs(ctx, ids)
 }
 
 // BindCardToken binds the hash of a card's POS token to the user's saved

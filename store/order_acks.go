@@ -49,6 +49,11 @@ func (s *Store) UnackedOrders(ctx context.Context, ownerID uint64, limit int) ([
 	if err != nil {
 		return nil, wrap("unacked orders", err)
 	}
+	return s.ordersByIDs(ctx, ids)
+}
+
+// ordersByIDs loads the orders with their items, in the order of ids.
+func (s *Store) ordersByIDs(ctx context.Context, ids []uint64) ([]Order, error) {
 	out := make([]Order, 0, len(ids))
 	for _, id := range ids {
 		o, err := s.OrderByID(ctx, id)

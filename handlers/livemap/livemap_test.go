@@ -72,6 +72,20 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	return f
 }
 
+// eachOpen runs fn in parallel on every database backend with the fixture's
+// stall open on the map.
+func eachOpen(t *testing.T, fn func(t *testing.T, f *fixture, ctx context.Context)) {
+	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
+		t.Parallel()
+		f := newFixture(t, st)
+		ctx := context.Background()
+		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, f, ctx)
+	})
+}
+
 func (f *fixture) ownerID() realtime.Identity {
 	return realtime.Identity{UserID: f.owner.ID, Role: store.RoleOwner}
 }
@@ -111,13 +125,7 @@ func TestOpenMoveClose(t *testing.T) {
 }
 
 func TestLocationRefusals(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
-		f := newFixture(t, st)
-		ctx := context.Background()
-		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
-			t.Fatal(err)
-		}
+	eachOpen(t, func(t *testing.T, f *fixture, ctx context.Context) {
 		at := f.clock.Add(time.Second)
 		cases := []struct {
 			name string
@@ -146,13 +154,7 @@ func TestLocationRefusals(t *testing.T) {
 // TestPostLocationBudget: the HTTP budget is per stall, spent only by its
 // owner, and unknown stalls leave nothing behind in the limiter.
 func TestPostLocationBudget(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
-		f := newFixture(t, st)
-		ctx := context.Background()
-		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
-			t.Fatal(err)
-		}
+	eachOpen(t, func(t *testing.T, f *fixture, ctx context.Context) {
 		other := realtime.Identity{UserID: f.other.ID, Role: store.RoleOwner}
 		for i := range 30 {
 			msg := realtime.LocationMsg{PochaID: f.pocha.ID, Lat: 37.566, Lng: 126.991, At: f.clock.Add(time.Duration(i) * time.Millisecond)}
@@ -191,13 +193,8 @@ func TestPostLocationBudget(t *testing.T) {
 // came back empty) is rebuilt from the database; an empty index closes no
 // stall that is alive, and one not heard from within the TTL is closed.
 func TestRestartKeepsTheMap(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
-		f := newFixture(t, st)
-		ctx := context.Background()
-		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
-			t.Fatal(err)
-		}
+	eachOpen(t, func(t *testing.T, f *fixture, ctx context.Context) {
+		st := f.st
 		*f.clock = f.clock.Add(10 * time.Second)
 		msg := realtime.LocationMsg{PochaID: f.pocha.ID, Lat: 37.5662, Lng: 126.9912, At: *f.clock}
 		if err := f.live.Location(ctx, f.ownerID(), msg); err != nil {
@@ -245,13 +242,7 @@ func TestRestartKeepsTheMap(t *testing.T) {
 // TestPositionRevivesALostStall: the index lost an open stall and no restore
 // ran yet; the owner's next position puts it back on the map.
 func TestPositionRevivesALostStall(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, st *store.Store) {
-		t.Parallel()
-		f := newFixture(t, st)
-		ctx := context.Background()
-		if err := f.live.Open(ctx, f.pocha, 37.566, 126.991); err != nil {
-			t.Fatal(err)
-		}
+	eachOpen(t, func(t *testing.T, f *fixture, ctx context.Context) {
 		if _, _, err := f.live.Index.Remove(ctx, f.pocha.ID); err != nil { // the index forgot it
 			t.Fatal(err)
 		}
