@@ -7,8 +7,8 @@ import (
 	"github.com/illuwa/illuwa/handlers/graphql/model"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
-	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/store"
 )
 
