@@ -3,7 +3,7 @@
 #   make test    what CI runs: services, gofmt, go vet, staticcheck, docs lint, go test -race
 #   make build   the binary ./illuwa (the Dockerfile runs this same target)
 #   make run     go run . (http://localhost:8080, SQLite in ./data)
-#   make lint    gofmt, go vet, staticcheck, OpenAPI lint
+#   make lint    gofmt, go vet, staticcheck, OpenAPI and GraphQL schema lint
 #   make bench   every benchmark, output also kept in bench/out/go-bench.txt
 #
 # Each recipe is one bash script (.ONESHELL) that stops at the first failing command.
@@ -69,7 +69,8 @@ staticcheck:
 	@echo "staticcheck $(STATICCHECK_VERSION) ./..."
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-# Lints the OpenAPI document with the Node tools pinned in docs/package-lock.json.
+# Lints the OpenAPI document and the GraphQL schema with the Node tools pinned
+# in docs/package-lock.json.
 docs-lint:
 	@if [[ ! -f docs/openapi.yaml ]]; then echo "docs lint: no docs/openapi.yaml yet"; exit 0; fi
 	if [[ ! -x docs/node_modules/.bin/redocly ]]; then
@@ -78,6 +79,12 @@ docs-lint:
 	fi
 	echo "redocly lint --config docs/redocly.yaml docs/openapi.yaml"
 	docs/node_modules/.bin/redocly lint --config docs/redocly.yaml --format=stylish docs/openapi.yaml
+	if [[ ! -x docs/node_modules/.bin/graphql-schema-linter ]]; then
+		echo "docs lint: graphql-schema-linter is missing; run 'make services' (or npm ci --prefix docs)" >&2
+		exit 1
+	fi
+	echo "graphql-schema-linter docs/schema.graphql"
+	docs/node_modules/.bin/graphql-schema-linter docs/schema.graphql
 
 # The whole suite, with the race detector, against the real servers.
 # gotestsum runs go test and closes with a "DONE N tests, ..." summary line.

@@ -4,6 +4,7 @@
 #   Redis    127.0.0.1:6379
 #   Debian's Chromium and ChromeDriver (browser tests)
 #   the docs' Node tools (npm ci --prefix docs)
+#   the Node GraphQL client of the tests (npm ci --prefix testdata/graphql-client)
 # Idempotent: what already answers is only checked. What is stopped is started,
 # what is missing is installed from Debian's packages (apt-get update at most once).
 # Exits non-zero with a clear message when a server still does not answer.
@@ -184,6 +185,23 @@ ensure_docs_tools() {
 	npm ci --prefix docs --no-audit --no-fund --loglevel=error || die "npm ci --prefix docs failed"
 }
 
+# ---- The independent GraphQL client (graphql-ws under Node) ---------------------
+
+ensure_graphql_client() {
+	local dir=testdata/graphql-client
+	local lock=$dir/package-lock.json stamp=$dir/node_modules/.package-lock.json
+	if [[ -f $stamp && ! $lock -nt $stamp ]] && command -v node >/dev/null; then
+		log "the Node GraphQL client is installed ($dir/node_modules)"
+		return 0
+	fi
+	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+		log "Node or npm is not installed"
+		apt_install nodejs npm
+	fi
+	log "npm ci --prefix $dir"
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error || die "npm ci --prefix $dir failed"
+}
+
 # ---- POS firmware toolchain and simulator (hardware/) ---------------------------
 # The hardware tests build the Arduino firmware with gcc-avr and the Arduino core
 # and run it in simavr through a small C harness (hardware/sim).
@@ -207,5 +225,6 @@ ensure_mariadb
 ensure_redis
 ensure_chromium
 ensure_docs_tools
+ensure_graphql_client
 ensure_pos_simulator
 log "all ready in $(elapsed)s"

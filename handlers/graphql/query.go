@@ -53,9 +53,11 @@ func (q queryResolver) Nearby(ctx context.Context, lat, lng float64, radiusM *fl
 		return nil, err
 	}
 	out := make([]*geo.Hit, len(hits))
+	ids := make([]uint64, len(hits))
 	for i := range hits {
-		out[i] = &hits[i]
+		out[i], ids[i] = &hits[i], hits[i].ID
 	}
+	loadersOf(ctx, q.r).primeStalls(ctx, ids, "pocha")
 	return out, nil
 }
 
@@ -84,9 +86,12 @@ func (q queryResolver) Orders(ctx context.Context, pochaID *uint64, status *stri
 		return nil, err
 	}
 	out := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(views)), PageInfo: &model.PageInfo{}}
+	ids := make([]uint64, len(views))
 	for i := range views {
 		out.Edges[i] = &model.OrderEdge{Cursor: q.r.d.EncodeCursor(views[i].ID), Node: &views[i]}
+		ids[i] = views[i].PochaID
 	}
+	loadersOf(ctx, q.r).primeStalls(ctx, ids, "edges", "node", "pocha")
 	if n := len(views); n > 0 {
 		out.PageInfo.StartCursor, out.PageInfo.EndCursor = &out.Edges[0].Cursor, &out.Edges[n-1].Cursor
 		out.PageInfo.HasNextPage = n == limit // as REST: a full page has a next_cursor

@@ -60,6 +60,25 @@ func (s *Service) Menu(ctx context.Context, pochaID uint64) ([]MenuItemView, err
 	return out, nil
 }
 
+// Menus is Menu of each of these stalls in one read, keyed by stall id, for
+// stalls the caller already holds: an id is answered whether or not a stall
+// has it (an unknown one has an empty menu).
+func (s *Service) Menus(ctx context.Context, pochaIDs []uint64) (map[uint64][]MenuItemView, error) {
+	all, err := s.store.MenusOf(ctx, pochaIDs)
+	if err != nil {
+		return nil, fmt.Errorf("stalls: menus: %w", err)
+	}
+	out := make(map[uint64][]MenuItemView, len(pochaIDs))
+	for _, id := range pochaIDs {
+		items := make([]MenuItemView, 0, len(all[id]))
+		for _, it := range all[id] {
+			items = append(items, MenuItemViewOf(it))
+		}
+		out[id] = items
+	}
+	return out, nil
+}
+
 // AddMenuItem validates in (name and price required; a picture must be the
 // owner's) and adds it to the menu of p, a stall Owned returned.
 func (s *Service) AddMenuItem(ctx context.Context, p store.Pocha, in MenuInput) (MenuItemView, error) {

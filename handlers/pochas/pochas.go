@@ -80,6 +80,12 @@ func (s *Service) Pocha(ctx context.Context, id uint64) (store.Pocha, error) {
 	return s.store.PochaByID(ctx, id)
 }
 
+// Pochas returns the stalls with these ids in one read, keyed by id; an
+// unknown id is absent.
+func (s *Service) Pochas(ctx context.Context, ids []uint64) (map[uint64]store.Pocha, error) {
+	return s.store.PochasByIDs(ctx, ids)
+}
+
 // Owned returns the stall with this id when userID owns it: an unknown stall
 // is store.ErrNotFound, another owner's ErrNotYourPocha. The methods that
 // change a stall take the stall Owned returned.

@@ -60,6 +60,25 @@ func (s *Service) Stats(ctx context.Context, pochaID uint64) (StatsView, error) 
 	if err != nil {
 		return StatsView{}, fmt.Errorf("reviews: stats: %w", err)
 	}
+	return statsView(pochaID, st), nil
+}
+
+// StatsOf is Stats of each of these stalls in one read, keyed by stall id,
+// for stalls the caller already holds: an id is answered whether or not a
+// stall has it (an unknown one has no reviews).
+func (s *Service) StatsOf(ctx context.Context, pochaIDs []uint64) (map[uint64]StatsView, error) {
+	all, err := s.store.ReviewStatsOfMany(ctx, pochaIDs, s.now().Add(-RecentDays*24*time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("reviews: stats: %w", err)
+	}
+	out := make(map[uint64]StatsView, len(pochaIDs))
+	for _, id := range pochaIDs {
+		out[id] = statsView(id, all[id])
+	}
+	return out, nil
+}
+
+func statsView(pochaID uint64, st store.ReviewStats) StatsView {
 	out := StatsView{PochaID: pochaID, Count: st.Count, PerStar: map[string]int64{}, RecentCount: st.Recent, RecentDays: RecentDays}
 	for i, n := range st.PerStar {
 		out.PerStar[strconv.Itoa(i+1)] = n
@@ -68,5 +87,5 @@ func (s *Service) Stats(ctx context.Context, pochaID uint64) (StatsView, error) 
 		avg := math.Round(float64(st.Sum)*10/float64(st.Count)) / 10
 		out.Average = &avg
 	}
-	return out, nil
+	return out
 }

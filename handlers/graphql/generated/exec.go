@@ -2030,21 +2030,21 @@ A stall's sales figures over a day or a range.
 """
 type SalesFigures {
   """
-  Paid orders.
-  """
-  orders: Int!
-  """
-  What they were paid, in won.
+  What the paid orders were paid, in won.
   """
   gross: Int!
-  """
-  What was refunded, in won.
-  """
-  refunds: Int!
   """
   Gross less refunds.
   """
   net: Int!
+  """
+  Paid orders.
+  """
+  orders: Int!
+  """
+  What was refunded, in won.
+  """
+  refunds: Int!
 }
 
 """
@@ -3297,14 +3297,14 @@ func (ec *executionContext) childFields_SalesDay(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_SalesFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "orders":
-		return ec.fieldContext_SalesFigures_orders(ctx, field)
 	case "gross":
 		return ec.fieldContext_SalesFigures_gross(ctx, field)
-	case "refunds":
-		return ec.fieldContext_SalesFigures_refunds(ctx, field)
 	case "net":
 		return ec.fieldContext_SalesFigures_net(ctx, field)
+	case "orders":
+		return ec.fieldContext_SalesFigures_orders(ctx, field)
+	case "refunds":
+		return ec.fieldContext_SalesFigures_refunds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SalesFigures", field.Name)
 }
@@ -5063,7 +5063,7 @@ func (ec *executionContext) _NearbyPocha_pocha(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pochas.View) graphql.Marshaler {
-			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐView(ctx, selections, v)
+			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5706,7 +5706,7 @@ func (ec *executionContext) _Order_pocha(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pochas.View) graphql.Marshaler {
-			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐView(ctx, selections, v)
+			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6606,7 +6606,7 @@ func (ec *executionContext) _Pocha_menu(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*pochas.MenuItemView) graphql.Marshaler {
-			return ec.marshalNMenuItem2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐMenuItemViewᚄ(ctx, selections, v)
+			return ec.marshalNMenuItem2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐMenuItemViewᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7089,7 +7089,7 @@ func (ec *executionContext) _Query_pocha(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pochas.View) graphql.Marshaler {
-			return ec.marshalOPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐView(ctx, selections, v)
+			return ec.marshalOPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, selections, v)
 		},
 		true,
 		false,
@@ -7865,29 +7865,6 @@ func (ec *executionContext) fieldContext_SalesDay_figures(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _SalesFigures_orders(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SalesFigures_orders(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Orders, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SalesFigures_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
-}
-
 func (ec *executionContext) _SalesFigures_gross(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7911,29 +7888,6 @@ func (ec *executionContext) fieldContext_SalesFigures_gross(_ context.Context, f
 	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SalesFigures_refunds(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SalesFigures_refunds(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Refunds, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_SalesFigures_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
-}
-
 func (ec *executionContext) _SalesFigures_net(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7954,6 +7908,52 @@ func (ec *executionContext) _SalesFigures_net(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_SalesFigures_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesFigures_orders(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesFigures_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesFigures_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesFigures_refunds(ctx context.Context, field graphql.CollectedField, obj *ordering.SalesFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesFigures_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesFigures_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SalesFigures", field, false, false, "Int")
 }
 
@@ -11618,23 +11618,23 @@ func (ec *executionContext) _SalesFigures(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SalesFigures")
-		case "orders":
-			out.Values[i] = ec._SalesFigures_orders(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "gross":
 			out.Values[i] = ec._SalesFigures_gross(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "refunds":
-			out.Values[i] = ec._SalesFigures_refunds(ctx, field, obj)
+		case "net":
+			out.Values[i] = ec._SalesFigures_net(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "net":
-			out.Values[i] = ec._SalesFigures_net(ctx, field, obj)
+		case "orders":
+			out.Values[i] = ec._SalesFigures_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunds":
+			out.Values[i] = ec._SalesFigures_refunds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12474,11 +12474,11 @@ func (ec *executionContext) marshalNLocation2ᚖgithubᚗcomᚋilluwaᚋilluwa�
 	return ec._Location(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMenuItem2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐMenuItemViewᚄ(ctx context.Context, sel ast.SelectionSet, v []*pochas.MenuItemView) graphql.Marshaler {
+func (ec *executionContext) marshalNMenuItem2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐMenuItemViewᚄ(ctx context.Context, sel ast.SelectionSet, v []*pochas.MenuItemView) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMenuItem2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐMenuItemView(ctx, sel, v[i])
+		return ec.marshalNMenuItem2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐMenuItemView(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -12490,7 +12490,7 @@ func (ec *executionContext) marshalNMenuItem2ᚕᚖgithubᚗcomᚋilluwaᚋilluw
 	return ret
 }
 
-func (ec *executionContext) marshalNMenuItem2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐMenuItemView(ctx context.Context, sel ast.SelectionSet, v *pochas.MenuItemView) graphql.Marshaler {
+func (ec *executionContext) marshalNMenuItem2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐMenuItemView(ctx context.Context, sel ast.SelectionSet, v *pochas.MenuItemView) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MenuItem!")
 		return graphql.Null
@@ -12732,7 +12732,7 @@ func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋilluwaᚋil
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐView(ctx context.Context, sel ast.SelectionSet, v *pochas.View) graphql.Marshaler {
+func (ec *executionContext) marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx context.Context, sel ast.SelectionSet, v *pochas.View) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Pocha!")
 		return graphql.Null
@@ -13224,7 +13224,7 @@ func (ec *executionContext) marshalOOrderStatus2ᚖstring(ctx context.Context, s
 	return res
 }
 
-func (ec *executionContext) marshalOPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋstallsᚐView(ctx context.Context, sel ast.SelectionSet, v *pochas.View) graphql.Marshaler {
+func (ec *executionContext) marshalOPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx context.Context, sel ast.SelectionSet, v *pochas.View) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
