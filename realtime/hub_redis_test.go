@@ -63,6 +63,7 @@ func TestHubOverRedis(t *testing.T) {
 		if !found {
 			t.Fatalf("fresh snapshot lacks the stall added during the outage: %v", snap)
 		}
+		watcher.expect(TypeOrdersResync) // a signed-in connection re-reads its orders
 		a.move(t, TypePochaMoved, 7, pt(50, 0), pt(60, 0))
 		watcher.expectPocha(TypePochaMoved, 7)
 	})
