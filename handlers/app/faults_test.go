@@ -97,9 +97,12 @@ func (r *privateRedis) kill() {
 // order, each exactly once; the customer's connection is told to re-read
 // its orders; the lost pushes are counted.
 func TestRedisKilledOrdersReachOwner(t *testing.T) {
-	orders := 8
-	if !testing.Short() {
-		orders = 20
+	orders := 20
+	if testing.Short() {
+		orders = 8
+	}
+	if n, err := strconv.Atoi(os.Getenv("ILLUWA_SOAK_ORDERS")); err == nil && n > 0 {
+		orders = n // the soak of docs/reliability.md
 	}
 	rds := startPrivateRedis(t)
 	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.url(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
