@@ -40,20 +40,6 @@ func bindJSON(c *gin.Context, dst any) bool {
 	return true
 }
 
-// bindValid binds the body into dst like bindJSON, then runs validate (which
-// may normalise dst) and answers its error. It returns false when the
-// request was answered.
-func bindValid(c *gin.Context, dst any, validate func() error) bool {
-	if !bindJSON(c, dst) {
-		return false
-	}
-	if err := validate(); err != nil {
-		fail(c, err)
-		return false
-	}
-	return true
-}
-
 func jsonProblem(err error) *apiError {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

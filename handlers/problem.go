@@ -85,6 +85,7 @@ var problemTable = concatRules(
 		{store.ErrInvalidRef, http.StatusUnprocessableEntity, "invalid_reference", "a referenced resource does not exist"},
 		{store.ErrInvalidTransition, http.StatusConflict, "invalid_transition", "the order's status does not allow this now"},
 		{context.Canceled, 499, "client_closed", "the client went away"},
+		{store.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the database is not answering; try again in a few seconds"},
 	},
 )
 
@@ -99,6 +100,10 @@ var liveRules = []problemRule{
 	{livemap.ErrUnknownPocha, http.StatusNotFound, "not_found", "no such stall"},
 	{livemap.ErrRateLimited, http.StatusTooManyRequests, "rate_limited", "too many positions for this stall; slow down"},
 }
+
+// unavailableRetryAfter is the Retry-After, in seconds, of a 503 answered
+// while the database is not answering.
+const unavailableRetryAfter = 2
 
 func concatRules(groups ...[]problemRule) []problemRule {
 	var out []problemRule
@@ -124,6 +129,9 @@ func problemFor(err error) (ae *apiError, ok bool) {
 			continue
 		}
 		out := &apiError{status: r.status, code: r.code, detail: r.detail}
+		if r.err == store.ErrUnavailable {
+			out.retryAfter = unavailableRetryAfter
+		}
 		var ex *check.Explained
 		if errors.As(err, &ex) {
 			if ex.Detail != "" {

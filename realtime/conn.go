@@ -42,12 +42,17 @@ type conn struct {
 	readerDone bool
 	closeCode  int
 	w          *watchState // nil when not watching
+	seen       seenOrders  // order.created ids queued (see duplicateLocked)
 }
 
 // enqueueLocked queues b (nil = ping) and starts the writer if needed. A
-// full queue closes the connection with 1013. It never blocks. c.mu held.
+// full queue closes the connection with 1013. An order.created already
+// queued on this connection is skipped. It never blocks. c.mu held.
 func (c *conn) enqueueLocked(b []byte) {
 	if c.closing {
+		return
+	}
+	if b != nil && c.duplicateLocked(b) {
 		return
 	}
 	if len(c.queue) >= c.hub.opts.SendQueue {

@@ -75,7 +75,8 @@ func (c *conn) handleDevice(m *clientMessage) {
 }
 
 // PublishStall pushes a message to every POS device of the stall on every
-// instance; msgType and body are as for PublishUser.
+// instance; msgType and body are as for PublishUser, and it is queued the
+// same way (never blocking, in order per stall).
 func (h *Hub) PublishStall(ctx context.Context, pochaID uint64, msgType string, body any) error {
 	if h.broker == nil {
 		return errors.New("realtime: publish stall: no broker set")
@@ -92,7 +93,7 @@ func (h *Hub) PublishStall(ctx context.Context, pochaID uint64, msgType string, 
 		return fmt.Errorf("realtime: publish stall: %w", err)
 	}
 	payload := encodeEnvelope(kindUser, pochaID, 0, 0, now().UnixNano(), b)
-	if err := h.broker.Publish(ctx, stallTopic(pochaID), payload); err != nil {
+	if err := h.pushes.publish(ctx, stallTopic(pochaID), payload); err != nil {
 		return fmt.Errorf("realtime: publish stall %d: %w", pochaID, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Map is what the hub needs from the live-stall index.
@@ -72,6 +73,8 @@ type Hub struct {
 
 	subMu      sync.Mutex // serialises broker (un)subscribes
 	subscribed map[string]struct{}
+
+	pushes *pushQueue // user and stall pushes, published off the caller's path
 }
 
 var (
@@ -102,9 +105,12 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 		subscribed: make(map[string]struct{}),
 		caps:       newConnCaps(),
 	}
+	h.pushes = newPushQueue(h, opts.PushQueue)
 	if opts.Registerer != nil {
-		if err := opts.Registerer.Register(h.caps.refused); err != nil {
-			return nil, fmt.Errorf("realtime: register metrics: %w", err)
+		for _, c := range []prometheus.Collector{h.caps.refused, h.pushes.failed, h.metrics.resyncReplays} {
+			if err := opts.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("realtime: register metrics: %w", err)
+			}
 		}
 	}
 	h.upgrader = websocket.Upgrader{
@@ -121,8 +127,9 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 // this hub (the hub is its Receiver).
 func (h *Hub) SetBroker(b Broker) { h.broker = b }
 
-// Run pings every connection each Options.PingInterval and re-sends
-// snapshots after a broker Resync, until ctx ends. It returns nil.
+// Run pings every connection each Options.PingInterval and, after a broker
+// Resync, re-sends snapshots and replays orders (see replayOrders), until
+// ctx ends. It returns nil.
 func (h *Hub) Run(ctx context.Context) error {
 	t := time.NewTicker(h.opts.PingInterval)
 	defer t.Stop()
@@ -135,14 +142,16 @@ func (h *Hub) Run(ctx context.Context) error {
 		case <-h.resyncCh:
 			h.metrics.resyncs.Inc()
 			h.resnapshotAll(ctx)
+			h.replayOrders(ctx)
 		}
 	}
 }
 
 // Shutdown refuses new connections, closes every connection with 1001 and
-// waits until their goroutines have ended. When ctx ends first, it drops
-// the remaining connections, waits for them and returns ctx's error. It
-// does not close the broker.
+// waits until their goroutines have ended, then sends the pushes still
+// queued (later pushes are published synchronously). When ctx ends first, it
+// drops the remaining connections, waits for them and returns ctx's error.
+// It does not close the broker.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
@@ -159,6 +168,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	go func() { h.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		if err := h.pushes.close(ctx); err != nil {
+			return fmt.Errorf("realtime: shutdown: pushes: %w", err)
+		}
 		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
@@ -223,7 +235,8 @@ func (h *Hub) BrokerDropped(reason string) {
 }
 
 // Resync implements Receiver: every watching connection gets a fresh
-// snapshot, sent by Run.
+// snapshot and every signed-in connection its unacknowledged orders and an
+// orders.resync nudge, sent by Run.
 func (h *Hub) Resync() {
 	select {
 	case h.resyncCh <- struct{}{}:

@@ -82,6 +82,7 @@ func testHubAcrossInstances(t *testing.T, makeA, makeB brokerMaker, killB func(t
 		if !found {
 			t.Fatalf("fresh snapshot lacks the stall added during the outage: %v", snap)
 		}
+		watcher.expect(TypeOrdersResync) // a signed-in connection re-reads its orders
 		a.move(t, TypePochaMoved, 7, pt(50, 0), pt(60, 0))
 		// On a cluster, connections to several masters may come back at
 		// different moments, each followed by a snapshot.

@@ -16,6 +16,7 @@ type metrics struct {
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
 	locRefused      prometheus.Counter
+	resyncReplays   *prometheus.CounterVec // registered by NewHub
 
 	brokerDropped    *prometheus.CounterVec
 	dropQueueFull    prometheus.Counter // brokerDropped{reason="queue_full"}
@@ -57,6 +58,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "illuwa_ws_locations_refused_total",
 			Help: "Location messages refused with rate_limited because Options.MaxLocationsInFlight were being applied.",
 		}),
+		resyncReplays: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "illuwa_resync_replays_total",
+			Help: "Signed-in connections sent their unacknowledged orders again after a broker resync, by result: replayed, failed (the database did not answer; the connection's next welcome catches up).",
+		}, []string{"result"}),
 		brokerDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_broker_messages_dropped_total",
 			Help: "Messages the broker dropped on this instance before delivery, by reason: queue_full (memory broker queue full), unknown_channel (Redis message outside the prefix).",

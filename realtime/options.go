@@ -41,6 +41,11 @@ type Options struct {
 	// SendQueue is the number of messages that may wait for a slow client
 	// (default 256). When it is full the client is closed with 1013.
 	SendQueue int
+	// PushQueue is the number of user and stall pushes (PublishUser,
+	// PublishStall) that may wait for the broker on this instance (default
+	// 4096). Past it a push is dropped and counted in
+	// illuwa_push_failed_total{reason="queue_full"}.
+	PushQueue int
 	// MaxInvalid is the number of invalid messages in a row after which
 	// the connection is closed with 1008 (default 20).
 	MaxInvalid int
@@ -87,6 +92,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
+	}
+	if o.PushQueue <= 0 {
+		o.PushQueue = 4096
 	}
 	if o.MaxInvalid <= 0 {
 		o.MaxInvalid = 20

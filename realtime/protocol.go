@@ -30,6 +30,9 @@ const (
 	TypePaymentResult = "payment.result"
 	TypePochaPaused   = "pocha.paused"
 	TypePochaResumed  = "pocha.resumed"
+	// TypeOrdersResync tells a signed-in connection that pushes may have
+	// been lost (the broker reconnected): re-read its open orders.
+	TypeOrdersResync = "orders.resync"
 )
 
 // Error codes sent in ErrorMessage.Code by this package. Inbound may return
@@ -186,6 +189,12 @@ type OrderMessage struct {
 	Type       string          `json:"type"`
 	Order      json.RawMessage `json:"order"`
 	ServerTime time.Time       `json:"server_time"`
+}
+
+// OrdersResyncMessage is an "orders.resync" nudge.
+type OrdersResyncMessage struct {
+	Type       string    `json:"type"`
+	ServerTime time.Time `json:"server_time"`
 }
 
 // NotificationMessage is a "notification" push; Notification is the

@@ -89,7 +89,10 @@ func (h *Hub) EndSession(ctx context.Context, userID uint64, session string) err
 }
 
 // PublishUser pushes a message to every connection of userID on every
-// instance. msgType is TypeOrderCreated or TypeOrderUpdated (body is the
+// instance. It never blocks: the push is queued and published in the
+// background, in order per user; a full queue drops it and returns
+// ErrPushQueueFull. Every push that is not sent (queue full, broker error)
+// is counted in illuwa_push_failed_total. msgType is TypeOrderCreated or TypeOrderUpdated (body is the
 // order) or TypeNotification (body is the notification); body must encode
 // as a JSON object.
 func (h *Hub) PublishUser(ctx context.Context, userID uint64, msgType string, body any) error {
@@ -114,7 +117,7 @@ func (h *Hub) PublishUser(ctx context.Context, userID uint64, msgType string, bo
 		return fmt.Errorf("realtime: publish user: %w", err)
 	}
 	payload := encodeEnvelope(kindUser, userID, 0, 0, now().UnixNano(), b)
-	if err := h.broker.Publish(ctx, userTopic(userID), payload); err != nil {
+	if err := h.pushes.publish(ctx, userTopic(userID), payload); err != nil {
 		return fmt.Errorf("realtime: publish user %d: %w", userID, err)
 	}
 	return nil

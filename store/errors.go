@@ -28,6 +28,8 @@ func wrap(op string, err error) error {
 		return fmt.Errorf("store: %s: %w", op, ErrConflict)
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return fmt.Errorf("store: %s: %w", op, ErrInvalidRef)
+	case unavailable(err):
+		return fmt.Errorf("store: %s: %w: %w", op, ErrUnavailable, err)
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }

@@ -106,6 +106,12 @@ func (s *Service) Confirm(ctx context.Context, customerID uint64, req Payment) (
 	switch {
 	case err == nil:
 		out, ok := s.applyGatewayPayment(bg, o, tp)
+		if !ok && gatewayMatches(o, tp) {
+			// Approved, but the database did not take it (even retried):
+			// the reconciler applies it once the database answers.
+			_ = s.store.MarkPaymentUnknown(bg, o.ID, time.Now())
+			return Confirmed{}, ErrOutcomeUnknown
+		}
 		if !ok {
 			_ = s.store.MarkPaymentUnknown(bg, o.ID, time.Now())
 			return Confirmed{}, ErrGatewayMismatch
@@ -146,7 +152,7 @@ func confirmIdemKey(orderID uint64, attempt int) string {
 // order.created) or, if it was cancelled meanwhile, queues a refund. It reports
 // false when the payment is not a DONE payment matching the order.
 func (s *Service) applyGatewayPayment(ctx context.Context, o store.Order, tp *toss.Payment) (store.Order, bool) {
-	if tp == nil || tp.Status != toss.StatusDone || tp.OrderID != GatewayOrderID(o.ID) || tp.TotalAmount != o.Total {
+	if !gatewayMatches(o, tp) {
 		return o, false
 	}
 	a := store.ApprovedPayment{PaymentKey: tp.PaymentKey, Amount: tp.TotalAmount, Method: tp.Method, ApprovedAt: tp.ApprovedAt}
@@ -156,7 +162,7 @@ func (s *Service) applyGatewayPayment(ctx context.Context, o store.Order, tp *to
 	if a.ApprovedAt.IsZero() {
 		a.ApprovedAt = time.Now()
 	}
-	out, paidNow, err := s.store.SettlePayment(ctx, o.ID, a)
+	out, paidNow, err := s.settleRetrying(ctx, o.ID, a)
 	if err != nil {
 		s.log.ErrorContext(ctx, "settle payment", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
 		return o, false

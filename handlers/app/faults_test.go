@@ -1,0 +1,220 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/store/storetest"
+)
+
+// privateRedis is a redis-server this test started on its own port, without
+// persistence: killed and started again it comes back empty, as a real
+// Redis without persistence does after a crash.
+type privateRedis struct {
+	t    *testing.T
+	port int
+	dir  string
+}
+
+// startPrivateRedis starts a redis-server on a free port; a missing binary
+// skips the test (fails under CI=true). It is killed when the test ends.
+func startPrivateRedis(t *testing.T) *privateRedis {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		storetest.Unavailable(t, "redis-server", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	r := &privateRedis{t: t, port: port, dir: t.TempDir()}
+	r.start()
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *privateRedis) url() string { return "redis://127.0.0.1:" + strconv.Itoa(r.port) + "/0" }
+
+func (r *privateRedis) start() {
+	r.t.Helper()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--daemonize", "yes", "--pidfile", filepath.Join(r.dir, "redis.pid"),
+		"--logfile", filepath.Join(r.dir, "redis.log"), "--dir", r.dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.t.Fatalf("redis-server: %v: %s", err, out)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(r.port)})
+	defer rdb.Close()
+	for i := 0; ; i++ {
+		if rdb.Ping(context.Background()).Err() == nil {
+			return
+		}
+		if i == 100 {
+			r.t.Fatal("private redis never answered PING")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill SIGKILLs the server by the pid in its pid file and waits until the
+// port is free.
+func (r *privateRedis) kill() {
+	b, err := os.ReadFile(filepath.Join(r.dir, "redis.pid"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	_ = os.Remove(filepath.Join(r.dir, "redis.pid"))
+	for range 100 {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRedisKilledOrdersReachOwner: Redis is SIGKILLed while the owner's
+// screen is connected, orders are paid during the outage, and Redis comes
+// back empty. Every confirm answers; the owner's screen gets every paid
+// order, each exactly once; the customer's connection is told to re-read
+// its orders; the lost pushes are counted.
+func TestRedisKilledOrdersReachOwner(t *testing.T) {
+	orders := 20
+	if testing.Short() {
+		orders = 8
+	}
+	if n, err := strconv.Atoi(os.Getenv("ILLUWA_SOAK_ORDERS")); err == nil && n > 0 {
+		orders = n // the soak of docs/reliability.md
+	}
+	rds := startPrivateRedis(t)
+	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.url(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
+	owner := in.login("demo-owner-1", DemoPassword)
+	customer := in.login("demo-customer", DemoPassword)
+	ownerWS := dialWS(t, in, owner)
+	customerWS := dialWS(t, in, customer)
+	pid, item := demoStallItem(t, in, owner, customer)
+
+	rds.kill()
+	paid := map[uint64]bool{}
+	for range orders {
+		paid[payOrderOnline(t, in, customer, pid, item)] = true
+	}
+	rds.start()
+
+	got := map[uint64]int{}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(got) < len(paid) {
+		o := ownerWS.nextOrder("order.created", time.Until(deadline))
+		got[o.ID]++
+		if got[o.ID] > 1 {
+			t.Fatalf("order %d shown twice on one connection", o.ID)
+		}
+		if !paid[o.ID] {
+			t.Fatalf("unexpected order %d", o.ID)
+		}
+	}
+	customerWS.next("orders.resync", 30*time.Second)
+	if v := metricValue(t, in, `illuwa_push_failed_total{reason="broker"}`); v < 1 {
+		t.Fatalf("illuwa_push_failed_total{reason=\"broker\"} = %v after an outage that lost pushes", v)
+	}
+	// No order is shown twice afterwards either: a marker order arrives
+	// live, and nothing of the earlier ones came before it.
+	marker := payOrderOnline(t, in, customer, pid, item)
+	for {
+		o := ownerWS.nextOrder("order.created", 10*time.Second)
+		if o.ID == marker {
+			break
+		}
+		t.Fatalf("order %d shown again on the same connection", o.ID)
+	}
+}
+
+// demoStallItem returns the demo owner's open stall and one of its menu
+// items.
+func demoStallItem(t *testing.T, in *instance, owner, customer string) (pid uint64, item menuItem) {
+	t.Helper()
+	var mine struct {
+		Items []struct {
+			ID     uint64
+			IsOpen bool `json:"is_open"`
+		}
+	}
+	in.call("GET", "/api/v1/pochas/mine", owner, nil, 200, &mine)
+	if len(mine.Items) == 0 || !mine.Items[0].IsOpen {
+		t.Fatalf("demo owner has no open stall: %+v", mine)
+	}
+	var menu struct{ Items []menuItem }
+	in.call("GET", "/api/v1/pochas/"+itoa(mine.Items[0].ID)+"/menu", customer, nil, 200, &menu)
+	return mine.Items[0].ID, menu.Items[0]
+}
+
+type menuItem struct {
+	ID    uint64
+	Price int64
+}
+
+// payOrderOnline places an order of item and pays it through the fake gateway;
+// it returns the order id once the confirm answered 200.
+func payOrderOnline(t *testing.T, in *instance, customer string, pid uint64, item menuItem) uint64 {
+	t.Helper()
+	var o orderJSON
+	in.call("POST", "/api/v1/orders", customer, map[string]any{"pocha_id": pid,
+		"items": []map[string]any{{"menu_item_id": item.ID, "quantity": 1}}}, 201, &o)
+	var checkout struct{ PaymentKey string }
+	in.call("POST", "/fake-pg/v1/fake/checkout", "", map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total, "orderName": "떡볶이"}, 200, &checkout)
+	req, _ := http.NewRequest("POST", in.base+"/api/v1/payments/confirm", strings.NewReader(
+		`{"order_id":`+itoa(o.ID)+`,"payment_key":"`+checkout.PaymentKey+`","amount":`+itoa(uint64(o.Total))+`}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+customer)
+	req.Header.Set("Idempotency-Key", "fault-confirm-"+itoa(o.ID))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("confirm of order %d: %d %s", o.ID, res.StatusCode, b)
+	}
+	return o.ID
+}
+
+// metricValue reads one sample (name with labels, as exposed) from the
+// instance's metrics listener; absent is 0.
+func metricValue(t *testing.T, in *instance, sample string) float64 {
+	t.Helper()
+	res, err := http.Get(in.metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, sample+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				t.Fatalf("metric line %q: %v", line, err)
+			}
+			return v
+		}
+	}
+	return 0
+}
