@@ -30,6 +30,8 @@ type instance struct {
 	base    string
 	metrics string // the metrics listener's base URL
 	out     *syncBuffer
+	// stop ends the instance (waiting for it); the test's end calls it too.
+	stop func()
 }
 
 type syncBuffer struct {
@@ -83,23 +85,27 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve returned %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop within 30 s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30 s")
-		}
-		if t.Failed() {
-			t.Logf("server output:\n%s", out.String())
-		}
-	})
+			if t.Failed() {
+				t.Logf("server output:\n%s", out.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case a := <-addr:
-		in := &instance{t: t, base: "http://" + a[0], metrics: "http://" + a[1], out: out}
+		in := &instance{t: t, base: "http://" + a[0], metrics: "http://" + a[1], out: out, stop: stop}
 		in.waitHealthy()
 		return in
 	case err := <-done:

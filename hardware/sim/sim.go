@@ -159,6 +159,7 @@ type Box struct {
 	history []string // every settled LCD content, in order
 	beeps   []int
 	ptys    int
+	presses int // buttons let go so far
 	lines   []string
 	exited  bool
 }
@@ -210,6 +211,8 @@ func (b *Box) read(r io.Reader) {
 			b.beeps = append(b.beeps, hz)
 		case strings.HasPrefix(line, "PTY "):
 			b.ptys++
+		case strings.HasPrefix(line, "RELEASED "):
+			b.presses++
 		}
 		close(b.changed)
 		b.changed = make(chan struct{})
@@ -244,8 +247,16 @@ func (b *Box) send(line string) {
 	io.WriteString(b.stdin, line+"\n")
 }
 
-// Press presses and releases a button: "accept", "reject", "ready" or "next".
-func (b *Box) Press(button string) { b.send("press " + button) }
+// Press presses a button ("accept", "reject", "ready" or "next") and
+// returns once it is let go, so that presses in a row are each one press.
+func (b *Box) Press(button string) {
+	b.t.Helper()
+	b.mu.Lock()
+	n := b.presses
+	b.mu.Unlock()
+	b.send("press " + button)
+	b.WaitFor(10*time.Second, "the "+button+" button let go", func() bool { return b.presses > n })
+}
 
 // Tap holds a card with this 4-byte UID to the reader; Untap takes it away.
 func (b *Box) Tap(uid uint32) { b.send(fmt.Sprintf("tap %08X", uid)) }

@@ -6,6 +6,7 @@ import { api, savedUser, token } from "./api.js";
 import { beep, unlock } from "./beep.js";
 import { $, h, showError } from "./dom.js";
 import { t } from "./i18n.js";
+import { Devices } from "./owner-devices.js";
 import { OrdersBoard } from "./owner-board.js";
 import { StallLive } from "./owner-live.js";
 import { MenuEditor } from "./owner-menu.js";
@@ -54,6 +55,7 @@ async function start() {
   const profile = new ProfileEditor((p) => updateStall(p));
   const sales = new Sales();
   const reviews = new OwnerReviews();
+  const devices = new Devices();
   const socket = new LiveSocket(liveURL, {
     state(s) {
       illuwa.state = s;
@@ -74,7 +76,7 @@ async function start() {
   const saved = Number(localStorage.getItem(STALL_KEY));
   select.value = String(mine.items.some((p) => p.id === saved) ? saved : mine.items[0].id);
   select.addEventListener("change", () => choose(Number(select.value)));
-  for (const id of ["stall-card", "orders-card", "profile-card", "menu-card", "sales-card", "owner-reviews-card"]) $(id).hidden = false;
+  for (const id of ["stall-card", "orders-card", "profile-card", "menu-card", "sales-card", "devices-card", "owner-reviews-card"]) $(id).hidden = false;
   await choose(Number(select.value));
 
   $("sound").addEventListener("click", () => {
@@ -91,7 +93,7 @@ async function start() {
     live.show(p);
     profile.show(p);
     $("orders-notice").hidden = true;
-    await Promise.all([board.show(id), menu.show(id), sales.show(id), reviews.show(id)]);
+    await Promise.all([board.show(id), menu.show(id), sales.show(id), reviews.show(id), devices.show(id)]);
   }
 
   function updateStall(p) {

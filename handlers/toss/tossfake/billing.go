@@ -103,7 +103,7 @@ func (s *Server) chargeBillingKey(r *http.Request, body []byte) answer {
 		amount: in.Amount, status: "ABORTED", requestedAt: now, card: b.card}
 	s.state.payments[p.key] = p
 	s.state.byOrder[p.orderID] = p.key
-	if b.card.declined {
+	if b.card.declined || b.card.exhausted {
 		return errAnswer(403, "REJECT_CARD_PAYMENT", "the card was declined")
 	}
 	p.status, p.approvedAt, p.balance = "DONE", now, p.amount

@@ -12,6 +12,10 @@ const (
 	// DeclinedCard is always declined: confirm answers 403 REJECT_CARD_PAYMENT
 	// and billing key issue refuses it the same way.
 	DeclinedCard = "4000000000000002"
+	// ExhaustedCard registers (billing key issue approves it), but every
+	// charge of it is declined with 403 REJECT_CARD_PAYMENT, as a card
+	// whose limit is used up.
+	ExhaustedCard = "4000000000000069"
 )
 
 // state is everything the fake remembers. No field holds a full card number.
@@ -32,6 +36,7 @@ type card struct {
 	Number     string `json:"number"`
 	CardType   string `json:"cardType"`
 	declined   bool
+	exhausted  bool // billing charges are declined
 }
 
 type payment struct {
@@ -102,7 +107,8 @@ func brand(n string) (code, name string) {
 // newCard is the masked record of a card number that normalizeCard accepted.
 func newCard(n string) card {
 	code, name := brand(n)
-	return card{IssuerCode: code, Company: name, Number: maskCard(n), CardType: "신용", declined: n == DeclinedCard}
+	return card{IssuerCode: code, Company: name, Number: maskCard(n), CardType: "신용", declined: n == DeclinedCard,
+		exhausted: n == ExhaustedCard}
 }
 
 // The JSON shapes below follow the real API's payment and billing objects.

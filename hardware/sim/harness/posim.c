@@ -9,7 +9,8 @@
 // minimal MFRC522 on the SPI (REQA, anticollision, HLTA) so a card can be tapped.
 //
 // Commands, one a line on standard input:
-//   press accept|reject|ready|next [ms]   hold a button (default 120 ms of simulated time)
+//   press accept|reject|ready|next [ms]   hold a button (default 120 ms of simulated time);
+//                                         "RELEASED <name>" is printed 60 ms after it is let go
 //   tap XXXXXXXX                          put a card with this 4-byte UID (hex) in the field
 //   untap                                 take it away
 //   unplug / plug                         close the pty (cable pulled) / open a new one
@@ -149,8 +150,16 @@ static void poll_lcd(void) {
 // ---- buttons on A0..A3 (PC0..PC3), active low ------------------------------------------
 static const char *button_names[4] = {"accept", "reject", "ready", "next"};
 
+// released reports a let-go button once it has stayed up past the firmware's
+// debounce (30 ms), so that the next press is seen as a new one.
+static avr_cycle_count_t released(struct avr_t *a, avr_cycle_count_t when, void *param) {
+	out("RELEASED %s", button_names[(int)(intptr_t)param]);
+	return 0;
+}
+
 static avr_cycle_count_t release_button(struct avr_t *a, avr_cycle_count_t when, void *param) {
 	avr_raise_irq(avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ('C'), (int)(intptr_t)param), 1);
+	avr_cycle_timer_register_usec(avr, 60000, released, param);
 	return 0;
 }
 

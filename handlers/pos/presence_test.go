@@ -1,0 +1,162 @@
+package pos
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/store/storetest"
+)
+
+// presenceFactory returns an empty presence store for one test.
+type presenceFactory func(t *testing.T) PresenceStore
+
+// TestPresenceContract runs one contract suite on both PresenceStores.
+func TestPresenceContract(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { testPresence(t, func(*testing.T) PresenceStore { return NewMemoryPresence() }) })
+	t.Run("redis", func(t *testing.T) { testPresence(t, mustRedisPresence) })
+}
+
+// mustRedisPresence is a RedisPresence under a fresh key prefix, removed
+// when the test ends.
+func mustRedisPresence(t *testing.T) PresenceStore {
+	t.Helper()
+	u := os.Getenv("ILLUWA_TEST_REDIS_URL")
+	if u == "" {
+		u = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		storetest.Unavailable(t, "Redis", err)
+	}
+	prefix := "illuwa-test-presence-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
+	t.Cleanup(func() {
+		if keys, _ := rdb.Keys(ctx, prefix+"*").Result(); len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	return NewRedisPresence(rdb, prefix)
+}
+
+func testPresence(t *testing.T, newStore presenceFactory) {
+	ctx := context.Background()
+	// Millisecond times: Redis keeps Unix milliseconds.
+	t0 := time.Now().Truncate(time.Millisecond)
+
+	t.Run("mark_seen", func(t *testing.T) {
+		p := newStore(t)
+		if err := p.Mark(ctx, "pocha:1", "a", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Mark(ctx, "pocha:1", "b", t0.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Mark(ctx, "pocha:2", "c", t0); err != nil {
+			t.Fatal(err)
+		}
+		seen, err := p.Seen(ctx, "pocha:1", t0.Add(-time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != 1 || !seen["a"].Equal(t0) {
+			t.Fatalf("seen since a second ago = %v, want only a at %v", seen, t0)
+		}
+		seen, _ = p.Seen(ctx, "pocha:1", t0.Add(-time.Hour/2))
+		if len(seen) != 2 {
+			t.Fatalf("seen since half an hour ago = %v, want a and b", seen)
+		}
+		if seen, _ := p.Seen(ctx, "pocha:3", t0.Add(-time.Hour/2)); len(seen) != 0 {
+			t.Fatalf("an unknown scope = %v", seen)
+		}
+	})
+
+	t.Run("since_is_inclusive", func(t *testing.T) {
+		p := newStore(t)
+		_ = p.Mark(ctx, "s", "a", t0)
+		if seen, _ := p.Seen(ctx, "s", t0); len(seen) != 1 {
+			t.Fatalf("seen at exactly since = %v", seen)
+		}
+		if seen, _ := p.Seen(ctx, "s", t0.Add(time.Millisecond)); len(seen) != 0 {
+			t.Fatalf("seen after = %v", seen)
+		}
+	})
+
+	t.Run("mark_again_moves_forward", func(t *testing.T) {
+		p := newStore(t)
+		_ = p.Mark(ctx, "s", "a", t0.Add(-time.Minute))
+		_ = p.Mark(ctx, "s", "a", t0)
+		seen, _ := p.Seen(ctx, "s", t0.Add(-time.Second))
+		if len(seen) != 1 || !seen["a"].Equal(t0) {
+			t.Fatalf("seen = %v, want a at %v", seen, t0)
+		}
+	})
+
+	t.Run("drop", func(t *testing.T) {
+		p := newStore(t)
+		_ = p.Mark(ctx, "s", "a", t0)
+		_ = p.Mark(ctx, "s", "b", t0)
+		if err := p.Drop(ctx, "s", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Drop(ctx, "s", "nobody"); err != nil {
+			t.Fatalf("dropping an unknown member: %v", err)
+		}
+		seen, _ := p.Seen(ctx, "s", t0.Add(-time.Second))
+		if len(seen) != 1 || seen["b"].IsZero() {
+			t.Fatalf("seen after drop = %v", seen)
+		}
+	})
+
+	t.Run("set_paused_reports_changes", func(t *testing.T) {
+		p := newStore(t)
+		steps := []struct {
+			paused, changed bool
+		}{{false, false}, {true, true}, {true, false}, {false, true}, {false, false}}
+		for i, s := range steps {
+			changed, err := p.SetPaused(ctx, 7, s.paused)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != s.changed {
+				t.Fatalf("step %d: SetPaused(%v) changed = %v, want %v", i, s.paused, changed, s.changed)
+			}
+		}
+		if changed, _ := p.SetPaused(ctx, 8, true); !changed {
+			t.Fatal("another stall's pause is its own")
+		}
+	})
+
+	t.Run("set_paused_once_among_many", func(t *testing.T) {
+		p := newStore(t)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		winners := 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if changed, err := p.SetPaused(ctx, 9, true); err == nil && changed {
+					mu.Lock()
+					winners++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if winners != 1 {
+			t.Fatalf("%d instances saw the change, want exactly 1", winners)
+		}
+	})
+}
