@@ -40,16 +40,16 @@ func (s *Store) DeleteLivePosition(ctx context.Context, pochaID uint64) error {
 	return wrap("delete live position", s.db.WithContext(ctx).Delete(&LivePosition{}, pochaID).Error)
 }
 
-// OpenStall is a stall the database calls open, with its last position when
+// OpenPocha is a stall the database calls open, with its last position when
 // one was saved.
-type OpenStall struct {
+type OpenPocha struct {
 	Pocha    Pocha
 	Position *LivePosition
 }
 
-// OpenStalls lists every stall the database calls open, with its last saved
+// OpenPochasWithPositions lists every stall the database calls open, with its last saved
 // position, by id.
-func (s *Store) OpenStalls(ctx context.Context) ([]OpenStall, error) {
+func (s *Store) OpenPochasWithPositions(ctx context.Context) ([]OpenPocha, error) {
 	open, err := s.OpenPochas(ctx)
 	if err != nil || len(open) == 0 {
 		return nil, err
@@ -70,9 +70,9 @@ func (s *Store) OpenStalls(ctx context.Context) ([]OpenStall, error) {
 	for i := range pos {
 		byID[pos[i].PochaID] = &pos[i]
 	}
-	out := make([]OpenStall, len(open))
+	out := make([]OpenPocha, len(open))
 	for i, p := range open {
-		out[i] = OpenStall{Pocha: p, Position: byID[p.ID]}
+		out[i] = OpenPocha{Pocha: p, Position: byID[p.ID]}
 	}
 	return out, nil
 }

@@ -38,7 +38,7 @@ func TestLivePositions(t *testing.T) {
 			{PochaID: ps[2].ID, Lat: 1, Lng: 2, At: at, Seen: at}}); err != nil {
 			t.Fatal(err)
 		}
-		open, err := st.OpenStalls(ctx)
+		open, err := st.OpenPochasWithPositions(ctx)
 		if err != nil || len(open) != 2 {
 			t.Fatalf("open stalls %+v %v", open, err)
 		}
@@ -51,7 +51,7 @@ func TestLivePositions(t *testing.T) {
 		if err := st.DeleteLivePosition(ctx, ps[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if open, _ := st.OpenStalls(ctx); open[0].Position != nil {
+		if open, _ := st.OpenPochasWithPositions(ctx); open[0].Position != nil {
 			t.Fatal("a deleted position came back")
 		}
 		if err := st.SaveLivePositions(ctx, []store.LivePosition{{PochaID: 999999, Lat: 1, Lng: 1, At: at, Seen: at}}); err == nil {

@@ -103,7 +103,7 @@ func (m *Service) revive(ctx context.Context, pos geo.Position) error {
 // longer is closed, as expiry would have closed it. An empty index never
 // closes a stall that is still alive. It returns how many stalls it put back.
 func (m *Service) Restore(ctx context.Context) (int, error) {
-	open, err := m.store.OpenStalls(ctx)
+	open, err := m.store.OpenPochasWithPositions(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("livemap: restore: %w", err)
 	}
