@@ -6,6 +6,7 @@ package docs
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -117,8 +118,6 @@ func TestComposeInstancesShareBackends(t *testing.T) {
 			t.Errorf("%s: ILLUWA_IMAGE_STORE=%s, so an image uploaded through one instance is a 404 on the other", name, store)
 		}
 	}
-	checkPublishes(t, "illuwa-1", one, "8081")
-	checkPublishes(t, "illuwa-2", two, "8082")
 
 	db, err := url.Parse(one.env(t)["ILLUWA_DATABASE_URL"])
 	if err != nil {
@@ -172,6 +171,57 @@ func TestComposeLoadBalancerReachesBothInstances(t *testing.T) {
 				t.Errorf("nginx config lacks %q, so WebSockets would not pass", want)
 			}
 		}
+	}
+}
+
+// TestComposeTrustsAndPublishesOnlyTheBalancer: a client on the compose
+// network cannot name another client address (only the balancer's fixed
+// address is a trusted proxy), and from outside only the balancer is reachable.
+func TestComposeTrustsAndPublishesOnlyTheBalancer(t *testing.T) {
+	c := loadCompose(t)
+	lb := c.service(t, "lb")
+	nets, _ := lb.Networks.(map[string]any)
+	var lbAddr string
+	for _, n := range nets {
+		if m, ok := n.(map[string]any); ok {
+			lbAddr = scalar(m["ipv4_address"])
+		}
+	}
+	if net.ParseIP(lbAddr) == nil {
+		t.Fatalf("lb has no fixed ipv4_address (networks %v), so no single address can be trusted", lb.Networks)
+	}
+	checkPublishes(t, "lb", lb, "8080")
+	for name, s := range c.Services {
+		if name != "lb" && len(s.publishedPorts()) > 0 {
+			t.Errorf("%s publishes %v: only the balancer may be reachable from outside", name, s.publishedPorts())
+		}
+		if !strings.HasPrefix(name, "illuwa-") {
+			continue
+		}
+		if got := s.env(t)["ILLUWA_TRUSTED_PROXIES"]; got != lbAddr {
+			t.Errorf("%s: ILLUWA_TRUSTED_PROXIES=%q, want only the balancer's address %s", name, got, lbAddr)
+		}
+	}
+}
+
+// TestTLSExampleEndsTLSAtTheBalancer: the TLS variant of the balancer
+// listens with TLS, redirects plain HTTP, proxies to both instances with
+// WebSockets, and tells them the request came over https.
+func TestTLSExampleEndsTLSAtTheBalancer(t *testing.T) {
+	var config strings.Builder
+	for line := range strings.Lines(repoFile(t, ".ci/nginx-tls.conf")) {
+		code, _, _ := strings.Cut(line, "#")
+		config.WriteString(code + "\n")
+	}
+	for _, want := range []string{"listen 443 ssl", "ssl_certificate ", "ssl_certificate_key ", "return 308 https://",
+		"illuwa-1:8080", "illuwa-2:8080", "proxy_http_version 1.1", "Upgrade $http_upgrade", "Connection $connection_upgrade",
+		"X-Forwarded-Proto https", "X-Forwarded-For $remote_addr"} {
+		if !strings.Contains(config.String(), want) {
+			t.Errorf(".ci/nginx-tls.conf lacks %q", want)
+		}
+	}
+	if !strings.Contains(repoFile(t, "README.md"), ".ci/nginx-tls.conf") {
+		t.Error("README.md does not point to the TLS example")
 	}
 }
 
@@ -298,6 +348,7 @@ type composeService struct {
 	DependsOn   any    `json:"depends_on"`  // map of name -> {condition} or list of names
 	Ports       []any  `json:"ports"`       // "HOST:CONTAINER" or {published, target}
 	Volumes     []any  `json:"volumes"`     // "SOURCE:TARGET[:MODE]" or {type, source, target}
+	Networks    any    `json:"networks"`    // list of names or map of name -> {ipv4_address}
 	Healthcheck any    `json:"healthcheck"`
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -57,9 +58,12 @@ func logger(c *gin.Context) *slog.Logger {
 }
 
 // accessLog writes one JSON line per request. It never logs bodies, query
-// strings (they may hold a token) or headers.
+// strings (they may hold a token) or headers; a handler wrapped in LogPathAs
+// replaces the path it logs.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
+	logged := &loggedPath{path: c.Request.URL.Path}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), loggedPathKey{}, logged))
 	c.Next()
 	route := c.FullPath()
 	if route == "" {
@@ -72,12 +76,29 @@ func (s *Server) accessLog(c *gin.Context) {
 	logger(c).LogAttrs(c.Request.Context(), level, "request",
 		slog.String("method", methodLabel(c.Request.Method)),
 		slog.String("route", route),
-		slog.String("path", c.Request.URL.Path),
+		slog.String("path", logged.path),
 		slog.Int("status", responseStatus(c)),
 		slog.Int("bytes", c.Writer.Size()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.ClientIP()),
 	)
+}
+
+// loggedPath is the path the access log records for a request.
+type loggedPath struct{ path string }
+
+type loggedPathKey struct{}
+
+// LogPathAs wraps h, a handler served through Deps.Web, so the access log
+// records the request's path as redact returns it (given the full path):
+// for paths that carry a secret, such as the demo gateway's billing keys.
+func LogPathAs(h http.Handler, redact func(path string) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lp, ok := r.Context().Value(loggedPathKey{}).(*loggedPath); ok {
+			lp.path = redact(lp.path)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // httpMetrics are the Prometheus series of the HTTP API.

@@ -57,7 +57,7 @@ func (s *Server) routes() *gin.Engine {
 	api.PATCH("/me", user, body, s.patchMe)
 
 	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
-	api.POST("/images", user, limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
+	api.POST("/images", user, s.limitWrites("upload"), limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
 	api.GET("/images/:id", s.getImage)
 	api.HEAD("/images/:id", s.getImage)
 
@@ -85,7 +85,7 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/graphql", body, gql)
 
 	// Orders, payments, saved cards, sales and settlement.
-	api.POST("/orders", user, customer, body, s.createOrder)
+	api.POST("/orders", user, customer, s.limitWrites("order"), body, s.createOrder)
 	// A POS device's token reaches these few (see deviceRoutesAllowed).
 	dUser, dOwner := deviceOr(user), deviceOr(owner)
 	api.GET("/orders", dUser, s.listOrders)
@@ -97,18 +97,20 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/orders/:id/complete", user, owner, s.act(ordering.Complete))
 
 	api.POST("/payments/confirm", user, customer, body, s.confirmPayment)
-	api.POST("/payments/webhook", body, s.paymentWebhook)
+	// Anyone can call it; only its payment key is used, re-checked with the gateway.
+	api.POST("/payments/webhook", s.limitWebhook, body, s.paymentWebhook)
 
 	api.GET("/payment-methods", user, customer, s.listPaymentMethods)
-	api.POST("/payment-methods", user, customer, body, s.createPaymentMethod)
-	api.PATCH("/payment-methods/:id", user, customer, body, s.patchPaymentMethod)
-	api.DELETE("/payment-methods/:id", user, customer, s.deletePaymentMethod)
+	cardWrites := s.limitWrites("payment_method")
+	api.POST("/payment-methods", user, customer, cardWrites, body, s.createPaymentMethod)
+	api.PATCH("/payment-methods/:id", user, customer, cardWrites, body, s.patchPaymentMethod)
+	api.DELETE("/payment-methods/:id", user, customer, cardWrites, s.deletePaymentMethod)
 
 	api.GET("/pochas/:id/sales", user, owner, s.sales)
 	api.GET("/pochas/:id/settlements/:month", user, owner, s.settlement)
 
 	// Reviews and notifications.
-	api.POST("/pochas/:id/reviews", user, body, s.createReview)
+	api.POST("/pochas/:id/reviews", user, s.limitWrites("review"), body, s.createReview)
 	api.GET("/pochas/:id/reviews", s.listReviews)
 	api.GET("/pochas/:id/reviews/stats", s.reviewStats)
 	api.DELETE("/reviews/:id", user, s.deleteReview)

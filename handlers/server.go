@@ -48,6 +48,9 @@ type Options struct {
 	PaymentFeeRate                                float64
 
 	GraphQL GraphQLOptions // /api/v1/graphql
+
+	WebhookRate     int // gateway webhook calls per source address per minute (a burst of as many); default 120
+	WritesPerMinute int // uploads, orders, reviews and payment-method writes per user per minute, each kind its own budget; default 20
 }
 
 func (o Options) withDefaults() Options {
@@ -65,6 +68,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Signups <= 0 {
 		o.Signups = 20
+	}
+	if o.WebhookRate <= 0 {
+		o.WebhookRate = 120
+	}
+	if o.WritesPerMinute <= 0 {
+		o.WritesPerMinute = 20
 	}
 	if o.LoginWindow <= 0 {
 		o.LoginWindow = 15 * time.Minute
@@ -130,6 +139,7 @@ type Server struct {
 	pos     *pos.Service
 	// pairings limits wrong POS pairing codes per address.
 	pairings *limit.Attempts
+	rates    rates // webhook and write budgets
 	engine   *gin.Engine
 	inbound  inbound
 	web      http.Handler
@@ -177,6 +187,7 @@ func New(d Deps) *Server {
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)
 	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures))
+	s.rates = newRates(opts)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

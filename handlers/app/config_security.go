@@ -11,6 +11,8 @@ type SecurityConfig struct {
 	WSMaxConnsPerAddr int
 	UnpaidOrderTTL    time.Duration
 	MetricsAddr       string
+	WebhookRate       int
+	WritesPerMinute   int
 }
 
 // securitySettings lists the SecurityConfig settings, each bound to its field of c.
@@ -26,5 +28,9 @@ func securitySettings(c *SecurityConfig) []setting {
 			hostPortValue{&c.MetricsAddr}},
 		{"ILLUWA_UNPAID_ORDER_TTL", "unpaid-order-ttl", "30m", "an order not paid within this of being placed is cancelled by the system",
 			durationValue{&c.UnpaidOrderTTL, time.Minute}},
+		{"ILLUWA_WEBHOOK_RATE", "webhook-rate", "120", "payment webhook calls one source address may make per minute; past it 429 rate_limited",
+			intValue{&c.WebhookRate, 1, 1_000_000}},
+		{"ILLUWA_WRITES_PER_MINUTE", "writes-per-minute", "20", "uploads, orders, reviews and payment-method changes one user may make per minute, each kind counted apart; past it 429 too_many_writes",
+			intValue{&c.WritesPerMinute, 1, 1_000_000}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/toss"
@@ -25,7 +26,10 @@ func paymentGateway(cfg Config, mux *http.ServeMux, port int, log *slog.Logger) 
 	case cfg.Demo:
 		secret := "test_sk_" + randomHex(16)
 		fake := tossfake.New(tossfake.Options{SecretKey: secret})
-		mux.Handle(fakeGatewayPath+"/", http.StripPrefix(fakeGatewayPath, fake))
+		// Its paths carry billing and payment keys: the access log gets them redacted.
+		mux.Handle(fakeGatewayPath+"/", handlers.LogPathAs(http.StripPrefix(fakeGatewayPath, fake), func(p string) string {
+			return fakeGatewayPath + tossfake.RedactPath(strings.TrimPrefix(p, fakeGatewayPath))
+		}))
 		log.Warn("demo: payments go to the built-in fake gateway at " + fakeGatewayPath)
 		return toss.New(fmt.Sprintf("http://127.0.0.1:%d%s", port, fakeGatewayPath), secret, nil)
 	}

@@ -76,6 +76,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			TrustedProxies:  cfg.TrustedProxies,
 			GraphQL:         handlers.GraphQLOptions{NoIntrospection: !cfg.GraphQLIntrospection, AllowedOrigins: cfg.AllowedOrigins},
 			MetricsListener: true,
+			WebhookRate:     cfg.Security.WebhookRate,
+			WritesPerMinute: cfg.Security.WritesPerMinute,
 		},
 	})
 	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), log)

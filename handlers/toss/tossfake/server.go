@@ -89,16 +89,40 @@ func New(opts Options) *Server {
 // routes lists the whole fake API.
 func (s *Server) routes() *http.ServeMux {
 	m := http.NewServeMux()
-	m.HandleFunc("POST /v1/payments/confirm", s.op(true, s.confirm))
-	m.HandleFunc("POST /v1/payments/{paymentKey}/cancel", s.op(true, s.cancel))
-	m.HandleFunc("GET /v1/payments/{paymentKey}", s.op(false, s.paymentByKey))
-	m.HandleFunc("GET /v1/payments/orders/{orderId}", s.op(false, s.paymentByOrder))
-	m.HandleFunc("POST /v1/billing/authorizations/card", s.op(true, s.issueBillingKey))
-	m.HandleFunc("DELETE /v1/billing/{billingKey}", s.op(true, s.deleteBillingKey))
-	m.HandleFunc("POST /v1/billing/{billingKey}", s.op(true, s.chargeBillingKey))
-	m.HandleFunc("POST /v1/fake/checkout", s.op(true, s.checkout))
-	m.HandleFunc("GET /v1/fake/checkout-page", s.checkoutPage)
+	for _, r := range s.routeTable() {
+		m.HandleFunc(r.pattern, r.h)
+	}
 	return m
+}
+
+type route struct {
+	pattern string
+	h       http.HandlerFunc
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{"POST /v1/payments/confirm", s.op(true, s.confirm)},
+		{"POST /v1/payments/{paymentKey}/cancel", s.op(true, s.cancel)},
+		{"GET /v1/payments/{paymentKey}", s.op(false, s.paymentByKey)},
+		{"GET /v1/payments/orders/{orderId}", s.op(false, s.paymentByOrder)},
+		{"POST /v1/billing/authorizations/card", s.op(true, s.issueBillingKey)},
+		{"DELETE /v1/billing/{billingKey}", s.op(true, s.deleteBillingKey)},
+		{"POST /v1/billing/{billingKey}", s.op(true, s.chargeBillingKey)},
+		{"POST /v1/fake/checkout", s.op(true, s.checkout)},
+		{"GET /v1/fake/checkout-page", s.checkoutPage},
+	}
+}
+
+// Routes lists the fake's operations as "METHOD /path" (path parameters in
+// braces), relative to where it is mounted: for documentation and its test.
+func Routes() []string {
+	var s Server
+	var out []string
+	for _, r := range s.routeTable() {
+		out = append(out, r.pattern)
+	}
+	return out
 }
 
 // ServeHTTP counts the call, applies an injected failure, checks the key

@@ -130,6 +130,7 @@ func TestCheckoutPage(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	status, page := get("orderId=order-page-1&amount=12000&successUrl=%2Fpaid&orderName=%3Cb%3Etteok%3C%2Fb%3E")
+	checkPageHeaders(t, srv.URL+"/fake-pg/v1/fake/checkout-page?orderId=order-page-1&amount=12000&successUrl=%2Fpaid", page)
 	if status != 200 || !strings.Contains(page, `"order-page-1"`) || !strings.Contains(page, `fetch("checkout"`) ||
 		!strings.Contains(page, "&lt;b&gt;tteok") || strings.Contains(page, "<b>tteok") {
 		t.Fatalf("page %d:\n%s", status, page)
@@ -138,6 +139,9 @@ func TestCheckoutPage(t *testing.T) {
 		"orderId=order-page-1&amount=12000&successUrl=https%3A%2F%2Fevil.test%2F",
 		"orderId=order-page-1&amount=-1&successUrl=%2Fpaid",
 		"orderId=x&amount=10&successUrl=%2Fpaid",
+		"orderId=order-page-1&amount=12000&successUrl=%2F%09%2Fevil.example%2Fsteal",
+		"orderId=order-page-1&amount=12000&successUrl=%2Fpaid&failUrl=%2F%5C%2Fevil.example",
+		"orderId=order-page-1&amount=12000&successUrl=%2Fpaid&failUrl=%2F%0A%2Fevil.example",
 	} {
 		if status, _ := get(q); status != 400 {
 			t.Errorf("%s: %d, want 400", q, status)
@@ -152,5 +156,36 @@ func TestCheckoutPage(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("checkout from page: %d", resp.StatusCode)
+	}
+}
+
+// checkPageHeaders asserts the page cannot be framed and runs only its own
+// script: the headers the app's pages send, with a nonce for the inline script.
+func checkPageHeaders(t *testing.T, url, page string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h := resp.Header
+	csp := h.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "connect-src 'self'", "script-src 'nonce-"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("Content-Security-Policy allows inline code: %q", csp)
+	}
+	for name, want := range map[string]string{
+		"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if !strings.Contains(page, "<script nonce=") {
+		t.Error("the inline script carries no nonce")
 	}
 }
