@@ -173,12 +173,21 @@ func (f *fakeRealtime) othersOf(typ string) []map[string]any {
 
 // send writes msg to every connection as it is (order pushes and the like).
 func (f *fakeRealtime) send(msg map[string]any) {
-	f.mu.Lock()
-	conns := make(map[*websocket.Conn]*sync.Mutex, len(f.conns))
-	for c, l := range f.conns {
-		conns[c] = l
+	// A page can be "live" from its API answers before its WebSocket is
+	// up (on a loaded machine, well before): wait for a connection, so the
+	// message is not sent to nobody.
+	var conns map[*websocket.Conn]*sync.Mutex
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		f.mu.Lock()
+		conns = make(map[*websocket.Conn]*sync.Mutex, len(f.conns))
+		for c, l := range f.conns {
+			conns[c] = l
+		}
+		f.mu.Unlock()
+		if len(conns) > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
-	f.mu.Unlock()
 	for c, l := range conns {
 		f.write(c, l, msg)
 	}
