@@ -36,6 +36,7 @@ type Config struct {
 	MaxImageBytes        int64
 	GraphQLIntrospection bool
 	Security             SecurityConfig // connection caps, rate limits, the metrics listener
+	Mail                 MailConfig     // SMTP, the From address, the public URL of links
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -75,7 +76,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown may take", durationValue{&c.ShutdownTimeout, time.Second}},
 		{"ILLUWA_MAX_IMAGE_BYTES", "max-image-bytes", "10485760", "largest accepted image upload in bytes", int64Value{&c.MaxImageBytes, 1024, 100 << 20}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
-	}, securitySettings(&c.Security)...)
+	}, append(securitySettings(&c.Security), mailSettings(&c.Mail)...)...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An

@@ -166,7 +166,12 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		log.Warn("card payments are off: set ILLUWA_PAYMENTS_URL and ILLUWA_PAYMENTS_SECRET_KEY (or run with --demo for a fake gateway)")
 	}
 
-	notes := notify.New(st, hub, nil, log)
+	outbox, err := newOutbox(cfg.Mail, st, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	notes := notify.New(st, hub, outbox, log)
 	orders := ordering.New(ordering.Deps{Store: st, Payments: provider, Push: hub, Notes: notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
 			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
@@ -214,6 +219,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	go func() {
 		defer close(done)
 		go posSvc.Run(workers)
+		go outbox.Run(workers)
 		background(workers, log, hub, live, orders, resynced)
 	}()
 	if cfg.Demo {
