@@ -53,6 +53,10 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/auth/signup", body, s.signup)
 	api.POST("/auth/login", body, s.login)
 	api.POST("/auth/logout", user, s.logout)
+	api.POST("/auth/verify", body, s.verify)
+	api.POST("/auth/verification", user, s.resendVerification)
+	api.POST("/auth/password-reset", body, s.requestPasswordReset)
+	api.POST("/auth/password-reset/confirm", body, s.confirmPasswordReset)
 	api.GET("/me", user, s.me)
 	api.PATCH("/me", user, body, s.patchMe)
 

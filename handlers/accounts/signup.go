@@ -31,6 +31,9 @@ func (s *Service) SignUp(ctx context.Context, client string, nu NewUser) (View, 
 	if err := s.insert(ctx, &u, nu.Password); err != nil {
 		return View{}, err
 	}
+	if err := s.sendVerification(ctx, u); err != nil {
+		s.log.ErrorContext(ctx, "verification mail not queued", "user_id", u.ID, "error", err.Error())
+	}
 	return ViewOf(u), nil
 }
 

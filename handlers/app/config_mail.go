@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strconv"
+	"strings"
 
 	mailer "github.com/illuwa/illuwa/handlers/mail"
 	"github.com/illuwa/illuwa/store"
@@ -42,6 +44,15 @@ func mailFrom(v string) error {
 		return errors.New("want an address such as 일루와 <no-reply@example.com>")
 	}
 	return nil
+}
+
+// publicURL is the configured public address without a trailing slash, or
+// the local one of this instance.
+func (c MailConfig) publicURL(port int) string {
+	if c.PublicURL == "" {
+		return "http://localhost:" + strconv.Itoa(port)
+	}
+	return strings.TrimRight(c.PublicURL, "/")
 }
 
 // newOutbox builds the mail outbox: sent through SMTP when a server is
