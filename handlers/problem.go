@@ -205,6 +205,7 @@ var accountRules = []problemRule{
 	{accounts.ErrLoginTaken, http.StatusConflict, "login_id_taken", "that login id is taken"},
 	{accounts.ErrBusy, http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment"},
 	{accounts.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"},
+	{accounts.ErrFinishFirst, http.StatusConflict, "finish_orders_first", "orders are still in progress or a stall is open; finish them first"},
 	{accounts.ErrInvalidLink, http.StatusBadRequest, "invalid_link", "the link is unknown, expired or already used; ask for a new one"},
 }
 

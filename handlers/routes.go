@@ -59,6 +59,7 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/auth/password-reset/confirm", body, s.confirmPasswordReset)
 	api.GET("/me", user, s.me)
 	api.PATCH("/me", user, body, s.patchMe)
+	api.DELETE("/me", user, body, s.deleteMe)
 
 	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
 	api.POST("/images", user, limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)

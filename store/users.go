@@ -25,6 +25,7 @@ type User struct {
 	Phone        string
 	Role         string
 	Verified     bool
+	LeftAt       *time.Time // set when the user deleted the account (its personal data is gone)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

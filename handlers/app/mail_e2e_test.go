@@ -60,7 +60,13 @@ func TestMailEndToEnd(t *testing.T) {
 			in.call("POST", "/api/v1/auth/password-reset/confirm", "", map[string]any{"token": rt, "password": "a new pocha pass"}, 200, nil)
 			in.call("GET", "/api/v1/me", token, nil, 401, nil) // the old session ended
 			in.call("POST", "/api/v1/auth/password-reset/confirm", "", map[string]any{"token": rt, "password": "another pocha pass"}, 400, nil)
-			in.login("mailuser", "a new pocha pass")
+			fresh := in.login("mailuser", "a new pocha pass")
+
+			// Leaving: the wrong password changes nothing; the right one ends it all.
+			in.call("DELETE", "/api/v1/me", fresh, map[string]any{"password": "not it at all"}, 403, nil)
+			in.call("DELETE", "/api/v1/me", fresh, map[string]any{"password": "a new pocha pass"}, 204, nil)
+			in.call("GET", "/api/v1/me", fresh, nil, 401, nil)
+			in.call("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "mailuser", "password": "a new pocha pass"}, 401, nil)
 			for _, got := range smtpd.Received() {
 				if strings.Contains(got.To, "ghost") {
 					t.Fatalf("an unknown address got mail: %+v", got)
