@@ -61,6 +61,12 @@ func (s *Server) routes() *gin.Engine {
 	api.PATCH("/me", user, body, s.patchMe)
 	api.DELETE("/me", user, body, s.deleteMe)
 
+	admin := requireRole(store.RoleAdmin)
+	api.GET("/admin/owners", admin, s.adminOwners)
+	api.POST("/admin/owners/:id/approve", admin, s.approveOwner)
+	api.POST("/admin/owners/:id/reject", admin, body, s.rejectOwner)
+	api.POST("/admin/users/:id/suspend", admin, s.suspendUser)
+
 	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
 	api.POST("/images", user, limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
 	api.GET("/images/:id", s.getImage)

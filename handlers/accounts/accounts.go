@@ -116,6 +116,7 @@ type Deps struct {
 	Store    *store.Store
 	Sessions SessionEnder
 	Mail     Mailer
+	Notices  Notices // tells owners of approval decisions; nil tells nobody
 	// PublicURL is where users reach the web app (no trailing slash): the
 	// links in mail start with it.
 	PublicURL string
@@ -129,6 +130,7 @@ type Service struct {
 	store    *store.Store
 	sessions SessionEnder
 	mail     Mailer
+	notices  Notices
 	public   string
 	log      *slog.Logger
 	opts     Options
@@ -146,7 +148,7 @@ type Service struct {
 // New builds the service.
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
-	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
+	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, notices: d.Notices, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
 		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
 		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)),
 		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),

@@ -189,7 +189,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Registry: reg,
 		Ready:    ready,
 		Live:     live,
-		Accounts: accounts.New(accounts.Deps{Store: st, Sessions: hub, Mail: outbox, PublicURL: cfg.Mail.publicURL(addr.Port), Log: log}),
+		Accounts: accounts.New(accounts.Deps{Store: st, Sessions: hub, Mail: outbox, Notices: notes, PublicURL: cfg.Mail.publicURL(addr.Port), Log: log}),
 		Hub:      hub,
 		Payments: provider,
 		Orders:   orders,
