@@ -67,6 +67,33 @@ func TestMailEndToEnd(t *testing.T) {
 			in.call("DELETE", "/api/v1/me", fresh, map[string]any{"password": "a new pocha pass"}, 204, nil)
 			in.call("GET", "/api/v1/me", fresh, nil, 401, nil)
 			in.call("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "mailuser", "password": "a new pocha pass"}, 401, nil)
+			// Owner approval: the stall stays closed until an admin (made on the
+			// command line) approves; the owner hears of it by mail.
+			in.call("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": "newowner", "password": "pocha-pass-1", "nickname": "사장님",
+				"email": "newowner@example.com", "phone": "010-5555-0001", "role": "owner", "business_number": "220-81-62518"}, 422, nil)
+			var created struct{ ID uint64 }
+			in.call("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": "newowner", "password": "pocha-pass-1", "nickname": "사장님",
+				"email": "newowner@example.com", "phone": "010-5555-0001", "role": "owner", "business_number": "220-81-62517"}, 201, &created)
+			owner := in.login("newowner", "pocha-pass-1")
+			var p struct{ ID uint64 }
+			in.call("POST", "/api/v1/pochas", owner, map[string]any{"name": "승인 대기 포차"}, 201, &p)
+			open := map[string]any{"lat": 37.5665, "lng": 126.978}
+			in.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, open, 403, nil)
+			if _, _, err := runCmd(t, map[string]string{"ILLUWA_DATABASE_URL": in.dbURL, "ILLUWA_NEW_PASSWORD": "admin-pass-1"},
+				"user", "create", "--role", "admin", "--login-id", "boss", "--nickname", "관리자", "--email", "boss@example.com", "--phone", "010-1111-2222"); err != nil {
+				t.Fatal(err)
+			}
+			admin := in.login("boss", "admin-pass-1")
+			in.call("POST", "/api/v1/admin/owners/"+itoa(created.ID)+"/approve", owner, nil, 403, nil) // an owner is no admin
+			var pending struct{ Owners []struct{ ID uint64 } }
+			in.call("GET", "/api/v1/admin/owners?status=pending", admin, nil, 200, &pending)
+			if len(pending.Owners) != 1 || pending.Owners[0].ID != created.ID {
+				t.Fatalf("pending owners: %+v", pending)
+			}
+			in.call("POST", "/api/v1/admin/owners/"+itoa(created.ID)+"/approve", admin, nil, 200, nil)
+			smtpd.Wait("newowner@example.com", "사업자 승인이 완료")
+			in.call("POST", "/api/v1/pochas/"+itoa(p.ID)+"/open", owner, open, 200, nil)
+
 			for _, got := range smtpd.Received() {
 				if strings.Contains(got.To, "ghost") {
 					t.Fatalf("an unknown address got mail: %+v", got)
