@@ -84,3 +84,15 @@ func (s *Server) suspendUser(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, v)
 }
+
+func (s *Server) hideReview(c *gin.Context) {
+	id, ok := pathID(c, "id")
+	if !ok {
+		return
+	}
+	if err := s.reviews.Hide(c.Request.Context(), id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -62,10 +62,11 @@ func (s *Server) routes() *gin.Engine {
 	api.DELETE("/me", user, body, s.deleteMe)
 
 	admin := requireRole(store.RoleAdmin)
-	api.GET("/admin/owners", admin, s.adminOwners)
-	api.POST("/admin/owners/:id/approve", admin, s.approveOwner)
-	api.POST("/admin/owners/:id/reject", admin, body, s.rejectOwner)
-	api.POST("/admin/users/:id/suspend", admin, s.suspendUser)
+	api.GET("/admin/owners", user, admin, s.adminOwners)
+	api.POST("/admin/owners/:id/approve", user, admin, s.approveOwner)
+	api.POST("/admin/owners/:id/reject", user, admin, body, s.rejectOwner)
+	api.POST("/admin/users/:id/suspend", user, admin, s.suspendUser)
+	api.POST("/admin/reviews/:id/hide", user, admin, s.hideReview)
 
 	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
 	api.POST("/images", user, limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
