@@ -82,12 +82,15 @@ func (s *Store) RetryMail(ctx context.Context, id uint64, next time.Time, lastEr
 	return wrap("retry mail", err)
 }
 
-// FinishMail closes a pending mail as sent or failed.
+// FinishMail closes a pending mail as sent or failed. A sent mail's bodies
+// are cleared (they may carry single-use links); the row keeps who, what
+// and when.
 func (s *Store) FinishMail(ctx context.Context, id uint64, status, lastErr string) error {
 	now := s.now()
 	set := map[string]any{"status": status, "last_error": truncate(lastErr, 500), "updated_at": now}
 	if status == MailSent {
 		set["sent_at"] = now
+		set["text_body"], set["html_body"] = "", ""
 	}
 	err := s.db.WithContext(ctx).Model(&OutboxMail{}).Where("id = ? AND status = ?", id, MailPending).Updates(set).Error
 	return wrap("finish mail", err)

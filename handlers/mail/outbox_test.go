@@ -54,7 +54,7 @@ func TestOutbox(t *testing.T) {
 			if got.Text != m.Text {
 				t.Fatalf("text %q", got.Text)
 			}
-			if row := only(t, st, m.To); row.Status != store.MailSent || row.SentAt == nil || row.Attempts != 1 {
+			if row := only(t, st, m.To); row.Status != store.MailSent || row.SentAt == nil || row.Attempts != 1 || row.TextBody != "" || row.HTMLBody != "" {
 				t.Fatalf("row %+v", row)
 			}
 		})
