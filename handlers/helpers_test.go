@@ -142,7 +142,18 @@ func (a *testAPI) signupLogin(login, role string) (string, accounts.View) {
 	var out accounts.Session
 	a.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": login, "password": "correct horse"}).
 		mustStatus(a.t, http.StatusOK).decode(a.t, &out)
+	if role == store.RoleOwner {
+		a.approve(out.User.ID)
+	}
 	return out.Token, out.User
+}
+
+// approve records an admin's approval of the owner (so its stalls may open).
+func (a *testAPI) approve(ownerID uint64) {
+	a.t.Helper()
+	if _, err := a.store.SetApproval(context.Background(), ownerID, store.ApprovalApproved, ""); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
 // createPocha makes a stall for the owner with one menu item and returns both ids.

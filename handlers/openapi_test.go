@@ -547,7 +547,7 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 		return res
 	}
 	signup := map[string]any{"login_id": "Owner.Kim", "password": "correct horse", "nickname": "김사장",
-		"email": "kim@example.com", "phone": "010-1234-5678", "role": "owner"}
+		"email": "kim@example.com", "phone": "010-1234-5678", "role": "owner", "business_number": "220-81-62517"}
 	call("POST", "/api/v1/auth/signup", "/api/v1/auth/signup", "", signup).mustStatus(t, http.StatusCreated)
 	call("POST", "/api/v1/auth/signup", "/api/v1/auth/signup", "", signup).mustStatus(t, http.StatusConflict)
 	call("POST", "/api/v1/auth/signup", "/api/v1/auth/signup", "", map[string]any{"role": "admin"}).mustStatus(t, http.StatusUnprocessableEntity)
@@ -603,7 +603,23 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 
 	call("POST", "/api/v1/pochas/{id}/location", pid+"/location", owner,
 		map[string]any{"lat": 37.5665, "lng": 126.978, "at": time.Now().UTC()}).mustStatus(t, http.StatusConflict)
-	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, map[string]any{"lat": 37.5665, "lng": 126.978}).mustStatus(t, http.StatusOK)
+	open := map[string]any{"lat": 37.5665, "lng": 126.978}
+	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, open).mustStatus(t, http.StatusForbidden)
+	if _, err := api.srv.account.Create(context.Background(), accounts.NewUser{LoginID: "oa_admin", Password: "correct horse",
+		Nickname: "관리자", Email: "admin@example.com", Phone: "010-0000-0000", Role: store.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	var adminLogin accounts.Session
+	api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "oa_admin", "password": "correct horse"}).
+		mustStatus(t, http.StatusOK).decode(t, &adminLogin)
+	call("GET", "/api/v1/admin/owners", "/api/v1/admin/owners", adminLogin.Token, nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/admin/owners", "/api/v1/admin/owners", owner, nil).mustStatus(t, http.StatusForbidden)
+	ownerID := "/api/v1/admin/owners/" + itoa(login.User.ID)
+	call("POST", "/api/v1/admin/owners/{id}/reject", ownerID+"/reject", adminLogin.Token, map[string]any{"reason": ""}).
+		mustStatus(t, http.StatusUnprocessableEntity)
+	call("POST", "/api/v1/admin/owners/{id}/approve", "/api/v1/admin/owners/999999/approve", adminLogin.Token, nil).mustStatus(t, http.StatusNotFound)
+	call("POST", "/api/v1/admin/owners/{id}/approve", ownerID+"/approve", adminLogin.Token, nil).mustStatus(t, http.StatusOK)
+	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, open).mustStatus(t, http.StatusOK)
 	call("POST", "/api/v1/pochas/{id}/open", pid+"/open", owner, map[string]any{"lat": 91, "lng": 0}).mustStatus(t, http.StatusUnprocessableEntity)
 	call("POST", "/api/v1/pochas/{id}/location", pid+"/location", owner,
 		map[string]any{"lat": 37.5666, "lng": 126.978, "at": time.Now().UTC().Add(time.Second)}).mustStatus(t, http.StatusNoContent)

@@ -91,6 +91,7 @@ var problemTable = concatRules(
 
 // liveRules answer the live map's refusals.
 var liveRules = []problemRule{
+	{livemap.ErrNotApproved, http.StatusForbidden, "owner_not_approved", "an admin has not approved this owner yet: give your 사업자등록번호 and wait for approval"},
 	{livemap.ErrOwnersOnly, http.StatusForbidden, "forbidden", "only owners may send positions"},
 	{livemap.ErrNotOwner, http.StatusForbidden, "forbidden", "only the stall's owner may do this"},
 	{livemap.ErrNotOpen, http.StatusConflict, "not_open", "the stall is not open: open it first"},
@@ -213,6 +214,9 @@ var accountRules = []problemRule{
 	{accounts.ErrLoginTaken, http.StatusConflict, "login_id_taken", "that login id is taken"},
 	{accounts.ErrBusy, http.StatusServiceUnavailable, "busy", "the server is busy; try again in a moment"},
 	{accounts.ErrInvalidToken, http.StatusUnauthorized, "invalid_token", "the token is unknown, expired or revoked"},
+	{accounts.ErrSuspended, http.StatusForbidden, "account_suspended", "an admin suspended this account"},
+	{accounts.ErrFinishFirst, http.StatusConflict, "finish_orders_first", "orders are still in progress or a stall is open; finish them first"},
+	{accounts.ErrInvalidLink, http.StatusBadRequest, "invalid_link", "the link is unknown, expired or already used; ask for a new one"},
 }
 
 // orderRules answer the ordering service's refusals.

@@ -53,8 +53,20 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/auth/signup", body, s.signup)
 	api.POST("/auth/login", body, s.login)
 	api.POST("/auth/logout", user, s.logout)
+	api.POST("/auth/verify", body, s.verify)
+	api.POST("/auth/verification", user, s.resendVerification)
+	api.POST("/auth/password-reset", body, s.requestPasswordReset)
+	api.POST("/auth/password-reset/confirm", body, s.confirmPasswordReset)
 	api.GET("/me", user, s.me)
 	api.PATCH("/me", user, body, s.patchMe)
+	api.DELETE("/me", user, body, s.deleteMe)
+
+	admin := requireRole(store.RoleAdmin)
+	api.GET("/admin/owners", user, admin, s.adminOwners)
+	api.POST("/admin/owners/:id/approve", user, admin, s.approveOwner)
+	api.POST("/admin/owners/:id/reject", user, admin, body, s.rejectOwner)
+	api.POST("/admin/users/:id/suspend", user, admin, s.suspendUser)
+	api.POST("/admin/reviews/:id/hide", user, admin, s.hideReview)
 
 	// Uploads get their own cap: the picture limit plus room for the multipart envelope.
 	api.POST("/images", user, s.limitWrites("upload"), limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)

@@ -21,6 +21,7 @@ type Review struct {
 	IsPublic       bool
 	ReplyContent   *string
 	RepliedAt      *time.Time
+	HiddenAt       *time.Time // set when an admin hid the review: listed to admins only, counted nowhere
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	AuthorNickname string `gorm:"->;-:migration"`
@@ -59,6 +60,8 @@ type ReviewFilter struct {
 	PochaID  uint64
 	ViewerID uint64
 	All      bool
+	// Hidden also lists the reviews an admin hid (for admins).
+	Hidden   bool
 	BeforeID uint64
 	Limit    int
 }
@@ -73,6 +76,9 @@ func (s *Store) ListReviews(ctx context.Context, f ReviewFilter) ([]Review, erro
 		q = q.Where("(reviews.is_public = ? OR reviews.author_id = ?)", true, f.ViewerID)
 	default:
 		q = q.Where("reviews.is_public = ?", true)
+	}
+	if !f.Hidden {
+		q = q.Where("reviews.hidden_at IS NULL")
 	}
 	if f.BeforeID != 0 {
 		q = q.Where("reviews.id < ?", f.BeforeID)
@@ -163,7 +169,7 @@ func (s *Store) ReviewStatsOf(ctx context.Context, pochaID uint64, since time.Ti
 	}
 	err := s.db.WithContext(ctx).Model(&Review{}).
 		Select("stars, COUNT(*) AS n, SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END) AS recent", since.UTC()).
-		Where("pocha_id = ? AND is_public = ?", pochaID, true).Group("stars").Scan(&rows).Error
+		Where("pocha_id = ? AND is_public = ? AND hidden_at IS NULL", pochaID, true).Group("stars").Scan(&rows).Error
 	var st ReviewStats
 	if err != nil {
 		return st, wrap("review stats", err)
@@ -178,4 +184,16 @@ func (s *Store) ReviewStatsOf(ctx context.Context, pochaID uint64, since time.Ti
 		st.Recent += r.Recent
 	}
 	return st, nil
+}
+
+// HideReview hides a review from everyone but admins (its text is kept);
+// hiding it again keeps the first time. An unknown review is ErrNotFound.
+func (s *Store) HideReview(ctx context.Context, id uint64) error {
+	now := s.now()
+	res := s.db.WithContext(ctx).Model(&Review{}).Where("id = ?", id).
+		Updates(map[string]any{"hidden_at": gorm.Expr("COALESCE(hidden_at, ?)", now), "updated_at": now})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return wrap("hide review", gorm.ErrRecordNotFound)
+	}
+	return wrap("hide review", res.Error)
 }

@@ -26,7 +26,7 @@ func (s *Store) UserBySessionToken(ctx context.Context, tokenHash string, now ti
 	var u User
 	err := s.db.WithContext(ctx).
 		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.token_hash = ? AND sessions.expires_at > ?", tokenHash, now).
+		Where("sessions.token_hash = ? AND sessions.expires_at > ? AND users.suspended_at IS NULL", tokenHash, now).
 		Take(&u).Error
 	return u, wrap("session user", err)
 }

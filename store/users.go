@@ -14,6 +14,13 @@ const (
 	RoleAdmin    = "admin"
 )
 
+// The approval states of an owner.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+)
+
 // User is a member account. PasswordHash is an encoded password hash, never a
 // password.
 type User struct {
@@ -25,8 +32,17 @@ type User struct {
 	Phone        string
 	Role         string
 	Verified     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	LeftAt       *time.Time // set when the user deleted the account (its personal data is gone)
+	// BusinessNumber is an owner's 사업자등록번호 (10 digits, no dashes).
+	BusinessNumber string
+	// Approval is an owner's standing: ApprovalPending until an admin
+	// approves (only an approved owner's stall goes live) or rejects
+	// (ApprovalReason says why); "" for other roles.
+	Approval       string
+	ApprovalReason string
+	SuspendedAt    *time.Time // set when an admin suspended the account
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // UserPatch holds the profile fields a user may change; nil leaves a field as it is.

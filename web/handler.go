@@ -26,6 +26,8 @@ const (
 //     is /pocha.html?id={id}
 //   - GET /login.html, /order.html?id=, /pay.html (the payment gateway's
 //     return address), /owner.html : the other pages
+//   - GET /verify?token=, /reset?token= : the pages of the links in mail
+//     (static/verify.html, static/reset.html)
 //   - GET /config.json : cfg (after WithDefaults) as JSON
 //   - GET /sw.js : the service worker, stamped with a digest of this
 //     release's files and the list of the app shell it caches
@@ -82,6 +84,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = "index.html"
 	} else if isStallPath(name) {
 		name = "pocha.html"
+	} else if name == "verify" || name == "reset" {
+		name += ".html" // the pages of the links in mail: /verify?token=, /reset?token=
 	}
 	if name == "config.json" {
 		hdr.Set("Content-Type", "application/json")

@@ -35,6 +35,8 @@ func TestHandlerServesFiles(t *testing.T) {
 		{"stall_page_trailing_slash", "GET", "/pochas/12/", 200, "text/html; charset=utf-8", "no-cache", `src="/pocha.js"`},
 		{"stall_page_file", "GET", "/pocha.html", 200, "text/html; charset=utf-8", "no-cache", `id="menu"`},
 		{"login_page", "GET", "/login.html", 200, "text/html; charset=utf-8", "no-cache", `id="signup-form"`},
+		{"verify_link_page", "GET", "/verify?token=abc", 200, "text/html; charset=utf-8", "no-cache", `src="/verify.js"`},
+		{"reset_link_page", "GET", "/reset?token=abc", 200, "text/html; charset=utf-8", "no-cache", `id="confirm-form"`},
 		{"pay_page", "GET", "/pay.html", 200, "text/html; charset=utf-8", "no-cache", `src="/pay.js"`},
 		{"order_page", "GET", "/order.html", 200, "text/html; charset=utf-8", "no-cache", `id="order-status"`},
 		{"owner_page", "GET", "/owner.html", 200, "text/html; charset=utf-8", "no-cache", `id="board"`},

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/check"
@@ -40,6 +41,10 @@ var (
 	ErrBusy = errors.New("accounts: password hashing is saturated")
 	// ErrInvalidToken: the token is unknown, expired, revoked or too long to be ours.
 	ErrInvalidToken = errors.New("accounts: the token is unknown, expired or revoked")
+	// ErrInvalidLink: a mailed verification or reset token is unknown,
+	// expired, already used, or no longer matches the account (the e-mail
+	// changed since); nothing was changed.
+	ErrInvalidLink = errors.New("accounts: the link is unknown, expired or already used")
 )
 
 // SessionEnder closes, on every instance, the WebSocket connections opened
@@ -64,6 +69,10 @@ type Options struct {
 	AccountFailures int
 	StepUpDelay     time.Duration // default 2 s
 	Signups         int           // sign-ups allowed per address per hour (a burst of as many); default 20
+	VerifyTTL       time.Duration // how long a verification link works; default 24 h
+	ResetTTL        time.Duration // how long a password reset link works; default 1 h
+	Resends         int           // verification mails one user may ask for per hour; default 3
+	Resets          int           // reset mails per client address and per e-mail address per hour; default 5
 }
 
 func (o Options) withDefaults() Options {
@@ -85,29 +94,52 @@ func (o Options) withDefaults() Options {
 	if o.Signups <= 0 {
 		o.Signups = 20
 	}
+	if o.VerifyTTL <= 0 {
+		o.VerifyTTL = 24 * time.Hour
+	}
+	if o.ResetTTL <= 0 {
+		o.ResetTTL = time.Hour
+	}
+	if o.Resends <= 0 {
+		o.Resends = 3
+	}
+	if o.Resets <= 0 {
+		o.Resets = 5
+	}
 	return o
 }
 
 // Deps are what the service needs. Store is required; a nil Sessions ends
-// no connections at logout; a nil Log discards.
+// no connections at logout; a nil Mail sends no mail (verification and
+// reset links are then never delivered); a nil Log discards.
 type Deps struct {
 	Store    *store.Store
 	Sessions SessionEnder
-	Log      *slog.Logger
-	Options  Options
-	Now      func() time.Time // the clock; nil is time.Now
+	Mail     Mailer
+	Notices  Notices // tells owners of approval decisions; nil tells nobody
+	// PublicURL is where users reach the web app (no trailing slash): the
+	// links in mail start with it.
+	PublicURL string
+	Log       *slog.Logger
+	Options   Options
+	Now       func() time.Time // the clock; nil is time.Now
 }
 
 // Service is the accounts service.
 type Service struct {
 	store    *store.Store
 	sessions SessionEnder
+	mail     Mailer
+	notices  Notices
+	public   string
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
 	logins   *limit.Attempts // failed logins per address and wrong current passwords
 	accounts *limit.Attempts // failed logins per account, over all addresses (soft)
 	signups  *limit.Attempts
+	resends  *limit.Attempts                                  // verification mails per user
+	resets   *limit.Attempts                                  // reset mails per client address and per e-mail address
 	sleep    func(ctx context.Context, d time.Duration) error // the step-up wait
 	hashWait time.Duration
 	slots    chan struct{} // argon2 computations in flight
@@ -116,10 +148,12 @@ type Service struct {
 // New builds the service.
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
-	s := &Service{store: d.Store, sessions: d.Sessions, log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
+	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, notices: d.Notices, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
 		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
 		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)),
 		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),
+		resends:  limit.New(opts.Resends, time.Hour/time.Duration(opts.Resends)),
+		resets:   limit.New(opts.Resets, time.Hour/time.Duration(opts.Resets)),
 		sleep:    sleepCtx,
 	}
 	if s.log == nil {

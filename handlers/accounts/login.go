@@ -68,6 +68,9 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 		return Session{}, ErrInvalidCredentials
 	}
 	refund()
+	if u.SuspendedAt != nil {
+		return Session{}, ErrSuspended // told only to whoever knows the password
+	}
 	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
 	if err != nil {
 		return Session{}, err

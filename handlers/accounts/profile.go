@@ -81,6 +81,12 @@ func (s *Service) UpdateProfile(ctx context.Context, u store.User, session strin
 	if p.Password != nil {
 		s.endOtherConnections(ctx, u.ID, session)
 	}
+	if out.Email != u.Email {
+		// A new address is unverified until its own link is followed.
+		if err := s.sendVerification(ctx, out); err != nil {
+			s.log.ErrorContext(ctx, "verification mail not queued", "user_id", u.ID, "error", err.Error())
+		}
+	}
 	return ViewOf(out), nil
 }
 

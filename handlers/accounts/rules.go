@@ -51,9 +51,18 @@ func validate(nu NewUser, roleMsg string, roles ...string) (store.User, error) {
 		known = known || nu.Role == r
 	}
 	cs.Add(!known, "role", roleMsg)
+	bn := NormalizeBusinessNumber(nu.BusinessNumber)
+	if nu.BusinessNumber != "" {
+		cs.Add(nu.Role != store.RoleOwner, "business_number", "only owners give a business registration number")
+		cs.Add(!ValidBusinessNumber(bn), "business_number", "must be a 사업자등록번호 of 10 digits (123-45-67890) with a correct check digit")
+	}
 	if err := cs.Err(); err != nil {
 		return store.User{}, err
 	}
-	return store.User{LoginID: login, Nickname: strings.TrimSpace(nu.Nickname), Email: nu.Email,
-		Phone: normalizePhone(nu.Phone), Role: nu.Role}, nil
+	u := store.User{LoginID: login, Nickname: strings.TrimSpace(nu.Nickname), Email: nu.Email,
+		Phone: normalizePhone(nu.Phone), Role: nu.Role, BusinessNumber: bn}
+	if u.Role == store.RoleOwner {
+		u.Approval = store.ApprovalPending
+	}
+	return u, nil
 }

@@ -27,6 +27,7 @@ import (
 // instance is a running illuwa serve started through Run.
 type instance struct {
 	t       *testing.T
+	dbURL   string // the database the instance uses, for what only an admin can do
 	base    string
 	metrics string // the metrics listener's base URL
 	out     *syncBuffer
@@ -105,7 +106,11 @@ func start(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Cleanup(stop)
 	select {
 	case a := <-addr:
-		in := &instance{t: t, base: "http://" + a[0], metrics: "http://" + a[1], out: out, stop: stop}
+		dbURL := vars["ILLUWA_DATABASE_URL"]
+		if dbURL == "" {
+			dbURL = "sqlite://" + vars["ILLUWA_DATA_DIR"] + "/illuwa.db"
+		}
+		in := &instance{t: t, dbURL: dbURL, base: "http://" + a[0], metrics: "http://" + a[1], out: out, stop: stop}
 		in.waitHealthy()
 		return in
 	case err := <-done:
@@ -170,9 +175,29 @@ func (in *instance) account(login, role string) string {
 	in.t.Helper()
 	in.call("POST", "/api/v1/auth/signup", "", map[string]any{"login_id": login, "password": "pocha-pass-1",
 		"nickname": login, "email": login + "@example.com", "phone": "010-5555-0000", "role": role}, 201, nil)
-	var res struct{ Token string }
+	var res struct {
+		Token string
+		User  struct{ ID uint64 }
+	}
 	in.call("POST", "/api/v1/auth/login", "", map[string]any{"login_id": login, "password": "pocha-pass-1"}, 200, &res)
+	if role == store.RoleOwner {
+		in.approve(res.User.ID)
+	}
 	return res.Token
+}
+
+// approve records an admin's approval of the owner straight in the database.
+func (in *instance) approve(ownerID uint64) {
+	in.t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, in.dbURL)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.SetApproval(ctx, ownerID, store.ApprovalApproved, ""); err != nil {
+		in.t.Fatal(err)
+	}
 }
 
 type multipartBody struct {

@@ -38,6 +38,7 @@ type Config struct {
 	ImageStore           string
 	GraphQLIntrospection bool
 	Security             SecurityConfig // connection caps, rate limits, the metrics listener
+	Mail                 MailConfig     // SMTP, the From address, the public URL of links
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -80,7 +81,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_IMAGE_STORE", "image-store", "database", "where uploaded images live: database (every instance serves them) or folder (the data dir; one instance only)",
 			textValue{&c.ImageStore, false, oneOf("database", "folder")}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
-	}, securitySettings(&c.Security)...)
+	}, append(securitySettings(&c.Security), mailSettings(&c.Mail)...)...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An

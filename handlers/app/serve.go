@@ -51,7 +51,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/", web.Handler(webCfg))
-	svc, err := newServices(ctx, cfg, b, paymentGateway(cfg, mux, addr.Port, log), log)
+	svc, err := newServices(ctx, cfg, b, paymentGateway(cfg, mux, addr.Port, log), addr.Port, log)
 	if err != nil {
 		return err
 	}

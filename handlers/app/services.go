@@ -9,6 +9,7 @@ import (
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	mailer "github.com/illuwa/illuwa/handlers/mail"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
@@ -26,6 +27,7 @@ type services struct {
 	broker   realtime.Broker
 	resynced chan struct{} // the hub's signal that the broker resynced
 	live     *livemap.Service
+	outbox   *mailer.Service // e-mail: queued in the database, sent by its worker
 	notes    *notify.Notifier
 	accounts *accounts.Service
 	orders   *ordering.Service
@@ -34,7 +36,8 @@ type services struct {
 	reviews  *reviews.Service
 }
 
-func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.PaymentProvider, log *slog.Logger) (*services, error) {
+// port is this instance's, for the links of mails when ILLUWA_PUBLIC_URL is unset.
+func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.PaymentProvider, port int, log *slog.Logger) (*services, error) {
 	s := &services{resynced: make(chan struct{}, 1)}
 	var err error
 	s.hub, err = realtime.NewHub(realtime.Options{
@@ -67,8 +70,13 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 	} else if n > 0 {
 		log.Info("stalls back on the map", "count", n)
 	}
-	s.notes = notify.New(b.store, s.hub, nil, log)
-	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Log: log})
+	if s.outbox, err = newOutbox(cfg.Mail, b.store, log); err != nil {
+		_ = s.broker.Close()
+		return nil, err
+	}
+	s.notes = notify.New(b.store, s.hub, s.outbox, log)
+	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes,
+		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
 			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
@@ -83,7 +91,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 }
 
 // run runs the hub and the periodic work (map expiry and position saving,
-// the order workers, POS presence) until ctx ends, and returns when all of
+// the order workers, POS presence, the mail outbox) until ctx ends, and returns when all of
 // it has stopped.
 func (s *services) run(ctx context.Context, log *slog.Logger) {
 	var wg sync.WaitGroup
@@ -95,5 +103,6 @@ func (s *services) run(ctx context.Context, log *slog.Logger) {
 	wg.Go(func() { s.live.Run(ctx, s.resynced) })
 	wg.Go(func() { s.orders.Run(ctx) })
 	wg.Go(func() { s.pos.Run(ctx) })
+	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Wait()
 }

@@ -111,6 +111,9 @@ var (
 	ErrTooFast      = errors.New("livemap: the move implies an impossible speed")
 	ErrUnknownPocha = errors.New("livemap: no such stall")
 	ErrRateLimited  = errors.New("livemap: too many positions for this stall")
+	// ErrNotApproved: the stall's owner is not approved by an admin (yet,
+	// or was rejected), so the stall cannot go live.
+	ErrNotApproved = errors.New("livemap: the owner is not approved yet")
 )
 
 // codes names each refusal in the location metric.
@@ -208,10 +211,18 @@ func (m *Service) publish(ctx context.Context, typ string, p geo.Position, reaso
 	return nil
 }
 
-// Open puts the owner's stall on the map at lat, lng.
+// Open puts the owner's stall on the map at lat, lng. Only an owner an
+// admin approved may open (ErrNotApproved).
 func (m *Service) Open(ctx context.Context, p store.Pocha, lat, lng float64) error {
 	if geo.ValidateCoord(lat, lng) != nil {
 		return ErrBadLocation
+	}
+	owner, err := m.store.UserByID(ctx, p.OwnerID)
+	if err != nil {
+		return err
+	}
+	if owner.Approval != store.ApprovalApproved {
+		return ErrNotApproved
 	}
 	now := m.now().UTC()
 	if err := m.store.SetPochaOpen(ctx, p.ID, true); err != nil {

@@ -58,7 +58,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.clock = &now
 	for _, u := range []*store.User{&f.owner, &f.other} {
 		*u = store.User{LoginID: "owner" + time.Now().Format("150405.000000000"), PasswordHash: "x", Nickname: "사장님",
-			Email: "o@example.com", Phone: "01012345678", Role: store.RoleOwner}
+			Email: "o@example.com", Phone: "01012345678", Role: store.RoleOwner, Approval: store.ApprovalApproved}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

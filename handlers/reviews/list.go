@@ -23,7 +23,7 @@ func (s *Service) List(ctx context.Context, viewer store.User, pochaID, beforeID
 		return nil, 0, err
 	}
 	f := store.ReviewFilter{PochaID: pochaID, ViewerID: viewer.ID, BeforeID: beforeID, Limit: limit + 1,
-		All: (viewer.ID != 0 && viewer.ID == p.OwnerID) || viewer.Role == store.RoleAdmin}
+		All: (viewer.ID != 0 && viewer.ID == p.OwnerID) || viewer.Role == store.RoleAdmin, Hidden: viewer.Role == store.RoleAdmin}
 	rs, err := s.store.ListReviews(ctx, f)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reviews: list: %w", err)

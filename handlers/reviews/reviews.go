@@ -124,3 +124,10 @@ func (s *Service) Delete(ctx context.Context, me store.User, id uint64) error {
 func canSee(u store.User, r store.Review, ownerID uint64) bool {
 	return r.IsPublic || (u.ID != 0 && (u.ID == r.AuthorID || u.ID == ownerID)) || u.Role == store.RoleAdmin
 }
+
+// Hide hides a review (an admin's moderation): it is listed to admins only
+// and counted in no statistics; its text is kept. An unknown review is
+// store.ErrNotFound.
+func (s *Service) Hide(ctx context.Context, id uint64) error {
+	return s.store.HideReview(ctx, id)
+}
