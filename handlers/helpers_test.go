@@ -40,7 +40,10 @@ func newTestAPI(t *testing.T, kind store.Dialect, opts ...func(*Deps)) *testAPI 
 	}
 	t.Cleanup(func() { _ = images.Close() })
 	logs := &logBuffer{}
-	d := Deps{Store: st, Images: images, Log: slog.New(slog.NewJSONHandler(logs, nil))}
+	d := Deps{Store: st, Images: images, Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		// Cheap password hashes: these tests are about the API, not the cost
+		// (handlers/accounts tests the hashing).
+		Options: Options{PasswordHashMemoryKiB: 64, PasswordHashTime: 1}}
 	for _, o := range opts {
 		o(&d)
 	}

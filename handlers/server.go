@@ -39,6 +39,10 @@ type Options struct {
 	// X-Forwarded-For is believed; empty trusts none (the peer address counts).
 	TrustedProxies []string
 	Signups        int // sign-ups allowed per address per hour (a burst of as many); default 20
+	// PasswordHashMemoryKiB and PasswordHashTime are the argon2id cost of new
+	// password hashes when Deps.Accounts is nil; zero is the default (19 MiB,
+	// 2 passes). Only tests lower them.
+	PasswordHashMemoryKiB, PasswordHashTime uint32
 	// MetricsListener leaves /metrics off the API: the caller serves
 	// MetricsHandler on a listener of its own (not public).
 	MetricsListener bool
@@ -174,7 +178,8 @@ func New(d Deps) *Server {
 			ender = d.Hub
 		}
 		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Options: accounts.Options{
-			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups}})
+			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups,
+			HashMemoryKiB: opts.PasswordHashMemoryKiB, HashTime: opts.PasswordHashTime}})
 	}
 	if s.notes == nil {
 		s.notes = notify.New(d.Store, d.Push, d.Mailer, d.Log)

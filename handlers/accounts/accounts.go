@@ -73,9 +73,19 @@ type Options struct {
 	ResetTTL        time.Duration // how long a password reset link works; default 1 h
 	Resends         int           // verification mails one user may ask for per hour; default 3
 	Resets          int           // reset mails per client address and per e-mail address per hour; default 5
+	// HashMemoryKiB and HashTime are the argon2id cost of new password
+	// hashes; default 19 MiB and 2 passes (OWASP's minimum). Only tests
+	// lower them.
+	HashMemoryKiB, HashTime uint32
 }
 
 func (o Options) withDefaults() Options {
+	if o.HashMemoryKiB == 0 {
+		o.HashMemoryKiB = argonMemoryKiB
+	}
+	if o.HashTime == 0 {
+		o.HashTime = argonTime
+	}
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 30 * 24 * time.Hour
 	}
@@ -143,6 +153,7 @@ type Service struct {
 	sleep    func(ctx context.Context, d time.Duration) error // the step-up wait
 	hashWait time.Duration
 	slots    chan struct{} // argon2 computations in flight
+	dummy    string        // the hash an unknown login id is checked against
 }
 
 // New builds the service.
@@ -162,7 +173,7 @@ func New(d Deps) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	dummyHash()
+	s.dummy = newDummyHash(opts.HashMemoryKiB, opts.HashTime)
 	return s
 }
 

@@ -45,6 +45,9 @@ type fixture struct {
 
 func newFixture(t *testing.T, st *store.Store, opts Options) *fixture {
 	t.Helper()
+	if opts.HashMemoryKiB == 0 { // cheap hashes: the tests are about the rules, not the cost
+		opts.HashMemoryKiB, opts.HashTime = 64, 1
+	}
 	now := time.Date(2026, 5, 1, 19, 0, 0, 0, time.UTC)
 	f := &fixture{st: st, ender: &ender{}, clock: &now, mu: &sync.Mutex{}}
 	f.svc = New(Deps{Store: st, Sessions: f.ender, Options: opts, Now: func() time.Time {

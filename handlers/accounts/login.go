@@ -57,7 +57,7 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 	known := err == nil
 	hash := u.PasswordHash
 	if !known {
-		hash = dummyHash()
+		hash = s.dummy
 	}
 	match, herr := s.check(ctx, hash, cr.Password)
 	if herr != nil && !errors.Is(herr, errBadHash) {

@@ -9,13 +9,14 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/argon2"
 )
 
-// Argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane).
+// Argon2id parameters: by default OWASP's minimum (19 MiB, 2 passes, 1 lane);
+// Options.HashMemoryKiB and HashTime change the cost of new hashes (a hash
+// carries its parameters, so it is checked at the cost it was made with).
 const (
 	argonMemoryKiB = 19 * 1024
 	argonTime      = 2
@@ -24,15 +25,16 @@ const (
 	argonSaltLen   = 16
 )
 
-// hashPassword returns the PHC-encoded argon2id hash of password.
-func hashPassword(password string) (string, error) {
+// hashPassword returns the PHC-encoded argon2id hash of password, made with
+// memKiB of memory and passes passes.
+func hashPassword(password string, memKiB, passes uint32) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("accounts: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, passes, memKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB, argonTime, argonThreads,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memKiB, passes, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
@@ -67,16 +69,17 @@ func checkPassword(encoded, password string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-// dummyHash is checked against when a login id does not exist, so a wrong
-// login id costs as long as a wrong password. New computes it, so the first
-// unknown login id costs no more than the others.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := hashPassword("illuwa-timing-equaliser")
+// newDummyHash makes the hash checked against when a login id does not
+// exist, at the service's cost, so a wrong login id costs as long as a wrong
+// password. New makes it, so the first unknown login id costs no more than
+// the others.
+func newDummyHash(memKiB, passes uint32) string {
+	h, err := hashPassword("illuwa-timing-equaliser", memKiB, passes)
 	if err != nil {
 		panic(err) // crypto/rand failed: nothing else would work either
 	}
 	return h
-})
+}
 
 // hashSlotCount is how many argon2 computations (19 MiB each) one service
 // runs at once, so a burst of logins cannot exhaust memory; waiters give up
@@ -106,7 +109,7 @@ func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	var out string
 	var err error
-	if serr := s.withHashSlot(ctx, func() { out, err = hashPassword(password) }); serr != nil {
+	if serr := s.withHashSlot(ctx, func() { out, err = hashPassword(password, s.opts.HashMemoryKiB, s.opts.HashTime) }); serr != nil {
 		return "", serr
 	}
 	return out, err
