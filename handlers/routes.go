@@ -91,6 +91,9 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/pochas/:id/menu", user, owner, body, s.createMenuItem)
 	api.PATCH("/pochas/:id/menu/:item_id", user, owner, body, s.patchMenuItem)
 	api.DELETE("/pochas/:id/menu/:item_id", user, owner, s.deleteMenuItem)
+	api.PUT("/pochas/:id/favourite", user, s.putFavourite)
+	api.DELETE("/pochas/:id/favourite", user, s.deleteFavourite)
+	api.GET("/me/favourites", user, s.myFavourites)
 
 	gql := s.graphQL()
 	api.GET("/graphql", gql)

@@ -87,11 +87,13 @@ type ComplexityRoot struct {
 		ConfirmPayment       func(childComplexity int, idempotencyKey string, input model.ConfirmPaymentInput) int
 		DeleteReply          func(childComplexity int, id uint64) int
 		DeleteReview         func(childComplexity int, id uint64) int
+		Favourite            func(childComplexity int, pochaID uint64) int
 		MarkNotificationRead func(childComplexity int, id uint64) int
 		MarkOrderReady       func(childComplexity int, id uint64) int
 		PlaceOrder           func(childComplexity int, input model.PlaceOrderInput) int
 		RejectOrder          func(childComplexity int, id uint64, reason string) int
 		ReplyToReview        func(childComplexity int, content string, id uint64) int
+		Unfavourite          func(childComplexity int, pochaID uint64) int
 		WriteReview          func(childComplexity int, input model.ReviewInput, pochaID uint64) int
 	}
 
@@ -209,6 +211,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Favourites     func(childComplexity int) int
 		Me             func(childComplexity int) int
 		Nearby         func(childComplexity int, lat float64, lng float64, radiusM *float64, first *int) int
 		Notifications  func(childComplexity int, first *int, after *string) int
@@ -338,11 +341,13 @@ type MutationResolver interface {
 	ConfirmPayment(ctx context.Context, idempotencyKey string, input model.ConfirmPaymentInput) (*ordering.Confirmed, error)
 	DeleteReply(ctx context.Context, id uint64) (bool, error)
 	DeleteReview(ctx context.Context, id uint64) (bool, error)
+	Favourite(ctx context.Context, pochaID uint64) (*pochas.View, error)
 	MarkNotificationRead(ctx context.Context, id uint64) (*notify.View, error)
 	MarkOrderReady(ctx context.Context, id uint64) (*ordering.View, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*ordering.View, error)
 	RejectOrder(ctx context.Context, id uint64, reason string) (*ordering.View, error)
 	ReplyToReview(ctx context.Context, content string, id uint64) (*reviews.View, error)
+	Unfavourite(ctx context.Context, pochaID uint64) (bool, error)
 	WriteReview(ctx context.Context, input model.ReviewInput, pochaID uint64) (*reviews.View, error)
 }
 type NearbyPochaResolver interface {
@@ -367,6 +372,7 @@ type PochaResolver interface {
 	Settlement(ctx context.Context, obj *pochas.View, month string) (*ordering.Settlement, error)
 }
 type QueryResolver interface {
+	Favourites(ctx context.Context) ([]*pochas.View, error)
 	Me(ctx context.Context) (*store.User, error)
 	Nearby(ctx context.Context, lat float64, lng float64, radiusM *float64, first *int) ([]*geo.Hit, error)
 	Notifications(ctx context.Context, first *int, after *string) (*model.NotificationConnection, error)
@@ -574,6 +580,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteReview(childComplexity, args["id"].(uint64)), true
+	case "Mutation.favourite":
+		if e.ComplexityRoot.Mutation.Favourite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_favourite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Favourite(childComplexity, args["pochaId"].(uint64)), true
 	case "Mutation.markNotificationRead":
 		if e.ComplexityRoot.Mutation.MarkNotificationRead == nil {
 			break
@@ -629,6 +646,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplyToReview(childComplexity, args["content"].(string), args["id"].(uint64)), true
+	case "Mutation.unfavourite":
+		if e.ComplexityRoot.Mutation.Unfavourite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unfavourite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Unfavourite(childComplexity, args["pochaId"].(uint64)), true
 	case "Mutation.writeReview":
 		if e.ComplexityRoot.Mutation.WriteReview == nil {
 			break
@@ -1095,6 +1123,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pocha.Settlement(childComplexity, args["month"].(string)), true
+
+	case "Query.favourites":
+		if e.ComplexityRoot.Query.Favourites == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Favourites(childComplexity), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -2649,6 +2684,10 @@ What can be read.
 """
 type Query {
   """
+  The user's favourite stalls, the latest kept first.
+  """
+  favourites: [Pocha!]!
+  """
   The signed-in user; null without a token.
   """
   me: User
@@ -2802,6 +2841,15 @@ type Mutation {
     id: ID!
   ): Boolean!
   """
+  Keeps a stall among the user's favourites (again is fine).
+  """
+  favourite(
+    """
+    The stall.
+    """
+    pochaId: ID!
+  ): Pocha!
+  """
   Marks one of the user's notifications seen (again is fine).
   """
   markNotificationRead(
@@ -2854,6 +2902,15 @@ type Mutation {
     """
     id: ID!
   ): Review!
+  """
+  Drops a stall from the user's favourites (dropping one not kept is fine).
+  """
+  unfavourite(
+    """
+    The stall.
+    """
+    pochaId: ID!
+  ): Boolean!
   """
   A customer reviews a completed order at a stall.
   """
@@ -3629,6 +3686,20 @@ func (ec *executionContext) field_Mutation_deleteReview_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_favourite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "pochaId",
+		func(ctx context.Context, v any) (uint64, error) {
+			return ec.unmarshalNID2uint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pochaId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_markNotificationRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3712,6 +3783,20 @@ func (ec *executionContext) field_Mutation_replyToReview_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unfavourite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "pochaId",
+		func(ctx context.Context, v any) (uint64, error) {
+			return ec.unmarshalNID2uint64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pochaId"] = arg0
 	return args, nil
 }
 
@@ -4731,6 +4816,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteReview(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_favourite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_favourite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Favourite(ctx, fc.Args["pochaId"].(uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pochas.View) graphql.Marshaler {
+			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_favourite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pocha(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_favourite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_markNotificationRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4945,6 +5074,50 @@ func (ec *executionContext) fieldContext_Mutation_replyToReview(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_replyToReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unfavourite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unfavourite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Unfavourite(ctx, fc.Args["pochaId"].(uint64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unfavourite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unfavourite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6831,6 +7004,38 @@ func (ec *executionContext) fieldContext_Pocha_settlement(ctx context.Context, f
 	if fc.Args, err = ec.field_Pocha_settlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_favourites(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_favourites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Favourites(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*pochas.View) graphql.Marshaler {
+			return ec.marshalNPocha2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_favourites(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pocha(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -10371,6 +10576,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "favourite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_favourite(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "markNotificationRead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markNotificationRead(ctx, field)
@@ -10402,6 +10614,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "replyToReview":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_replyToReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unfavourite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unfavourite(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11207,6 +11426,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "favourites":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_favourites(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -12730,6 +12955,22 @@ func (ec *executionContext) marshalNPaymentMethod2ᚖgithubᚗcomᚋilluwaᚋill
 func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋgraphqlᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
 	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPocha2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐViewᚄ(ctx context.Context, sel ast.SelectionSet, v []*pochas.View) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx context.Context, sel ast.SelectionSet, v *pochas.View) graphql.Marshaler {
