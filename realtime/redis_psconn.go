@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -203,7 +204,15 @@ func (c *psConn) run() {
 	}
 	for {
 		ps := c.pubsub()
-		msg, err := ps.ReceiveTimeout(b.ctx, b.idle)
+		// While reconnecting, the resync marker's answer is awaited for a
+		// short while only: a marker lost with a connection that failed again
+		// (a cluster still electing its new master) is sent again soon, not
+		// after a whole idle interval.
+		wait := b.idle
+		if lost {
+			wait = min(b.idle, max(time.Second, backoff))
+		}
+		msg, err := ps.ReceiveTimeout(b.ctx, wait)
 		if b.ctx.Err() != nil {
 			return
 		}
