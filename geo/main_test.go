@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // TestMain stops the Redis Cluster the cluster tests share, if one started.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/internal/keyslot"
+	"github.com/illuwa/illuwa/geo/keyslot"
 )
 
 // expireBatch bounds how many positions one Expire script removes, so a

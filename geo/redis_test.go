@@ -12,8 +12,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/internal/keyslot"
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/keyslot"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // mustOpenRedis returns a client to the test Redis (ILLUWA_TEST_REDIS_URL,

@@ -11,8 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/internal/keyslot"
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/keyslot"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // clusterClient returns a client of cluster c whose connections are named
@@ -31,7 +31,7 @@ func clusterBrokerMaker(t *testing.T, prefix string) (brokerMaker, string) {
 	name := randomName("illuwa-test-")
 	client := clusterClient(t, redistest.Shared(t), name)
 	return func(recv Receiver) Broker {
-		b, err := NewRedisClusterBroker(client, prefix, recv)
+		b, err := NewRedisClusterBroker(client, prefix, clusterTags, recv)
 		if err != nil {
 			t.Fatalf("NewRedisClusterBroker: %v", err)
 		}
@@ -49,7 +49,7 @@ func TestRedisClusterBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	testBroker(t, func(t *testing.T, recv Receiver) Broker {
-		b, err := NewRedisClusterBroker(client, randomName("illuwa-test-")+":", recv)
+		b, err := NewRedisClusterBroker(client, randomName("illuwa-test-")+":", clusterTags, recv)
 		if err != nil {
 			t.Fatalf("NewRedisClusterBroker: %v", err)
 		}
@@ -187,7 +187,7 @@ func TestRedisClusterBrokerFailoverAndSlotMove(t *testing.T) {
 	t.Cleanup(c.Stop)
 	client := clusterClient(t, c, randomName("illuwa-test-"))
 	r := newRecorder()
-	b, err := NewRedisClusterBroker(client, "failover:", r)
+	b, err := NewRedisClusterBroker(client, "failover:", clusterTags, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,3 +274,6 @@ func killClusterPubSubConns(t *testing.T, c *redistest.Cluster, name string) int
 	}
 	return killed
 }
+
+// clusterTags are the channel groups' hash tags, spread as the program spreads them.
+var clusterTags = keyslot.SpreadTags("p", ClusterGroups)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/illuwa/illuwa/internal/keyslot"
 )
 
 const (
@@ -109,16 +107,21 @@ func newRedisBroker(client *redis.Client, prefix string, recv Receiver, idle tim
 }
 
 // NewRedisClusterBroker is NewRedisBroker on Redis Cluster, over sharded
-// pub/sub (see RedisBroker). For the groups to spread over the masters the
-// prefix must hold no '{' (a hash tag in the prefix would put every channel
-// in its slot). Close does not close client.
-func NewRedisClusterBroker(client *redis.ClusterClient, prefix string, recv Receiver) (*RedisBroker, error) {
+// pub/sub (see RedisBroker). tags are the hash tags of the ClusterGroups
+// channel groups, one each; for the groups to spread over the masters they
+// should sit evenly in the slot space (geo/keyslot.SpreadTags makes such
+// tags), and the prefix must hold no '{' (a hash tag in the prefix would put
+// every channel in its slot). Close does not close client.
+func NewRedisClusterBroker(client *redis.ClusterClient, prefix string, tags []string, recv Receiver) (*RedisBroker, error) {
+	if len(tags) != ClusterGroups {
+		return nil, fmt.Errorf("realtime: redis cluster broker: %d hash tags, want %d", len(tags), ClusterGroups)
+	}
 	b, err := newBroker(client, prefix, recv, redisIdlePing)
 	if err != nil {
 		return nil, err
 	}
 	b.cluster = client
-	b.tags = keyslot.SpreadTags("p", ClusterGroups)
+	b.tags = append([]string(nil), tags...)
 	b.conns = make([]*psConn, ClusterGroups)
 	b.pub.sharded = true
 	return b, nil

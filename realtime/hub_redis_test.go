@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // redisBrokerMaker returns a newEnv broker maker on Redis with the shared

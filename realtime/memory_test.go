@@ -15,7 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // TestMain doubles as the client process of BenchmarkIdleConnectionMemory,

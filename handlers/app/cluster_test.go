@@ -15,7 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/internal/redistest"
+	"github.com/illuwa/illuwa/geo/redistest"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/storetest"
 )

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/geo/keyslot"
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/realtime"
 )
@@ -62,7 +63,7 @@ func openRedis(ctx context.Context, cfg Config, log *slog.Logger) (*redisBackend
 		rb.client, where = cc, "redis cluster at "+strings.Join(opt.Addrs, ",")
 		rb.index = geo.NewRedisClusterIndex(cc, cfg.RedisPrefix+"geo:")
 		rb.newBroker = func(recv realtime.Receiver) (realtime.Broker, error) {
-			return realtime.NewRedisClusterBroker(cc, cfg.RedisPrefix+"ps:", recv)
+			return realtime.NewRedisClusterBroker(cc, cfg.RedisPrefix+"ps:", keyslot.SpreadTags("p", realtime.ClusterGroups), recv)
 		}
 	} else {
 		opt, err := redis.ParseURL(cfg.RedisURL)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/illuwa/illuwa/internal/keyslot"
+	"github.com/illuwa/illuwa/geo/keyslot"
 )
 
 func TestMain(m *testing.M) { os.Exit(Main(m)) }

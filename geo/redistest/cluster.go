@@ -23,7 +23,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/internal/keyslot"
+	"github.com/illuwa/illuwa/geo/keyslot"
 )
 
 // ErrNoRedis is returned (wrapped) when redis-server or redis-cli is not on
