@@ -15,6 +15,7 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/store/storetest"
@@ -110,6 +111,7 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 			n = 0
 		}
 		hits := make([]geo.Hit, n)
+		cards := make([]pochas.Card, n)
 		want := nearbyResponse{Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
 			RadiusM: floats[rng.IntN(len(floats))], Items: make([]nearbyItem, n)}
 		for i := range hits {
@@ -121,13 +123,31 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 				h.Lat = rng.NormFloat64() * 90
 			}
 			hits[i] = h
-			want.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10}
+			c := pochas.Card{Category: names[rng.IntN(len(names))], ReviewCount: rng.Int64N(1000),
+				Rating: float64(rng.IntN(41)+10) / 10}
+			switch rng.IntN(3) {
+			case 1: // open at this hour every day
+				c.Hours = store.Hours{"mon": {{Open: "00:00", Close: "24:00"}}, "tue": {{Open: "00:00", Close: "24:00"}},
+					"wed": {{Open: "00:00", Close: "24:00"}}, "thu": {{Open: "00:00", Close: "24:00"}},
+					"fri": {{Open: "00:00", Close: "24:00"}}, "sat": {{Open: "00:00", Close: "24:00"}},
+					"sun": {{Open: "00:00", Close: "24:00"}}}
+			case 2: // a day, but not this one
+				c.Hours = store.Hours{"mon": {{Open: "10:00", Close: "11:00"}}}
+			}
+			cards[i] = c
+			open, known := pochas.OpenByHours(c.Hours, at)
+			var obh *bool
+			if known {
+				obh = &open
+			}
+			want.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10,
+				Category: c.Category, Rating: c.Rating, ReviewCount: c.ReviewCount, OpenByHours: obh}
 		}
 		js, err := json.Marshal(want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits); string(got) != string(js) {
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, cards, at); string(got) != string(js) {
 			t.Fatalf("round %d:\n got %s\nwant %s", round, got, js)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/realtime"
 )
 
@@ -32,6 +33,11 @@ type nearbyItem struct {
 	Lng       float64   `json:"lng"`
 	At        time.Time `json:"at"`
 	DistanceM float64   `json:"distance_m"`
+	// As in the WebSocket snapshot (realtime.StallView).
+	Category    string  `json:"category"`
+	Rating      float64 `json:"rating"`
+	ReviewCount int64   `json:"review_count"`
+	OpenByHours *bool   `json:"open_by_hours"`
 }
 
 type nearbyResponse struct {
@@ -72,8 +78,13 @@ func (s *Server) nearby(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	ids := make([]uint64, len(hits))
+	for i := range hits {
+		ids[i] = hits[i].ID
+	}
+	cards := s.pochas.Cards(c.Request.Context(), ids)
 	bufp := nearbyBufs.Get().(*[]byte)
-	body := appendNearbyJSON((*bufp)[:0], lat, lng, radius, hits)
+	body := appendNearbyJSON((*bufp)[:0], lat, lng, radius, hits, cards, time.Now())
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 	if cap(body) <= 1<<20 {
 		*bufp = body[:0]
@@ -87,9 +98,10 @@ var nearbyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); retur
 // appendNearbyJSON appends the nearbyResponse of the hits to b, byte for
 // byte what encoding/json makes of it (TestNearbyJSONMatchesEncodingJSON),
 // without reflection or an allocation per item. Distances are rounded to
-// 0.1 m as in the API.
-func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit) []byte {
-	b = slices.Grow(b, 64+140*len(hits))
+// 0.1 m as in the API. cards[i] describes hits[i]; at is the time
+// open_by_hours is for.
+func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, cards []pochas.Card, at time.Time) []byte {
+	b = slices.Grow(b, 64+220*len(hits))
 	b = append(b, `{"lat":`...)
 	b = appendJSONFloat(b, lat)
 	b = append(b, `,"lng":`...)
@@ -114,6 +126,22 @@ func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit) []byt
 		b = appendJSONTime(b, h.At)
 		b = append(b, `,"distance_m":`...)
 		b = appendJSONFloat(b, math.Round(h.DistanceM*10)/10)
+		c := &cards[i]
+		b = append(b, `,"category":`...)
+		b = appendJSONString(b, c.Category)
+		b = append(b, `,"rating":`...)
+		b = appendJSONFloat(b, c.Rating)
+		b = append(b, `,"review_count":`...)
+		b = strconv.AppendInt(b, c.ReviewCount, 10)
+		b = append(b, `,"open_by_hours":`...)
+		switch open, known := pochas.OpenByHours(c.Hours, at); {
+		case !known:
+			b = append(b, "null"...)
+		case open:
+			b = append(b, "true"...)
+		default:
+			b = append(b, "false"...)
+		}
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)

@@ -631,6 +631,14 @@ func testOpenAPIExamples(t *testing.T, kind store.Dialect) {
 		t.Errorf("nearby = %+v, want the open stall", near.Items)
 	}
 	call("GET", "/api/v1/pochas/nearby", "/api/v1/pochas/nearby?lat=95&lng=0", "", nil).mustStatus(t, http.StatusUnprocessableEntity)
+	call("PATCH", "/api/v1/pochas/{id}", pid, owner, map[string]any{"category": "tteokbokki"}).mustStatus(t, http.StatusOK)
+	call("PATCH", "/api/v1/pochas/{id}", pid, owner, map[string]any{"category": "pizza"}).mustStatus(t, http.StatusUnprocessableEntity)
+	call("GET", "/api/v1/pochas/search", "/api/v1/pochas/search?q=%EB%96%A1%EB%B3%B6%EC%9D%B4&lat=37.5665&lng=126.978", "", nil).
+		mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/pochas/search", "/api/v1/pochas/search?category=hotteok", "", nil).mustStatus(t, http.StatusOK)
+	call("GET", "/api/v1/pochas/search", "/api/v1/pochas/search?category=pizza", "", nil).mustStatus(t, http.StatusUnprocessableEntity)
+	call("GET", "/api/v1/pochas/search", "/api/v1/pochas/search?q=x", "not-a-token", nil).mustStatus(t, http.StatusUnauthorized)
+	call("GET", "/api/v1/categories", "/api/v1/categories", "", nil).mustStatus(t, http.StatusOK)
 	call("POST", "/api/v1/pochas/{id}/close", pid+"/close", owner, nil).mustStatus(t, http.StatusOK)
 
 	call("DELETE", "/api/v1/pochas/{id}/menu/{item_id}", item, owner, nil).mustStatus(t, http.StatusNoContent)

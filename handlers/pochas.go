@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
@@ -49,6 +51,46 @@ func (s *Server) getPocha(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, s.pochas.View(c.Request.Context(), p))
+}
+
+// searchResponse is the answer of GET /pochas/search.
+type searchResponse struct {
+	Items []pochas.Found `json:"items"`
+}
+
+// searchPochas finds stalls by name (or a menu item's name) and category,
+// the open ones nearest the given position first.
+func (s *Server) searchPochas(c *gin.Context) {
+	var cs check.Fields
+	q := pochas.Query{Text: c.Query("q"), Category: c.Query("category")}
+	_, hasLat := c.GetQuery("lat")
+	_, hasLng := c.GetQuery("lng")
+	if hasLat || hasLng {
+		lat := queryFloat(c, &cs, "lat", 0, true)
+		lng := queryFloat(c, &cs, "lng", 0, true)
+		q.Near = &pochas.Point{Lat: lat, Lng: lng}
+	}
+	if _, ok := c.GetQuery("limit"); ok {
+		l := queryFloat(c, &cs, "limit", 0, false)
+		cs.Add(l != math.Trunc(l) || l < 1 || l > pochas.MaxSearchLimit, "limit", "must be a whole number 1..50")
+		q.Limit = int(l)
+	}
+	if err := cs.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	found, err := s.pochas.Search(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, searchResponse{Items: found})
+}
+
+// categories lists the stall categories with their Korean and English names.
+func (s *Server) categories(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=3600")
+	c.JSON(http.StatusOK, gin.H{"items": pochas.Categories})
 }
 
 // myPochas lists the calling owner's stalls.

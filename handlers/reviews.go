@@ -25,6 +25,7 @@ func (s *Server) createReview(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.pochas.Forget(p.ID) // the stars on the map, at once on this instance
 	c.JSON(http.StatusCreated, v)
 }
 

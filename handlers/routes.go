@@ -85,6 +85,8 @@ func (s *Server) routes() *gin.Engine {
 
 	api.POST("/pochas", user, owner, body, s.createPocha)
 	api.GET("/pochas/mine", user, owner, s.myPochas)
+	api.GET("/pochas/search", s.searchPochas)
+	api.GET("/categories", s.categories)
 	api.GET("/pochas/:id", s.getPocha)
 	api.PATCH("/pochas/:id", user, owner, body, s.patchPocha)
 	api.GET("/pochas/:id/menu", s.getMenu)

@@ -105,6 +105,14 @@ type StallView struct {
 	Lng       float64   `json:"lng"`
 	At        time.Time `json:"at"`
 	DistanceM float64   `json:"distance_m"`
+	// What the map shows beside the position (filled by the Map, e.g. from
+	// the stalls' records): the category code ("" for none), the mean of
+	// the public reviews' stars (0 when none) and their count, and whether
+	// the business hours say it is open now (nil when it has none).
+	Category    string  `json:"category"`
+	Rating      float64 `json:"rating"`
+	ReviewCount int64   `json:"review_count"`
+	OpenByHours *bool   `json:"open_by_hours"`
 }
 
 // LocationMsg is a client's "location" message: an owner reporting the

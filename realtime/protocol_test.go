@@ -16,6 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func TestServerMessageGolden(t *testing.T) {
 	st := time.Date(2026, 11, 25, 8, 0, 1, 500_000_000, time.UTC)
 	at := time.Date(2026, 11, 25, 8, 0, 0, 123_000_000, time.UTC)
+	yes := true
 	for _, tc := range []struct {
 		file string
 		msg  any
@@ -23,7 +24,8 @@ func TestServerMessageGolden(t *testing.T) {
 		{"hello.json", HelloMessage{Type: TypeHello, UserID: 7, Role: "owner", ServerTime: st}},
 		{"hello_anonymous.json", HelloMessage{Type: TypeHello, ServerTime: st}},
 		{"snapshot.json", SnapshotMessage{Type: TypeSnapshot, Ref: "m1", Lat: 37.5704, Lng: 126.9921, RadiusM: 1000,
-			Pochas: []StallView{{ID: 12, Name: "종로 포차", Lat: 37.5711, Lng: 126.9925, At: at, DistanceM: 85.3}}, ServerTime: st}},
+			Pochas: []StallView{{ID: 12, Name: "종로 포차", Lat: 37.5711, Lng: 126.9925, At: at, DistanceM: 85.3,
+				Category: "tteokbokki", Rating: 4.5, ReviewCount: 12, OpenByHours: &yes}}, ServerTime: st}},
 		{"snapshot_empty.json", SnapshotMessage{Type: TypeSnapshot, Lat: 37.5704, Lng: 126.9921, RadiusM: 500, Pochas: []StallView{}, ServerTime: st}},
 		{"pocha.moved.json", PochaMessage{Type: TypePochaMoved, ID: 12, Name: "종로 포차", Lat: 37.5711, Lng: 126.9925, At: at, ServerTime: st}},
 		{"pocha.opened.json", PochaMessage{Type: TypePochaOpened, ID: 12, Name: "종로 포차", Lat: 37.5711, Lng: 126.9925, At: at, ServerTime: st}},

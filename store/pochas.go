@@ -28,6 +28,8 @@ type Pocha struct {
 	Name        string
 	Description string
 	Notice      string
+	// Category is one of the codes pochas.Categories lists, or "" for none.
+	Category    string
 	MainImageID *string
 	Hours       Hours `gorm:"serializer:json"`
 	IsOpen      bool
@@ -41,6 +43,7 @@ type PochaPatch struct {
 	Name        *string
 	Description *string
 	Notice      *string
+	Category    *string
 	MainImageID *string
 	Hours       *Hours
 }
@@ -91,6 +94,9 @@ func (s *Store) UpdatePocha(ctx context.Context, id, ownerID uint64, patch Pocha
 		}
 		if patch.Notice != nil {
 			p.Notice = *patch.Notice
+		}
+		if patch.Category != nil {
+			p.Category = *patch.Category
 		}
 		if patch.MainImageID != nil {
 			if *patch.MainImageID == "" {

@@ -361,7 +361,14 @@ type event struct {
 	Lng    float64
 	Code   string
 	Reason string
-	Pochas []struct{ ID uint64 }
+	Pochas []snapStall
+}
+
+// snapStall is a stall of a snapshot.
+type snapStall struct {
+	ID          uint64
+	Category    string
+	OpenByHours *bool `json:"open_by_hours"`
 }
 
 // next reads messages until one of type typ arrives.

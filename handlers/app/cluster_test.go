@@ -281,7 +281,7 @@ func TestRedisClusterFailover(t *testing.T) {
 
 	// Healed: a fresh snapshot with the stall, then live moves again.
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		if ev := watcher.next("snapshot", time.Until(deadline)); slices.ContainsFunc(ev.Pochas, func(p struct{ ID uint64 }) bool { return p.ID == pid }) {
+		if ev := watcher.next("snapshot", time.Until(deadline)); slices.ContainsFunc(ev.Pochas, func(p snapStall) bool { return p.ID == pid }) {
 			break
 		}
 	}

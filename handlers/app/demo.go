@@ -32,7 +32,11 @@ var demoSpots = []demoSpot{
 	{"영등포", 37.5157, 126.9076}, {"동대문", 37.5712, 127.0095}, {"노량진", 37.5133, 126.9424},
 }
 
-var demoKinds = []string{"포장마차", "실내포차", "떡볶이", "꼬치집", "붕어빵", "오뎅바"}
+// demoKinds are the demo stalls' kinds, with their category codes.
+var demoKinds = []struct{ name, category string }{
+	{"포장마차", "other"}, {"실내포차", "silnae_pocha"}, {"떡볶이", "tteokbokki"}, {"꼬치집", "kkochi"},
+	{"붕어빵", "bungeoppang"}, {"오뎅바", "eomuk"},
+}
 
 var demoMenu = []struct {
 	name  string
@@ -122,8 +126,9 @@ func seedStalls(ctx context.Context, st *store.Store, owner store.User, nth, own
 	for i := nth; i < len(demoSpots)*2; i += owners {
 		spot := demoSpots[i%len(demoSpots)]
 		kind := demoKinds[i%len(demoKinds)]
-		p := store.Pocha{OwnerID: owner.ID, Name: fmt.Sprintf("%s %s %d호", spot.area, kind, i/len(demoSpots)+1),
-			Description: spot.area + "의 " + kind + ". 데모 데이터입니다.", Notice: "오늘도 영업합니다!", Hours: hours}
+		p := store.Pocha{OwnerID: owner.ID, Name: fmt.Sprintf("%s %s %d호", spot.area, kind.name, i/len(demoSpots)+1),
+			Description: spot.area + "의 " + kind.name + ". 데모 데이터입니다.", Notice: "오늘도 영업합니다!", Hours: hours,
+			Category: kind.category}
 		if err := st.CreatePocha(ctx, &p); err != nil {
 			return nil, err
 		}

@@ -40,6 +40,9 @@ type services struct {
 func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.PaymentProvider, port int, log *slog.Logger) (*services, error) {
 	s := &services{resynced: make(chan struct{}, 1)}
 	var err error
+	// The stalls service needs only the store and the index, so the hub's
+	// snapshots can show what it knows of each stall.
+	s.pochas = pochas.New(pochas.Deps{Store: b.store, Locations: livemap.Reader{Index: b.index}})
 	s.hub, err = realtime.NewHub(realtime.Options{
 		Resynced:        s.resynced,
 		AllowedOrigins:  cfg.AllowedOrigins,
@@ -49,7 +52,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		MaxConns:        cfg.Security.WSMaxConns,
 		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
 		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
-	}, livemap.Reader{Index: b.index})
+	}, livemap.Reader{Index: b.index, Describer: s.pochas})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +88,6 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
 	}
 	s.pos = pos.New(posDeps)
-	s.pochas = pochas.New(pochas.Deps{Store: b.store, Locations: s.live})
 	s.reviews = reviews.New(reviews.Deps{Store: b.store, Notes: s.notes})
 	return s, nil
 }

@@ -115,7 +115,7 @@ func (n nearbyResolver) Pocha(ctx context.Context, h *geo.Hit) (*pochas.View, er
 	if err != nil {
 		return nil, err
 	}
-	v := pochas.ViewOf(p, &livemap.Location{Lat: h.Lat, Lng: h.Lng, At: h.At})
+	v := n.r.d.Stalls.ViewAt(ctx, p, &livemap.Location{Lat: h.Lat, Lng: h.Lng, At: h.At})
 	return &v, nil
 }
 

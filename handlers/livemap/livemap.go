@@ -276,6 +276,15 @@ type Location struct {
 // publishes through it.
 type Reader struct {
 	Index geo.Index
+	// Describer, when set, fills in what the snapshot shows of each stall
+	// beside its position (pochas.Service does).
+	Describer Describer
+}
+
+// Describer fills in the category, stars and open-by-hours of stalls on the
+// map; what it cannot tell, it leaves zero.
+type Describer interface {
+	Describe(ctx context.Context, vs []realtime.StallView)
 }
 
 // LocationOf returns the position of an open stall; false when it is not on
@@ -304,6 +313,9 @@ func (r Reader) Snapshot(ctx context.Context, lat, lng, radiusM float64) ([]real
 	out := make([]realtime.StallView, len(hits))
 	for i, h := range hits {
 		out[i] = realtime.StallView{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: h.DistanceM}
+	}
+	if r.Describer != nil && len(out) > 0 {
+		r.Describer.Describe(ctx, out)
 	}
 	return out, nil
 }

@@ -37,9 +37,5 @@ func (s *Service) Favourites(ctx context.Context, userID uint64) ([]View, error)
 	if err != nil {
 		return nil, fmt.Errorf("stalls: favourites: %w", err)
 	}
-	out := make([]View, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, s.View(ctx, p))
-	}
-	return out, nil
+	return s.Views(ctx, ps), nil
 }

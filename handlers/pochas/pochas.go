@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
@@ -31,17 +32,24 @@ var _ Locator = livemap.Reader{}
 type Deps struct {
 	Store     *store.Store
 	Locations Locator
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
 }
 
 // Service runs the stalls, their menus and hours.
 type Service struct {
 	store *store.Store
 	locs  Locator
+	now   func() time.Time
+	cards cards
 }
 
 // New builds the stalls service.
 func New(d Deps) *Service {
-	return &Service{store: d.Store, locs: d.Locations}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{store: d.Store, locs: d.Locations, now: d.Now}
 }
 
 // Input is a stall as an owner sends it, to create one (Name required) or to
@@ -51,6 +59,7 @@ type Input struct {
 	Name        *string      `json:"name"`
 	Description *string      `json:"description"`
 	Notice      *string      `json:"notice"`
+	Category    *string      `json:"category"`
 	MainImageID *string      `json:"main_image_id"`
 	Hours       *store.Hours `json:"hours"`
 }
@@ -65,6 +74,9 @@ func (in *Input) validate(create bool) error {
 	}
 	if in.Notice != nil {
 		cs.Text("notice", *in.Notice, false, 500)
+	}
+	if in.Category != nil {
+		cs.Add(*in.Category != "" && !IsCategory(*in.Category), "category", "must be one of the codes GET /categories lists, or empty")
 	}
 	if in.MainImageID != nil && *in.MainImageID != "" {
 		cs.Add(!check.UUID(*in.MainImageID), "main_image_id", "must be an image id from POST /images")
@@ -109,7 +121,8 @@ func (s *Service) Create(ctx context.Context, ownerID uint64, in Input) (View, e
 	if err := s.checkImageRef(ctx, in.MainImageID, ownerID); err != nil {
 		return View{}, err
 	}
-	p := store.Pocha{OwnerID: ownerID, Name: *in.Name, Description: deref(in.Description), Notice: deref(in.Notice)}
+	p := store.Pocha{OwnerID: ownerID, Name: *in.Name, Description: deref(in.Description), Notice: deref(in.Notice),
+		Category: deref(in.Category)}
 	if in.MainImageID != nil && *in.MainImageID != "" {
 		p.MainImageID = in.MainImageID
 	}
@@ -132,10 +145,11 @@ func (s *Service) Patch(ctx context.Context, p store.Pocha, in Input) (View, err
 		return View{}, err
 	}
 	out, err := s.store.UpdatePocha(ctx, p.ID, p.OwnerID, store.PochaPatch{Name: in.Name, Description: in.Description,
-		Notice: in.Notice, MainImageID: in.MainImageID, Hours: in.Hours})
+		Notice: in.Notice, Category: in.Category, MainImageID: in.MainImageID, Hours: in.Hours})
 	if err != nil {
 		return View{}, fmt.Errorf("stalls: patch: %w", err)
 	}
+	s.Forget(p.ID)
 	return s.View(ctx, out), nil
 }
 
@@ -145,11 +159,7 @@ func (s *Service) Mine(ctx context.Context, ownerID uint64) ([]View, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stalls: mine: %w", err)
 	}
-	out := make([]View, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, s.View(ctx, p))
-	}
-	return out, nil
+	return s.Views(ctx, ps), nil
 }
 
 func deref(p *string) string {

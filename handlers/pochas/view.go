@@ -16,35 +16,60 @@ type View struct {
 	Name         string            `json:"name"`
 	Description  string            `json:"description"`
 	Notice       string            `json:"notice"`
+	Category     string            `json:"category"`
 	MainImageID  *string           `json:"main_image_id"`
 	MainImageURL *string           `json:"main_image_url"`
 	Hours        store.Hours       `json:"hours"`
 	IsOpen       bool              `json:"is_open"`
+	OpenByHours  *bool             `json:"open_by_hours"`
+	Rating       float64           `json:"rating"`
+	ReviewCount  int64             `json:"review_count"`
 	Location     *livemap.Location `json:"location"`
 	CreatedAt    time.Time         `json:"created_at"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 }
 
-// ViewOf is the view of a stored stall at loc (nil when it is not on the map).
-func ViewOf(p store.Pocha, loc *livemap.Location) View {
+// viewOf is the view of a stored stall at loc (nil when it is not on the
+// map) with the review summary of its card.
+func viewOf(p store.Pocha, loc *livemap.Location, c Card, now time.Time) View {
 	out := View{ID: p.ID, OwnerID: p.OwnerID, Name: p.Name, Description: p.Description, Notice: p.Notice,
-		MainImageID: p.MainImageID, MainImageURL: imageURL(p.MainImageID), Hours: p.Hours, IsOpen: p.IsOpen,
-		Location: loc, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Category: p.Category, MainImageID: p.MainImageID, MainImageURL: imageURL(p.MainImageID), Hours: p.Hours,
+		IsOpen: p.IsOpen, Rating: c.Rating, ReviewCount: c.ReviewCount, Location: loc,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if out.Hours == nil {
 		out.Hours = store.Hours{}
+	}
+	if open, known := OpenByHours(p.Hours, now); known {
+		out.OpenByHours = &open
 	}
 	return out
 }
 
 // View is the view of p with its live position when it is open.
 func (s *Service) View(ctx context.Context, p store.Pocha) View {
-	var loc *livemap.Location
-	if p.IsOpen && s.locs != nil {
-		if l, ok := s.locs.LocationOf(ctx, p.ID); ok {
-			loc = &l
-		}
+	return s.Views(ctx, []store.Pocha{p})[0]
+}
+
+// Views are the views of ps, in order, with their review summaries read in
+// one go.
+func (s *Service) Views(ctx context.Context, ps []store.Pocha) []View {
+	ids := make([]uint64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
 	}
-	return ViewOf(p, loc)
+	cs := s.Cards(ctx, ids)
+	now := s.now()
+	out := make([]View, len(ps))
+	for i, p := range ps {
+		var loc *livemap.Location
+		if p.IsOpen && s.locs != nil {
+			if l, ok := s.locs.LocationOf(ctx, p.ID); ok {
+				loc = &l
+			}
+		}
+		out[i] = viewOf(p, loc, cs[i], now)
+	}
+	return out
 }
 
 // MenuItemView is a menu item as the API shows it.
@@ -74,4 +99,10 @@ func imageURL(id *string) *string {
 	}
 	u := "/api/v1/images/" + *id
 	return &u
+}
+
+// ViewAt is the view of p at loc, a position the caller already read from
+// the live map (nil when it is not there).
+func (s *Service) ViewAt(ctx context.Context, p store.Pocha, loc *livemap.Location) View {
+	return viewOf(p, loc, s.Cards(ctx, []uint64{p.ID})[0], s.now())
 }
