@@ -156,12 +156,13 @@ ensure_redis() {
 # ---- Chromium -----------------------------------------------------------------
 
 ensure_chromium() {
-	if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
-		log "Chromium and ChromeDriver are installed"
+	# fonts-nanum: Korean glyphs in the screenshots the browser tests keep.
+	if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver && -d /usr/share/fonts/truetype/nanum ]]; then
+		log "Chromium, ChromeDriver and the Nanum fonts are installed"
 		return 0
 	fi
-	log "Chromium or ChromeDriver is missing"
-	apt_install chromium chromium-driver
+	log "Chromium, ChromeDriver or the Nanum fonts are missing"
+	apt_install chromium chromium-driver fonts-nanum
 	[[ -x /usr/bin/chromium ]] || die "/usr/bin/chromium is still missing after installing it"
 }
 

@@ -36,6 +36,7 @@ var dynamicFamilies = map[string][]string{
 	"error.kind.":       {"required", "length", "max_length", "unsafe_text", "email", "phone", "password_length", "login_id", "taken", "sold_out", "not_on_menu", "listed_twice", "total_max", "total_min", "card_number", "card_expired", "card_year", "image", "clock", "same_time", "overlap", "spans", "day", "date", "date_order", "date_span", "read_only", "type", "range", "other"},
 	"problem.":          {"internal", "invalid_credentials", "validation_failed", "pocha_closed", "not_found"},
 	"field.":            {"login_id", "password", "nickname", "email", "phone", "name", "hours", "price", "card_number"},
+	"cat.":              categoryCodes(),
 }
 
 func loadMessages(t *testing.T) map[string]map[string]string {

@@ -2,6 +2,7 @@
 // events over /ws. See the WebSocket protocol in the project's docs.
 import { t } from "./i18n.js";
 import { StallLayer } from "./stalls.js";
+import { Finder } from "./finder.js";
 import { LiveSocket, liveURL } from "./socket.js";
 import { mountUser } from "./topbar.js";
 
@@ -10,7 +11,8 @@ const WATCH_DEBOUNCE_MS = 300;
 
 // Exposed for tests and debugging: markers holds each stall's latest position
 // (id -> {lat, lng}), state the connection's ("connecting", "live",
-// "reconnecting"), and drawn(id) where a marker is drawn now, mid-move too.
+// "reconnecting"), drawn(id) where a marker is drawn now, mid-move too, and
+// map the Leaflet map.
 const illuwa = { markers: new Map(), state: "connecting", drawn: () => null };
 window.illuwa = illuwa;
 mountUser(document.getElementById("user"));
@@ -18,6 +20,7 @@ mountUser(document.getElementById("user"));
 const cfg = await loadConfig();
 const map = L.map("map", { zoomControl: false, attributionControl: false, worldCopyJump: true })
   .setView([cfg.default_lat, cfg.default_lng], cfg.default_zoom);
+illuwa.map = map;
 L.control.zoom({ position: "bottomright", zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
 L.control.attribution({ prefix: '<a href="https://leafletjs.com">Leaflet</a>' }).addTo(map);
 gridLayer().addTo(map);
@@ -29,6 +32,7 @@ map.on("popupopen", (e) => {
 
 const stalls = new StallLayer(map, illuwa.markers);
 illuwa.drawn = (id) => stalls.drawn(id);
+const finder = new Finder(map, stalls);
 const statusEl = document.getElementById("status");
 const countEl = document.getElementById("count");
 
@@ -92,6 +96,7 @@ function updateCount() {
   const n = stalls.countIn(map.getBounds());
   countEl.textContent = t("map.count", { n });
   countEl.dataset.count = String(n);
+  finder.changed();
 }
 
 async function loadConfig() {

@@ -66,12 +66,13 @@ export class StallLayer {
       this.gone.delete(p.id);
       const marker = L.marker([p.lat, p.lng], { icon: stallIcon(p.name), title: p.name, riseOnHover: true });
       marker.bindPopup(() => popupFor(this.stalls.get(p.id)?.members || [{ id: p.id, name: p.name }]));
-      this.stalls.set(p.id, { marker, name: p.name, at: p.at, lat: p.lat, lng: p.lng, anim: 0, members: null });
+      this.stalls.set(p.id, { marker, name: p.name, at: p.at, lat: p.lat, lng: p.lng, anim: 0, members: null, card: cardOf(p) });
       this.positions.set(p.id, { lat: p.lat, lng: p.lng });
       marker.addTo(this.group);
       this.declutter();
       return;
     }
+    if ("category" in p) s.card = cardOf(p); // snapshots carry the card, events do not
     if (!isNewer(p.at, s.at)) return;
     Object.assign(s, { at: p.at, lat: p.lat, lng: p.lng });
     if (p.name && p.name !== s.name) {
@@ -186,12 +187,29 @@ export class StallLayer {
     }
   }
 
+  // inside lists the stalls inside the Leaflet bounds with their card
+  // (category, rating, review_count, open_by_hours) and distance in metres
+  // from centre, nearest first.
+  inside(bounds, centre) {
+    const out = [];
+    for (const [id, s] of this.stalls) {
+      if (!bounds.contains([s.lat, s.lng])) continue;
+      out.push({ id, name: s.name, ...s.card, distance_m: this.map.distance(centre, [s.lat, s.lng]) });
+    }
+    return out.sort((a, b) => a.distance_m - b.distance_m || a.id - b.id);
+  }
+
   // countIn returns how many stalls lie inside the Leaflet bounds.
   countIn(bounds) {
     let n = 0;
     for (const s of this.stalls.values()) if (bounds.contains([s.lat, s.lng])) n++;
     return n;
   }
+}
+
+// cardOf keeps what a snapshot tells of a stall beside its position.
+function cardOf(p) {
+  return { category: p.category || "", rating: p.rating || 0, review_count: p.review_count || 0, open_by_hours: p.open_by_hours ?? null };
 }
 
 function stallIcon(name) {
