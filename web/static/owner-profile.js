@@ -1,8 +1,9 @@
 // The stall's profile in the owner's console: main picture (uploaded with
-// POST /images, then set with PATCH), name, description, notice and the
+// POST /images, then set with PATCH), name, category, description, notice and the
 // week's business hours, saved with one PATCH /pochas/{id}.
 import { api, upload } from "./api.js";
 import { $, h, showError } from "./dom.js";
+import { CATEGORIES, categoryName } from "./categories.js";
 import { DAYS } from "./hours.js";
 import { t } from "./i18n.js";
 
@@ -19,6 +20,7 @@ export class ProfileEditor {
     });
     $("profile-file").addEventListener("change", (e) => this.picture(e.target.files[0]));
     $("profile-remove-image").addEventListener("click", () => this.patch({ main_image_id: "" }));
+    for (const c of CATEGORIES) $("profile-category").append(new Option(categoryName(c), c));
   }
 
   show(pocha) {
@@ -26,6 +28,7 @@ export class ProfileEditor {
     showError($("profile-error"), null);
     $("profile-saved").hidden = true;
     $("profile-name").value = pocha.name;
+    $("profile-category").value = pocha.category || "";
     $("profile-description").value = pocha.description || "";
     $("profile-notice").value = pocha.notice || "";
     this.showImage(pocha);
@@ -97,6 +100,7 @@ export class ProfileEditor {
   async save() {
     await this.patch({
       name: $("profile-name").value.trim(),
+      category: $("profile-category").value,
       description: $("profile-description").value,
       notice: $("profile-notice").value,
       hours: this.hours(),

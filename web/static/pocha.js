@@ -3,6 +3,7 @@
 import { api, savedUser, token } from "./api.js";
 import { startCheckout } from "./checkout.js";
 import { $, h, showError, won } from "./dom.js";
+import { categoryName } from "./categories.js";
 import { DAYS, openState } from "./hours.js";
 import { t } from "./i18n.js";
 import { StallMap } from "./minimap.js";
@@ -50,6 +51,10 @@ function showStall(p) {
     img.alt = t("stall.image_alt", { name: p.name });
   }
   showOpen(p.is_open);
+  const line = [categoryName(p.category),
+    p.review_count > 0 ? t("list.stars", { rating: p.rating.toFixed(1), n: p.review_count }) : ""].filter(Boolean).join(" · ");
+  $("card-line").hidden = !line;
+  $("card-line").textContent = line;
   $("notice").hidden = !p.notice;
   $("notice").textContent = p.notice ? t("stall.notice", { notice: p.notice }) : "";
   $("desc").textContent = p.description || "";
