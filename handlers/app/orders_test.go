@@ -16,6 +16,7 @@ type orderJSON struct {
 	Status         string `json:"status"`
 	Total          int64  `json:"total"`
 	PaymentOrderID string `json:"payment_order_id"`
+	ReadyInMinutes int    `json:"ready_in_minutes"`
 }
 
 // nextOrder reads messages until an order push of type typ arrives.

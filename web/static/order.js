@@ -136,6 +136,7 @@ if (!token()) {
     open: () => refresh(),
     message(msg) {
       if ((msg.type === "order.updated" || msg.type === "order.created") && msg.order?.id === id) apply(msg.order);
+      else if (msg.type === "orders.resync") refresh(); // pushes may have been lost
     },
   });
   window.addEventListener("pagehide", () => socket.close());

@@ -123,6 +123,9 @@ async function start() {
       case "order.updated":
         board.apply(msg.order);
         break;
+      case "orders.resync": // pushes may have been lost: read the board again
+        board.refetch();
+        break;
       case "notification":
         refreshUnread();
         break;
