@@ -5,6 +5,7 @@
 #   make run     go run . (http://localhost:8080, SQLite in ./data)
 #   make lint    gofmt, go vet, staticcheck, OpenAPI and GraphQL schema lint
 #   make bench   every benchmark, output also kept in bench/out/go-bench.txt
+#   make screenshots  copy the README's screenshots from the last test run to docs/screenshots
 #
 # Each recipe is one bash script (.ONESHELL) that stops at the first failing command.
 
@@ -20,6 +21,9 @@ GO_TEST_TIMEOUT ?= 45m
 # Tests with a database of their own run in parallel; most of their time is
 # spent waiting on MariaDB, so more of them than cores keeps the cores busy.
 GO_TEST_PARALLEL ?= 8
+# Where the browser tests keep their screenshots, and the ones the README shows.
+SCREENSHOT_DIR ?= $(CURDIR)/testdata/screenshots
+README_SHOTS := webapp-map.png webapp-list.png webapp-stall.png webapp-accepted.png owner-live.png webapp-pos.png
 
 # The version stamped into the binary. Docker builds have no .git and pass VERSION.
 ifeq ($(origin VERSION),undefined)
@@ -34,7 +38,7 @@ export CHROMIUM ?= /usr/bin/chromium
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: test services lint fmt-check vet staticcheck docs-lint go-test build run bench
+.PHONY: screenshots test services lint fmt-check vet staticcheck docs-lint go-test build run bench
 
 test: services lint go-test
 
@@ -89,12 +93,25 @@ docs-lint:
 # The whole suite, with the race detector, against the real servers.
 # gotestsum runs go test and closes with a "DONE N tests, ..." summary line.
 go-test: services
-	@echo "go test -race -count=1 -parallel $(GO_TEST_PARALLEL) -timeout $(GO_TEST_TIMEOUT) ./..."
+	@mkdir -p "$(SCREENSHOT_DIR)"
+	export ILLUWA_SCREENSHOT_DIR="$(SCREENSHOT_DIR)"
+	echo "go test -race -count=1 -parallel $(GO_TEST_PARALLEL) -timeout $(GO_TEST_TIMEOUT) ./..."
+	echo "  ILLUWA_SCREENSHOT_DIR=$$ILLUWA_SCREENSHOT_DIR"
 	echo "  ILLUWA_TEST_MYSQL_DSN=$$ILLUWA_TEST_MYSQL_DSN"
 	echo "  ILLUWA_TEST_REDIS_URL=$$ILLUWA_TEST_REDIS_URL"
 	echo "  CHROMIUM=$$CHROMIUM"
 	$(GO) run gotest.tools/gotestsum@$(GOTESTSUM_VERSION) --format pkgname-and-test-fails --format-icons text \
 		-- -race -count=1 -parallel $(GO_TEST_PARALLEL) -timeout $(GO_TEST_TIMEOUT) ./...
+
+# The browser tests keep their screenshots in SCREENSHOT_DIR; `make
+# screenshots` copies the ones the README shows from the last test run.
+screenshots:
+	@for f in $(README_SHOTS); do
+		[[ -f "$(SCREENSHOT_DIR)/$$f" ]] || { echo "$(SCREENSHOT_DIR)/$$f is missing: run make test first" >&2; exit 1; }
+	done
+	mkdir -p docs/screenshots
+	for f in $(README_SHOTS); do cp "$(SCREENSHOT_DIR)/$$f" docs/screenshots/; done
+	echo "copied $(README_SHOTS) to docs/screenshots/"
 
 build:
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o illuwa .

@@ -29,6 +29,7 @@ func TestWebAppListAndSearch(t *testing.T) {
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
 		chromedp.Navigate(in.base+"/"))
 	waitPage(t, ctx, "live with markers", `illuwa.state === "live" && illuwa.markers.size > 0`)
+	shoot(t, ctx, "webapp-map.png")
 
 	run("open the list", chromedp.Click(chromedp.CSS("#list-toggle")))
 	waitPage(t, ctx, "the list of the stalls in view",
