@@ -87,8 +87,11 @@ func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	if s.cards.m == nil || len(s.cards.m)+len(ps) > maxCards {
 		s.sweepLocked(now)
 	}
-	for id, p := range ps {
-		s.cards.m[id] = cachedCard{Card: cardOf(p, sums[id]), until: now.Add(cardTTL)}
+	for _, id := range missing {
+		// A stall the database does not know (deleted, or not yet
+		// committed) is cached as a zero card too, so that it costs no read
+		// per answer either.
+		s.cards.m[id] = cachedCard{Card: cardOf(ps[id], sums[id]), until: now.Add(cardTTL)}
 	}
 	for i, id := range ids {
 		if c, ok := s.cards.m[id]; ok {
