@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +33,10 @@ type imageResponse struct {
 // bounds and re-encodes it (dropping EXIF and GPS), stores it under a fresh
 // UUID and records it. Nothing is stored when any step fails.
 func (s *Server) uploadImage(c *gin.Context) {
+	if err := s.uploads.Precheck(c.Request.Context(), currentUser(c).ID); err != nil {
+		fail(c, quotaProblem(err))
+		return
+	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		fail(c, errorf(http.StatusBadRequest, "multipart_required", "send the picture as multipart/form-data in the field \"file\""))
@@ -85,18 +88,47 @@ func (s *Server) uploadImage(c *gin.Context) {
 	id := uuid.NewString()
 	img := store.Image{ID: id, OwnerID: currentUser(c).ID, Name: id + res.Ext, ContentType: res.ContentType,
 		Size: int64(len(res.Data)), Width: res.Width, Height: res.Height}
-	if err := s.images.Put(ctx, img.Name, bytes.NewReader(res.Data), res.ContentType); err != nil {
-		fail(c, fmt.Errorf("handlers: store image bytes: %w", err))
-		return
-	}
-	if err := s.store.CreateImage(ctx, &img); err != nil {
-		_ = s.images.Delete(ctx, img.Name)
-		fail(c, err)
+	if err := s.uploads.Save(ctx, &img, res.Data); err != nil {
+		fail(c, quotaProblem(err))
 		return
 	}
 	c.Header("Location", "/api/v1/images/"+id)
 	c.JSON(http.StatusCreated, imageResponse{ID: id, URL: "/api/v1/images/" + id, ContentType: img.ContentType,
 		Size: img.Size, Width: img.Width, Height: img.Height, CreatedAt: img.CreatedAt})
+}
+
+// quotaProblem answers a refusal of the uploader's quota (any other error
+// as it is): 413 image_quota_exceeded, naming the bound in the detail.
+func quotaProblem(err error) error {
+	var qe *store.QuotaError
+	if !errors.As(err, &qe) {
+		return err
+	}
+	var detail string
+	switch qe.Limit {
+	case "unreferenced":
+		detail = fmt.Sprintf("아직 쓰지 않은 사진이 %d장으로 한도입니다. 가게나 메뉴에 쓰거나 지우세요 (you have %d unused pictures, the limit: use or delete some)", qe.Max, qe.Max)
+	case "unreferenced_bytes":
+		detail = fmt.Sprintf("아직 쓰지 않은 사진의 용량이 한도(%d MiB)를 넘습니다. 가게나 메뉴에 쓰거나 지우세요 (your unused pictures would pass %d MiB: use or delete some)", qe.Max>>20, qe.Max>>20)
+	default:
+		detail = fmt.Sprintf("사진 저장 용량이 한도(%d MiB)를 넘습니다 (your pictures would pass %d MiB)", qe.Max>>20, qe.Max>>20)
+	}
+	return errorf(http.StatusRequestEntityTooLarge, "image_quota_exceeded", detail)
+}
+
+// deleteImage deletes the caller's own picture if no stall or menu item uses
+// it: 204, 409 image_in_use, or 404 (not theirs, or no such picture).
+func (s *Server) deleteImage(c *gin.Context) {
+	id := c.Param("id")
+	if !check.UUID(id) {
+		fail(c, errNotFound)
+		return
+	}
+	if err := s.uploads.Delete(c.Request.Context(), currentUser(c).ID, id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // imageSlots bounds how many uploads are decoded at once: a 40-megapixel

@@ -15,6 +15,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -245,4 +246,5 @@ var pochaRules = []problemRule{
 	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
 	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
+	{uploads.ErrInUse, http.StatusConflict, "image_in_use", "가게나 메뉴에 쓰인 사진은 지울 수 없습니다. 먼저 다른 사진으로 바꾸세요 (a stall or menu item uses this picture; change it first)"},
 }

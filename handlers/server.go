@@ -23,6 +23,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -55,6 +56,9 @@ type Options struct {
 
 	WebhookRate     int // gateway webhook calls per source address per minute (a burst of as many); default 120
 	WritesPerMinute int // uploads, orders, reviews and payment-method writes per user per minute, each kind its own budget; default 20
+
+	// ImageQuota bounds each user's pictures when Deps.Uploads is nil (zero fields: no bound).
+	ImageQuota store.ImageQuota
 }
 
 func (o Options) withDefaults() Options {
@@ -118,6 +122,9 @@ type Deps struct {
 	// POS is the stall's POS devices and presence; nil builds one from
 	// Store and Hub with presence in memory.
 	POS *pos.Service
+	// Uploads is the pictures' quota and deletion; nil builds one from
+	// Store, Images and Options.ImageQuota (its collector is not run).
+	Uploads *uploads.Service
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -141,6 +148,7 @@ type Server struct {
 	pochas  *pochas.Service
 	reviews *reviews.Service
 	pos     *pos.Service
+	uploads *uploads.Service
 	// pairings limits wrong POS pairing codes per address.
 	pairings *limit.Attempts
 	rates    rates // webhook and write budgets
@@ -191,6 +199,11 @@ func New(d Deps) *Server {
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)
+	s.uploads = d.Uploads
+	if s.uploads == nil {
+		s.uploads = uploads.New(uploads.Deps{Store: d.Store, Blobs: d.Images, Log: d.Log,
+			Options: uploads.Options{Quota: opts.ImageQuota}})
+	}
 	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures))
 	s.rates = newRates(opts)
 	s.inbound = inbound{s}
