@@ -125,6 +125,10 @@ type Deps struct {
 	// Uploads is the pictures' quota and deletion; nil builds one from
 	// Store, Images and Options.ImageQuota (its collector is not run).
 	Uploads *uploads.Service
+	// Limits keeps the webhook, write and pairing budgets (and those of the
+	// accounts service it builds) in Redis, one for every instance; nil
+	// keeps them per instance.
+	Limits *limit.Shared
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -185,7 +189,7 @@ func New(d Deps) *Server {
 		if d.Hub != nil {
 			ender = d.Hub
 		}
-		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Options: accounts.Options{
+		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Limits: d.Limits, Options: accounts.Options{
 			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups,
 			HashMemoryKiB: opts.PasswordHashMemoryKiB, HashTime: opts.PasswordHashTime}})
 	}
@@ -204,8 +208,8 @@ func New(d Deps) *Server {
 		s.uploads = uploads.New(uploads.Deps{Store: d.Store, Blobs: d.Images, Log: d.Log,
 			Options: uploads.Options{Quota: opts.ImageQuota}})
 	}
-	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures))
-	s.rates = newRates(opts)
+	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)).Share(d.Limits, "pairings")
+	s.rates = newRates(opts, d.Limits)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -78,7 +78,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		return nil, err
 	}
 	s.notes = notify.New(b.store, s.hub, s.outbox, log)
-	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes,
+	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes, Limits: b.limits,
 		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
