@@ -235,6 +235,8 @@ var orderRules = []problemRule{
 	{ordering.ErrGatewayDown, http.StatusServiceUnavailable, "gateway_unavailable", "the payment gateway did not answer; try again"},
 	{ordering.ErrLookupFailed, http.StatusBadGateway, "gateway_unavailable", "the payment could not be looked up; retry later"},
 	{ordering.ErrMalformedEvent, http.StatusBadRequest, "malformed_webhook", "the body is not a gateway event"},
+	{ordering.ErrBadSignature, http.StatusUnauthorized, "invalid_signature", "웹훅 서명이 없거나 맞지 않습니다 (the webhook signature is missing or wrong)"},
+	{ordering.ErrStaleSignature, http.StatusUnauthorized, "stale_signature", "웹훅 전송 시각이 지금과 너무 멉니다 (the webhook was signed too long ago; replays are refused)"},
 	{ordering.ErrNotApplied, http.StatusInternalServerError, "internal", "the payment could not be applied; retry later"},
 	{ordering.ErrAckAnonymous, http.StatusUnauthorized, "unauthorized", "log in to acknowledge orders"},
 	{ordering.ErrNoSuchAck, http.StatusNotFound, "not_found", "no such order at your stalls"},

@@ -51,6 +51,7 @@ type Options struct {
 	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
 	PaymentFeeRate                                float64
+	WebhookSecurityKey                            string // the gateway's key of signed webhook events (see ordering.Options)
 
 	GraphQL GraphQLOptions // /api/v1/graphql
 
@@ -199,7 +200,7 @@ func New(d Deps) *Server {
 	if s.orders == nil {
 		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
-				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
+				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout, WebhookSecurityKey: opts.WebhookSecurityKey}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)

@@ -82,7 +82,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
-			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL, WebhookSecurityKey: cfg.PaymentsWebhookKey}})
 	posDeps := pos.Deps{Store: b.store, End: s.hub, Announce: s.live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
 	if b.redis != nil {
 		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
