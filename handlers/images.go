@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -34,7 +33,7 @@ type imageResponse struct {
 // UUID and records it. Nothing is stored when any step fails.
 func (s *Server) uploadImage(c *gin.Context) {
 	if err := s.uploads.Precheck(c.Request.Context(), currentUser(c).ID); err != nil {
-		fail(c, quotaProblem(err))
+		fail(c, err)
 		return
 	}
 	mr, err := c.Request.MultipartReader()
@@ -89,31 +88,12 @@ func (s *Server) uploadImage(c *gin.Context) {
 	img := store.Image{ID: id, OwnerID: currentUser(c).ID, Name: id + res.Ext, ContentType: res.ContentType,
 		Size: int64(len(res.Data)), Width: res.Width, Height: res.Height}
 	if err := s.uploads.Save(ctx, &img, res.Data); err != nil {
-		fail(c, quotaProblem(err))
+		fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/images/"+id)
 	c.JSON(http.StatusCreated, imageResponse{ID: id, URL: "/api/v1/images/" + id, ContentType: img.ContentType,
 		Size: img.Size, Width: img.Width, Height: img.Height, CreatedAt: img.CreatedAt})
-}
-
-// quotaProblem answers a refusal of the uploader's quota (any other error
-// as it is): 413 image_quota_exceeded, naming the bound in the detail.
-func quotaProblem(err error) error {
-	var qe *store.QuotaError
-	if !errors.As(err, &qe) {
-		return err
-	}
-	var detail string
-	switch qe.Limit {
-	case "unreferenced":
-		detail = fmt.Sprintf("아직 쓰지 않은 사진이 %d장으로 한도입니다. 가게나 메뉴에 쓰거나 지우세요 (you have %d unused pictures, the limit: use or delete some)", qe.Max, qe.Max)
-	case "unreferenced_bytes":
-		detail = fmt.Sprintf("아직 쓰지 않은 사진의 용량이 한도(%d MiB)를 넘습니다. 가게나 메뉴에 쓰거나 지우세요 (your unused pictures would pass %d MiB: use or delete some)", qe.Max>>20, qe.Max>>20)
-	default:
-		detail = fmt.Sprintf("사진 저장 용량이 한도(%d MiB)를 넘습니다 (your pictures would pass %d MiB)", qe.Max>>20, qe.Max>>20)
-	}
-	return errorf(http.StatusRequestEntityTooLarge, "image_quota_exceeded", detail)
 }
 
 // deleteImage deletes the caller's own picture if no stall or menu item uses

@@ -248,5 +248,6 @@ var pochaRules = []problemRule{
 	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
 	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
+	{store.ErrQuotaExceeded, http.StatusRequestEntityTooLarge, "image_quota_exceeded", "사진 한도를 넘었습니다. 쓰지 않는 사진을 쓰거나 지우세요 (your pictures are over their quota: use or delete unused ones)"},
 	{uploads.ErrInUse, http.StatusConflict, "image_in_use", "가게나 메뉴에 쓰인 사진은 지울 수 없습니다. 먼저 다른 사진으로 바꾸세요 (a stall or menu item uses this picture; change it first)"},
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 )
@@ -90,27 +91,48 @@ func (s *Service) Usage(ctx context.Context, userID uint64) (store.ImageUsage, e
 	return s.store.ImageUsage(ctx, userID)
 }
 
-// Precheck refuses (a *store.QuotaError) an upload of a user whose quota is
-// already full, before the picture is decoded. Save checks again, exactly.
+// Precheck refuses an upload of a user whose quota is already full, before
+// the picture is decoded (store.ErrQuotaExceeded, explained). Save checks
+// again, exactly.
 func (s *Service) Precheck(ctx context.Context, userID uint64) error {
 	u, err := s.store.ImageUsage(ctx, userID)
 	if err != nil {
 		return err
 	}
-	return s.opts.Quota.Refuse(u, 0)
+	return explain(s.opts.Quota.Refuse(u, 0))
 }
 
 // Save stores the picture's bytes and records img, unless the uploader's
-// quota would be exceeded (a *store.QuotaError; nothing is kept).
+// quota would be exceeded (store.ErrQuotaExceeded, explained; nothing is kept).
 func (s *Service) Save(ctx context.Context, img *store.Image, data []byte) error {
 	if err := s.blobs.Put(ctx, img.Name, bytes.NewReader(data), img.ContentType); err != nil {
 		return fmt.Errorf("uploads: store image bytes: %w", err)
 	}
 	if err := s.store.CreateImageWithin(ctx, img, s.opts.Quota); err != nil {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), img.Name)
-		return err
+		return explain(err)
 	}
 	return nil
+}
+
+// explain gives a quota refusal the detail a person acts on (the bound
+// passed), in Korean then English; other errors stay as they are. The
+// *store.QuotaError stays in the chain.
+func explain(err error) error {
+	var qe *store.QuotaError
+	if !errors.As(err, &qe) {
+		return err
+	}
+	var detail string
+	switch qe.Limit {
+	case "unreferenced":
+		detail = fmt.Sprintf("아직 쓰지 않은 사진이 %d장으로 한도입니다. 가게나 메뉴에 쓰거나 지우세요 (you have %d unused pictures, the limit: use or delete some)", qe.Max, qe.Max)
+	case "unreferenced_bytes":
+		detail = fmt.Sprintf("아직 쓰지 않은 사진의 용량이 한도(%d MiB)를 넘습니다. 가게나 메뉴에 쓰거나 지우세요 (your unused pictures would pass %d MiB: use or delete some)", qe.Max>>20, qe.Max>>20)
+	default:
+		detail = fmt.Sprintf("사진 저장 용량이 한도(%d MiB)를 넘습니다 (your pictures would pass %d MiB)", qe.Max>>20, qe.Max>>20)
+	}
+	return &check.Explained{Err: err, Detail: detail}
 }
 
 // Delete deletes the user's own picture id if nothing uses it: ErrInUse if
