@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -34,6 +32,10 @@ type imageResponse struct {
 // bounds and re-encodes it (dropping EXIF and GPS), stores it under a fresh
 // UUID and records it. Nothing is stored when any step fails.
 func (s *Server) uploadImage(c *gin.Context) {
+	if err := s.uploads.Precheck(c.Request.Context(), currentUser(c).ID); err != nil {
+		fail(c, err)
+		return
+	}
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		fail(c, errorf(http.StatusBadRequest, "multipart_required", "send the picture as multipart/form-data in the field \"file\""))
@@ -85,18 +87,28 @@ func (s *Server) uploadImage(c *gin.Context) {
 	id := uuid.NewString()
 	img := store.Image{ID: id, OwnerID: currentUser(c).ID, Name: id + res.Ext, ContentType: res.ContentType,
 		Size: int64(len(res.Data)), Width: res.Width, Height: res.Height}
-	if err := s.images.Put(ctx, img.Name, bytes.NewReader(res.Data), res.ContentType); err != nil {
-		fail(c, fmt.Errorf("handlers: store image bytes: %w", err))
-		return
-	}
-	if err := s.store.CreateImage(ctx, &img); err != nil {
-		_ = s.images.Delete(ctx, img.Name)
+	if err := s.uploads.Save(ctx, &img, res.Data); err != nil {
 		fail(c, err)
 		return
 	}
 	c.Header("Location", "/api/v1/images/"+id)
 	c.JSON(http.StatusCreated, imageResponse{ID: id, URL: "/api/v1/images/" + id, ContentType: img.ContentType,
 		Size: img.Size, Width: img.Width, Height: img.Height, CreatedAt: img.CreatedAt})
+}
+
+// deleteImage deletes the caller's own picture if no stall or menu item uses
+// it: 204, 409 image_in_use, or 404 (not theirs, or no such picture).
+func (s *Server) deleteImage(c *gin.Context) {
+	id := c.Param("id")
+	if !check.UUID(id) {
+		fail(c, errNotFound)
+		return
+	}
+	if err := s.uploads.Delete(c.Request.Context(), currentUser(c).ID, id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // imageSlots bounds how many uploads are decoded at once: a 40-megapixel

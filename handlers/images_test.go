@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/store"
 )
 
 // upload posts data as the multipart field "file".
@@ -168,4 +169,55 @@ func (zeroReader) Read(p []byte) (int, error) {
 		p[i] = 0
 	}
 	return len(p), nil
+}
+
+// TestImageQuotaAndDelete: past the quota of unused pictures an upload is
+// refused (413 image_quota_exceeded, in Korean) and nothing is stored; the
+// uploader deletes an unused picture of theirs (not a used one, not
+// another's), which makes room again.
+func TestImageQuotaAndDelete(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	api := newTestAPI(t, "sqlite", func(d *Deps) {
+		b, err := blobOpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = b.Close() })
+		d.Images = b
+		d.Options.ImageQuota = store.ImageQuota{Unreferenced: 2, Bytes: 1 << 20}
+	})
+	token, _ := api.signupLogin("quota_owner", "owner")
+	var a, b imageResponse
+	api.upload(token, "a.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201).decode(t, &a)
+	api.upload(token, "b.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201).decode(t, &b)
+	res := api.upload(token, "c.png", bytes.NewReader(smallPNG(t))).mustStatus(t, http.StatusRequestEntityTooLarge)
+	if p := res.problem(t); p.Code != "image_quota_exceeded" || !strings.Contains(p.Detail, "2장") {
+		t.Fatalf("problem %+v", p)
+	}
+	if n := storedFiles(t, dir); n != 2*2 { // each picture with its attributes file
+		t.Fatalf("%d files stored, want 4", n)
+	}
+	// Another user has their own quota, and cannot delete this user's picture.
+	other, _ := api.signupLogin("quota_other", "customer")
+	api.upload(other, "o.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201)
+	api.do("DELETE", a.URL, other, nil).mustStatus(t, 404)
+	api.do("DELETE", a.URL, "", nil).mustStatus(t, 401)
+
+	// A picture a stall uses leaves the unused quota and cannot be deleted.
+	api.do("POST", "/api/v1/pochas", token, map[string]any{"name": "사진 포차", "main_image_id": a.ID}).mustStatus(t, 201)
+	var c imageResponse
+	api.upload(token, "c.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201).decode(t, &c)
+	if p := api.do("DELETE", a.URL, token, nil).mustStatus(t, 409).problem(t); p.Code != "image_in_use" {
+		t.Fatalf("problem %+v", p)
+	}
+	api.upload(token, "d.png", bytes.NewReader(smallPNG(t))).mustStatus(t, http.StatusRequestEntityTooLarge)
+	api.do("DELETE", b.URL, token, nil).mustStatus(t, 204)
+	api.do("GET", b.URL, "", nil).mustStatus(t, 404)
+	api.do("DELETE", b.URL, token, nil).mustStatus(t, 404)
+	api.do("GET", a.URL, "", nil).mustStatus(t, 200)
+	api.upload(token, "d.png", bytes.NewReader(smallPNG(t))).mustStatus(t, 201)
+	if n := storedFiles(t, dir); n != 4*2 { // a, c, d and the other user's
+		t.Fatalf("%d files stored, want 8", n)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/illuwa/illuwa/handlers/ordering"
+	"github.com/illuwa/illuwa/handlers/toss"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -161,14 +162,16 @@ func (s *Server) replayIdempotent(ctx context.Context, rec store.IdempotencyReco
 // paymentWebhook handles the gateway's PAYMENT_STATUS_CHANGED events. The
 // body is trusted for nothing but the payment key: the payment is looked up at
 // the gateway and that answer is applied, idempotently. 200 means committed; a
-// failed lookup is 502 so the gateway retries.
+// failed lookup is 502 so the gateway retries. The event types the gateway
+// signs (payouts, sellers) need a good signature: else 401, nothing done.
 func (s *Server) paymentWebhook(c *gin.Context) {
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		fail(c, jsonProblem(err))
 		return
 	}
-	out, err := s.orders.ApplyGatewayEvent(c.Request.Context(), raw)
+	out, err := s.orders.ApplyGatewayEvent(c.Request.Context(), raw, ordering.EventSignature{
+		Signature: c.GetHeader(toss.SignatureHeader), TransmissionTime: c.GetHeader(toss.TransmissionTimeHeader)})
 	if err != nil {
 		fail(c, err)
 		return

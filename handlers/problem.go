@@ -15,6 +15,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/store"
 )
 
@@ -234,6 +235,8 @@ var orderRules = []problemRule{
 	{ordering.ErrGatewayDown, http.StatusServiceUnavailable, "gateway_unavailable", "the payment gateway did not answer; try again"},
 	{ordering.ErrLookupFailed, http.StatusBadGateway, "gateway_unavailable", "the payment could not be looked up; retry later"},
 	{ordering.ErrMalformedEvent, http.StatusBadRequest, "malformed_webhook", "the body is not a gateway event"},
+	{ordering.ErrBadSignature, http.StatusUnauthorized, "invalid_signature", "웹훅 서명이 없거나 맞지 않습니다 (the webhook signature is missing or wrong)"},
+	{ordering.ErrStaleSignature, http.StatusUnauthorized, "stale_signature", "웹훅 전송 시각이 지금과 너무 멉니다 (the webhook was signed too long ago; replays are refused)"},
 	{ordering.ErrNotApplied, http.StatusInternalServerError, "internal", "the payment could not be applied; retry later"},
 	{ordering.ErrAckAnonymous, http.StatusUnauthorized, "unauthorized", "log in to acknowledge orders"},
 	{ordering.ErrNoSuchAck, http.StatusNotFound, "not_found", "no such order at your stalls"},
@@ -245,4 +248,6 @@ var pochaRules = []problemRule{
 	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
 	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
+	{store.ErrQuotaExceeded, http.StatusRequestEntityTooLarge, "image_quota_exceeded", "사진 한도를 넘었습니다. 쓰지 않는 사진을 쓰거나 지우세요 (your pictures are over their quota: use or delete unused ones)"},
+	{uploads.ErrInUse, http.StatusConflict, "image_in_use", "가게나 메뉴에 쓰인 사진은 지울 수 없습니다. 먼저 다른 사진으로 바꾸세요 (a stall or menu item uses this picture; change it first)"},
 }

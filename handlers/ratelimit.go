@@ -12,16 +12,17 @@ import (
 // rates are the budgets of requests that cost us work or storage whatever
 // their outcome: the gateway webhook per source address (each call asks the
 // gateway), and each kind of write per signed-in user. Every request takes a
-// token; none is given back.
+// token; none is given back. With Deps.Limits they are kept in Redis, one
+// budget for every instance.
 type rates struct {
 	webhook *limit.Attempts
 	writes  *limit.Attempts
 }
 
-func newRates(o Options) rates {
+func newRates(o Options, shared *limit.Shared) rates {
 	return rates{
-		webhook: limit.New(o.WebhookRate, time.Minute/time.Duration(o.WebhookRate)),
-		writes:  limit.New(o.WritesPerMinute, time.Minute/time.Duration(o.WritesPerMinute)),
+		webhook: limit.New(o.WebhookRate, time.Minute/time.Duration(o.WebhookRate)).Share(shared, "webhook"),
+		writes:  limit.New(o.WritesPerMinute, time.Minute/time.Duration(o.WritesPerMinute)).Share(shared, "writes"),
 	}
 }
 

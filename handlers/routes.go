@@ -72,6 +72,7 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/images", user, s.limitWrites("upload"), limitBody(s.opts.ImageLimits.MaxBytes+64<<10), s.uploadImage)
 	api.GET("/images/:id", s.getImage)
 	api.HEAD("/images/:id", s.getImage)
+	api.DELETE("/images/:id", user, s.deleteImage)
 
 	if s.live != nil {
 		api.GET("/pochas/nearby", s.nearby)

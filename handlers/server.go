@@ -23,6 +23,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
@@ -50,11 +51,15 @@ type Options struct {
 	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
 	PaymentFeeRate                                float64
+	WebhookSecurityKey                            string // the gateway's key of signed webhook events (see ordering.Options)
 
 	GraphQL GraphQLOptions // /api/v1/graphql
 
 	WebhookRate     int // gateway webhook calls per source address per minute (a burst of as many); default 120
 	WritesPerMinute int // uploads, orders, reviews and payment-method writes per user per minute, each kind its own budget; default 20
+
+	// ImageQuota bounds each user's pictures when Deps.Uploads is nil (zero fields: no bound).
+	ImageQuota store.ImageQuota
 }
 
 func (o Options) withDefaults() Options {
@@ -118,6 +123,13 @@ type Deps struct {
 	// POS is the stall's POS devices and presence; nil builds one from
 	// Store and Hub with presence in memory.
 	POS *pos.Service
+	// Uploads is the pictures' quota and deletion; nil builds one from
+	// Store, Images and Options.ImageQuota (its collector is not run).
+	Uploads *uploads.Service
+	// Limits keeps the webhook, write and pairing budgets (and those of the
+	// accounts service it builds) in Redis, one for every instance; nil
+	// keeps them per instance.
+	Limits *limit.Shared
 	// Web serves every path outside the API (the web app); nil answers 404.
 	Web http.Handler
 	// Extra mounts more handlers (the WebSocket endpoint, the web app...) on the engine.
@@ -141,6 +153,7 @@ type Server struct {
 	pochas  *pochas.Service
 	reviews *reviews.Service
 	pos     *pos.Service
+	uploads *uploads.Service
 	// pairings limits wrong POS pairing codes per address.
 	pairings *limit.Attempts
 	rates    rates // webhook and write budgets
@@ -177,7 +190,7 @@ func New(d Deps) *Server {
 		if d.Hub != nil {
 			ender = d.Hub
 		}
-		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Options: accounts.Options{
+		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Limits: d.Limits, Options: accounts.Options{
 			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups,
 			HashMemoryKiB: opts.PasswordHashMemoryKiB, HashTime: opts.PasswordHashTime}})
 	}
@@ -187,12 +200,17 @@ func New(d Deps) *Server {
 	if s.orders == nil {
 		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
-				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
+				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout, WebhookSecurityKey: opts.WebhookSecurityKey}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)
-	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures))
-	s.rates = newRates(opts)
+	s.uploads = d.Uploads
+	if s.uploads == nil {
+		s.uploads = uploads.New(uploads.Deps{Store: d.Store, Blobs: d.Images, Log: d.Log,
+			Options: uploads.Options{Quota: opts.ImageQuota}})
+	}
+	s.pairings = limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)).Share(d.Limits, "pairings")
+	s.rates = newRates(opts, d.Limits)
 	s.inbound = inbound{s}
 	s.engine = s.routes()
 	if d.Extra != nil {

@@ -127,6 +127,9 @@ type Deps struct {
 	Sessions SessionEnder
 	Mail     Mailer
 	Notices  Notices // tells owners of approval decisions; nil tells nobody
+	// Limits keeps the attempt budgets (logins, sign-ups, mails) in Redis,
+	// one for every instance; nil keeps them per instance.
+	Limits *limit.Shared
 	// PublicURL is where users reach the web app (no trailing slash): the
 	// links in mail start with it.
 	PublicURL string
@@ -160,11 +163,11 @@ type Service struct {
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
 	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, notices: d.Notices, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
-		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)),
-		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)),
-		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)),
-		resends:  limit.New(opts.Resends, time.Hour/time.Duration(opts.Resends)),
-		resets:   limit.New(opts.Resets, time.Hour/time.Duration(opts.Resets)),
+		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)).Share(d.Limits, "logins"),
+		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)).Share(d.Limits, "accounts"),
+		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)).Share(d.Limits, "signups"),
+		resends:  limit.New(opts.Resends, time.Hour/time.Duration(opts.Resends)).Share(d.Limits, "resends"),
+		resets:   limit.New(opts.Resets, time.Hour/time.Duration(opts.Resets)).Share(d.Limits, "resets"),
 		sleep:    sleepCtx,
 	}
 	if s.log == nil {

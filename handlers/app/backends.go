@@ -11,6 +11,7 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers"
+	"github.com/illuwa/illuwa/handlers/limit"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 )
@@ -22,6 +23,7 @@ type backends struct {
 	store  *store.Store
 	images blob.Storage
 	redis  *redisBackend // nil without Redis
+	limits *limit.Shared // the attempt and rate budgets in Redis; nil without Redis
 	index  geo.Index
 	ready  []handlers.Check
 	reg    *prometheus.Registry
@@ -62,6 +64,7 @@ func openBackends(ctx context.Context, cfg Config, log *slog.Logger) (b *backend
 		b.closed = append(b.closed, func() { _ = b.redis.client.Close() })
 		b.index = b.redis.index
 		b.ready = append(b.ready, b.redis.ready)
+		b.limits = limit.NewShared(b.redis.client, limit.SharedOptions{Prefix: cfg.RedisPrefix + "limit:", Registerer: b.reg})
 	}
 	b.closed = append(b.closed, func() { _ = b.index.Close() })
 	return b, nil

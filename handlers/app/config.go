@@ -29,6 +29,7 @@ type Config struct {
 	TileURL              string
 	PaymentsURL          string
 	PaymentsKey          string
+	PaymentsWebhookKey   string // the gateway's security key (보안 키) for signed webhook events
 	AcceptTimeout        time.Duration
 	PauseOffline         time.Duration // an open stall with no POS or owner screen online this long stops taking orders; 0 never
 	PaymentFeeRate       float64
@@ -72,6 +73,8 @@ func settings(c *Config) []setting {
 		{"ILLUWA_PAYMENTS_URL", "payments-url", "", "payment gateway base URL; empty turns card payments off (with --demo: a built-in fake gateway)",
 			textValue{&c.PaymentsURL, true, httpURL}},
 		{"ILLUWA_PAYMENTS_SECRET_KEY", "payments-secret-key", "", "payment gateway secret key (required with ILLUWA_PAYMENTS_URL)", textValue{&c.PaymentsKey, true, nil}},
+		{"ILLUWA_PAYMENTS_WEBHOOK_SECURITY_KEY", "payments-webhook-security-key", "", "the gateway's security key (보안 키) that signs payout webhook events; empty refuses those events (401 invalid_signature)",
+			textValue{&c.PaymentsWebhookKey, true, nil}},
 		{"ILLUWA_ACCEPT_TIMEOUT", "accept-timeout", "10m", "a paid order not accepted within this is cancelled and refunded", durationValue{&c.AcceptTimeout, time.Second}},
 		{"ILLUWA_PAUSE_OFFLINE_AFTER", "pause-offline-after", "60s", "an open stall with neither a POS nor an owner screen online this long stops taking orders (0: never)", durationValue{&c.PauseOffline, 0}},
 		{"ILLUWA_PAYMENT_FEE_RATE", "payment-fee-rate", "0.033", "the gateway's fee as a fraction of each payment, for settlements", floatValue{&c.PaymentFeeRate, 0, 0.5}},

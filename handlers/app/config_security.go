@@ -13,6 +13,11 @@ type SecurityConfig struct {
 	MetricsAddr       string
 	WebhookRate       int
 	WritesPerMinute   int
+
+	ImageQuotaUnused      int   // unused pictures one user may keep
+	ImageQuotaUnusedBytes int64 // their bytes
+	ImageQuotaBytes       int64 // every picture of one user
+	ImageGCGrace          time.Duration
 }
 
 // securitySettings lists the SecurityConfig settings, each bound to its field of c.
@@ -32,5 +37,13 @@ func securitySettings(c *SecurityConfig) []setting {
 			intValue{&c.WebhookRate, 1, 1_000_000}},
 		{"ILLUWA_WRITES_PER_MINUTE", "writes-per-minute", "20", "uploads, orders, reviews and payment-method changes one user may make per minute, each kind counted apart; past it 429 too_many_writes",
 			intValue{&c.WritesPerMinute, 1, 1_000_000}},
+		{"ILLUWA_IMAGE_QUOTA_UNUSED", "image-quota-unused", "20", "pictures one user may keep that no stall or menu item uses; past it an upload gets 413 image_quota_exceeded",
+			intValue{&c.ImageQuotaUnused, 1, 1_000_000}},
+		{"ILLUWA_IMAGE_QUOTA_UNUSED_BYTES", "image-quota-unused-bytes", "104857600", "bytes of the pictures one user may keep that nothing uses; past it 413 image_quota_exceeded",
+			int64Value{&c.ImageQuotaUnusedBytes, 1 << 20, 1 << 40}},
+		{"ILLUWA_IMAGE_QUOTA_BYTES", "image-quota-bytes", "1073741824", "bytes of all the pictures of one user, used or not; past it 413 image_quota_exceeded",
+			int64Value{&c.ImageQuotaBytes, 1 << 20, 1 << 50}},
+		{"ILLUWA_IMAGE_GC_GRACE", "image-gc-grace", "24h", "a picture that no stall or menu item uses this long after its upload is deleted",
+			durationValue{&c.ImageGCGrace, time.Minute}},
 	}
 }

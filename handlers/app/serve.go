@@ -70,6 +70,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Pochas:   svc.pochas,
 		Reviews:  svc.reviews,
 		POS:      svc.pos,
+		Uploads:  svc.uploads,
+		Limits:   b.limits,
 		Web:      mux,
 		Options: handlers.Options{
 			ImageLimits:     imaging.Limits{MaxBytes: cfg.MaxImageBytes},

@@ -15,7 +15,9 @@ import (
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
 	"github.com/illuwa/illuwa/handlers/reviews"
+	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/store"
 )
 
 // services are the WebSocket hub with its broker and every domain service,
@@ -34,6 +36,7 @@ type services struct {
 	pos      *pos.Service
 	pochas   *pochas.Service
 	reviews  *reviews.Service
+	uploads  *uploads.Service // the pictures' quota and their collector
 }
 
 // port is this instance's, for the links of mails when ILLUWA_PUBLIC_URL is unset.
@@ -78,22 +81,27 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		return nil, err
 	}
 	s.notes = notify.New(b.store, s.hub, s.outbox, log)
-	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes,
+	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes, Limits: b.limits,
 		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
-			UnpaidTTL: cfg.Security.UnpaidOrderTTL}})
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL, WebhookSecurityKey: cfg.PaymentsWebhookKey}})
 	posDeps := pos.Deps{Store: b.store, End: s.hub, Announce: s.live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
 	if b.redis != nil {
 		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
 	}
 	s.pos = pos.New(posDeps)
 	s.reviews = reviews.New(reviews.Deps{Store: b.store, Notes: s.notes})
+	s.uploads = uploads.New(uploads.Deps{Store: b.store, Blobs: b.images, Log: log, Registerer: b.reg,
+		Options: uploads.Options{Grace: cfg.Security.ImageGCGrace, Quota: store.ImageQuota{
+			Unreferenced: cfg.Security.ImageQuotaUnused, UnreferencedBytes: cfg.Security.ImageQuotaUnusedBytes,
+			Bytes: cfg.Security.ImageQuotaBytes}}})
 	return s, nil
 }
 
 // run runs the hub and the periodic work (map expiry and position saving,
-// the order workers, POS presence, the mail outbox) until ctx ends, and returns when all of
+// the order workers, POS presence, the mail outbox, the collector of
+// unused pictures) until ctx ends, and returns when all of
 // it has stopped.
 func (s *services) run(ctx context.Context, log *slog.Logger) {
 	var wg sync.WaitGroup
@@ -106,5 +114,6 @@ func (s *services) run(ctx context.Context, log *slog.Logger) {
 	wg.Go(func() { s.orders.Run(ctx) })
 	wg.Go(func() { s.pos.Run(ctx) })
 	wg.Go(func() { s.outbox.Run(ctx) })
+	wg.Go(func() { s.uploads.Run(ctx) })
 	wg.Wait()
 }

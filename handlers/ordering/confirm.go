@@ -191,15 +191,34 @@ const (
 	Ignored Outcome = "ignored" // nothing of ours to change (another event, an unknown payment or order)
 )
 
-// ApplyGatewayEvent handles one webhook body of the gateway. The body is
-// trusted for nothing but the payment key: the payment is looked up at the
-// gateway and that answer is applied, idempotently. A failed lookup is
-// ErrLookupFailed (the gateway should retry); a payment that could not be
-// applied is ErrNotApplied.
-func (s *Service) ApplyGatewayEvent(ctx context.Context, raw []byte) (Outcome, error) {
+// EventSignature is what came with a webhook body in the gateway's signature
+// headers (toss.SignatureHeader, toss.TransmissionTimeHeader); empty for the
+// event types it does not sign.
+type EventSignature struct {
+	Signature, TransmissionTime string
+}
+
+// ApplyGatewayEvent handles one webhook body of the gateway. An event type
+// the gateway signs must carry a good, fresh signature (ErrBadSignature,
+// ErrStaleSignature; nothing else is done). An unsigned body is trusted for
+// nothing but the payment key: the payment is looked up at the gateway and
+// that answer is applied, idempotently. A failed lookup is ErrLookupFailed
+// (the gateway should retry); a payment that could not be applied is
+// ErrNotApplied.
+func (s *Service) ApplyGatewayEvent(ctx context.Context, raw []byte, sig EventSignature) (Outcome, error) {
 	ev, err := toss.ParseWebhook(raw)
 	if err != nil {
 		return "", ErrMalformedEvent
+	}
+	if toss.SignedEvent(ev.EventType) {
+		err := toss.VerifyWebhookSignature(s.opts.WebhookSecurityKey, raw, sig.Signature, sig.TransmissionTime, s.now(), s.opts.WebhookTolerance)
+		switch {
+		case errors.Is(err, toss.ErrSignatureStale):
+			return "", ErrStaleSignature
+		case err != nil:
+			return "", ErrBadSignature
+		}
+		return Ignored, nil // payouts and sellers: nothing of ours yet
 	}
 	if ev.EventType != toss.EventPaymentStatusChanged {
 		return Ignored, nil

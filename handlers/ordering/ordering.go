@@ -37,6 +37,8 @@ var (
 	ErrGatewayDown     = errors.New("ordering: the payment gateway did not answer")
 	ErrLookupFailed    = errors.New("ordering: the payment could not be looked up at the gateway")
 	ErrMalformedEvent  = errors.New("ordering: the body is not a gateway event")
+	ErrBadSignature    = errors.New("ordering: the gateway event's signature is missing or wrong")
+	ErrStaleSignature  = errors.New("ordering: the gateway event was signed too long ago (or ahead)")
 	ErrNotApplied      = errors.New("ordering: the payment could not be applied; retry later")
 	ErrAckAnonymous    = errors.New("ordering: log in to acknowledge orders")
 	ErrNoSuchAck       = errors.New("ordering: no such order at your stalls")
@@ -82,6 +84,13 @@ type Options struct {
 	PaymentFeeRate float64       // the gateway's fee as a fraction of each order (0.033 = 3.3%); default 0.033
 	PaymentTimeout time.Duration // bound on one call to the payment gateway; default 30 s, at most 1 minute
 	UnpaidTTL      time.Duration // an order not paid within this of being placed is cancelled; default 30 minutes
+	// WebhookSecurityKey is the gateway's security key (보안 키) that signs
+	// the webhook event types that carry a signature (toss.SignedEvent);
+	// empty refuses those events, which cannot then be checked.
+	WebhookSecurityKey string
+	// WebhookTolerance is how far from now a signed event's transmission
+	// time may be; default 5 minutes.
+	WebhookTolerance time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -96,6 +105,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.UnpaidTTL <= 0 {
 		o.UnpaidTTL = 30 * time.Minute
+	}
+	if o.WebhookTolerance <= 0 {
+		o.WebhookTolerance = 5 * time.Minute
 	}
 	if o.PaymentTimeout <= 0 {
 		o.PaymentTimeout = 30 * time.Second

@@ -42,6 +42,8 @@ type Options struct {
 	RequireIdempotencyKey bool
 	// WebhookClient sends SendWebhook's requests; a client with a 10 s timeout when nil.
 	WebhookClient *http.Client
+	// SecurityKey (the merchant's 보안 키) signs the events SendPayoutEvent sends.
+	SecurityKey string
 }
 
 // Server is the fake gateway, an http.Handler safe for concurrent use. All

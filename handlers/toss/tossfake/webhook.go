@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
+
+	"github.com/illuwa/illuwa/handlers/toss"
 )
 
 // SendWebhook POSTs a PAYMENT_STATUS_CHANGED event for the payment's current
@@ -28,11 +31,41 @@ func (s *Server) SendWebhook(ctx context.Context, url, paymentKey string) error 
 	if p == nil {
 		return fmt.Errorf("tossfake: send webhook: no payment %q", paymentKey)
 	}
+	return s.post(ctx, url, body, nil)
+}
+
+// SendPayoutEvent POSTs a signed payout webhook (eventType payout.changed or
+// seller.changed) to url, as the real gateway does: {"eventType",
+// "createdAt","version","eventId","entityType","entityBody"} with the
+// tosspayments-webhook-signature and -transmission-time headers made with
+// Options.SecurityKey.
+func (s *Server) SendPayoutEvent(ctx context.Context, url, eventType string, entityBody any) error {
+	now := s.opts.Now()
+	entity := "payout"
+	if eventType == toss.EventSellerChanged {
+		entity = "seller"
+	}
+	body := mustJSON(map[string]any{
+		"eventType":  eventType,
+		"createdAt":  now.In(s.kst).Format(time.RFC3339),
+		"version":    "2022-11-16",
+		"eventId":    fmt.Sprintf("evt_%d", now.UnixNano()),
+		"entityType": entity,
+		"entityBody": entityBody,
+	})
+	sig, at := toss.SignWebhook(s.opts.SecurityKey, body, now)
+	return s.post(ctx, url, body, map[string]string{toss.SignatureHeader: sig, toss.TransmissionTimeHeader: at})
+}
+
+func (s *Server) post(ctx context.Context, url string, body []byte, headers map[string]string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("tossfake: send webhook: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := s.opts.WebhookClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("tossfake: send webhook: %w", err)
