@@ -50,6 +50,9 @@ type Options struct {
 	// The order flow's options, used when Deps.Orders is nil (see ordering.Options).
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
 	PaymentFeeRate                                float64
+	// PaymentHook is ordering.Options.Hook: for tests that stop a confirm
+	// at a chosen point as a killed process would.
+	PaymentHook func(point string, orderID uint64)
 
 	GraphQL GraphQLOptions // /api/v1/graphql
 
@@ -187,7 +190,7 @@ func New(d Deps) *Server {
 	if s.orders == nil {
 		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
-				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout}})
+				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout, Hook: opts.PaymentHook}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)

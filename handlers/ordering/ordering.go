@@ -82,6 +82,10 @@ type Options struct {
 	PaymentFeeRate float64       // the gateway's fee as a fraction of each order (0.033 = 3.3%); default 0.033
 	PaymentTimeout time.Duration // bound on one call to the payment gateway; default 30 s, at most 1 minute
 	UnpaidTTL      time.Duration // an order not paid within this of being placed is cancelled; default 30 minutes
+	// Hook, for tests only, is called at the Hook* points of a confirm with
+	// the order id; a hook that never returns (or ends its goroutine) stops
+	// the confirm there as a killed process would.
+	Hook func(point string, orderID uint64)
 }
 
 func (o Options) withDefaults() Options {
@@ -100,8 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.PaymentTimeout <= 0 {
 		o.PaymentTimeout = 30 * time.Second
 	}
-	// A gateway call must end well inside the 2-minute confirm lease, or the
-	// reconciler could judge a confirm that is still running.
+	// A gateway call ends within a minute: the reconciler waits that long
+	// after finding nothing for a confirm whose instance stopped renewing its
+	// lease before it says nothing was charged.
 	o.PaymentTimeout = min(o.PaymentTimeout, time.Minute)
 	return o
 }
