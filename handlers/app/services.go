@@ -45,6 +45,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		AllowedOrigins:  cfg.AllowedOrigins,
 		MessageRate:     cfg.WSMessageRate,
 		MessageBurst:    int(2 * cfg.WSMessageRate),
+		WriteTimeout:    cfg.WSWriteTimeout,
 		Registerer:      b.reg,
 		MaxConns:        cfg.Security.WSMaxConns,
 		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
