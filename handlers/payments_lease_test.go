@@ -156,3 +156,38 @@ func TestLookupBackoff(t *testing.T) {
 		t.Fatalf("charges %d", c)
 	}
 }
+
+// The workers push order.created again for a paid order its owner has not
+// acknowledged (paid at least 5 s and at most 2 minutes ago), to the owner
+// only, without a second notification; an acknowledged order is left alone.
+func TestRepushUnacknowledged(t *testing.T) {
+	t.Parallel()
+	forEachPayBackend(t, func(t *testing.T, p *payAPI) {
+		ctx := context.Background()
+		o := p.pay(p.order(1))
+		notes := len(p.push.notifications())
+		if n := p.srv.orders.RepushUnacknowledged(ctx, time.Now()); n != 0 {
+			t.Fatalf("re-pushed %d orders paid just now", n)
+		}
+		before := len(p.push.all())
+		if n := p.srv.orders.RepushUnacknowledged(ctx, time.Now().Add(6*time.Second)); n != 1 {
+			t.Fatalf("re-pushed %d, want 1", n)
+		}
+		msgs := p.push.all()[before:]
+		if len(msgs) != 1 || msgs[0].Type != "order.created" || msgs[0].OrderID != o.ID || msgs[0].User != p.ownerU.ID {
+			t.Fatalf("pushes %+v", msgs)
+		}
+		if len(p.push.notifications()) != notes {
+			t.Fatal("a re-push stored another notification")
+		}
+		if n := p.srv.orders.RepushUnacknowledged(ctx, time.Now().Add(3*time.Minute)); n != 0 {
+			t.Fatalf("re-pushed %d past the window", n)
+		}
+		if err := p.store.AckOrder(ctx, o.ID, p.ownerU.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := p.srv.orders.RepushUnacknowledged(ctx, time.Now().Add(6*time.Second)); n != 0 {
+			t.Fatalf("re-pushed %d acknowledged orders", n)
+		}
+	})
+}

@@ -130,8 +130,9 @@ func startKillable(t *testing.T, env map[string]string, point string, k testKnob
 // TestInstanceKilledAfterPaymentCommit: the instance dies after the order
 // became paid in the database and before anything was pushed. The customer's
 // confirm gets no answer; the order is paid, charged once; the owner's screen
-// (connected to the dead instance, so it reconnects to the other) gets the
-// order from the welcome replay, exactly once.
+// on the living instance gets it from the workers' re-push, and the one that
+// was connected to the dead instance (it reconnects to the other) from the
+// welcome replay, each exactly once.
 func TestInstanceKilledAfterPaymentCommit(t *testing.T) {
 	env := redisEnv(t)
 	env["ILLUWA_DEMO_MOVERS"] = "0"
@@ -141,6 +142,7 @@ func TestInstanceKilledAfterPaymentCommit(t *testing.T) {
 	owner := b.login("demo-owner-1", DemoPassword)
 	customer := b.login("demo-customer", DemoPassword)
 	dialWS(t, a.instance, owner) // the owner's screen, on the instance that will die
+	onB := dialWS(t, b, owner)   // and another one, on the instance that lives
 	pid, item := demoStallItem(t, b, owner, customer)
 
 	o := placeOrder(t, b, customer, pid, item)
@@ -148,11 +150,18 @@ func TestInstanceKilledAfterPaymentCommit(t *testing.T) {
 		t.Fatalf("the killed instance answered the confirm: %d %s", status, code)
 	}
 	<-a.killed
+	killedAt := time.Now()
 	var got orderJSON
 	b.call("GET", "/api/v1/orders/"+itoa(o.ID), customer, nil, 200, &got)
 	if got.Status != "paid" {
 		t.Fatalf("order %s after the kill, want paid", got.Status)
 	}
+	// The screen on the living instance gets it from the workers' re-push
+	// of unacknowledged orders (paid at least 5 s ago; a sweep every 5 s).
+	if first := onB.nextOrder("order.created", 30*time.Second); first.ID != o.ID {
+		t.Fatalf("the living screen got order %d, want %d", first.ID, o.ID)
+	}
+	t.Logf("the living screen got it %v after the kill", time.Since(killedAt).Round(100*time.Millisecond))
 	// The screen reconnects (to the instance that lives) and gets it once.
 	screen := dialWS(t, b, owner)
 	if first := screen.nextOrder("order.created", 10*time.Second); first.ID != o.ID {
@@ -162,8 +171,10 @@ func TestInstanceKilledAfterPaymentCommit(t *testing.T) {
 	if status, code, err := confirm(b, customer, marker, gw.checkout(marker), "kill-after-2"); err != nil || status != 200 {
 		t.Fatalf("marker confirm: %d %s %v", status, code, err)
 	}
-	if next := screen.nextOrder("order.created", 10*time.Second); next.ID != marker.ID {
-		t.Fatalf("order %d shown again (want the marker %d next)", next.ID, marker.ID)
+	for _, w := range []*wsClient{screen, onB} {
+		if next := w.nextOrder("order.created", 10*time.Second); next.ID != marker.ID {
+			t.Fatalf("order %d shown again (want the marker %d next)", next.ID, marker.ID)
+		}
 	}
 	if c := gw.fake.Charges(); c != 2 {
 		t.Fatalf("charges %d, want 2", c)

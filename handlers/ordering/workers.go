@@ -42,6 +42,7 @@ func (s *Service) Run(ctx context.Context) {
 			s.ExpireUnaccepted(ctx, now)
 			s.ExpireUnpaid(ctx, now)
 			s.ProcessRefunds(ctx, now)
+			s.RepushUnacknowledged(ctx, now)
 		}
 		s.Reconcile(ctx, now)
 		select {
@@ -50,6 +51,35 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Re-pushing paid orders nobody acknowledged: an instance that died after
+// an order became paid and before it pushed order.created leaves owner
+// screens on the other instances without it (a screen that reconnects gets
+// it from its welcome). Every sweep pushes order.created again for the orders
+// paid within repushWindow, at least repushAfter ago, that the owner has not
+// acknowledged; a connection that already has one skips the repeat.
+const (
+	repushAfter  = 5 * time.Second
+	repushWindow = 2 * time.Minute
+)
+
+// RepushUnacknowledged pushes order.created again to the owner and the POS
+// devices of every order paid between repushWindow and repushAfter before
+// now that its owner has not acknowledged. It returns how many it pushed.
+func (s *Service) RepushUnacknowledged(ctx context.Context, now time.Time) int {
+	if s.push == nil {
+		return 0
+	}
+	orders, err := s.store.RecentUnackedOrders(ctx, now.Add(-repushWindow), now.Add(-repushAfter), workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "unacknowledged order sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	for _, o := range orders {
+		s.pushCreated(ctx, o)
+	}
+	return len(orders)
 }
 
 // retryBackoff is the wait before attempt n+1: 5 s doubling, at most maxRetryBackoff.
