@@ -52,6 +52,9 @@ type Options struct {
 	AcceptTimeout, WorkerInterval, PaymentTimeout time.Duration
 	PaymentFeeRate                                float64
 	WebhookSecurityKey                            string // the gateway's key of signed webhook events (see ordering.Options)
+	// PaymentHook is ordering.Options.Hook: for tests that stop a confirm
+	// at a chosen point as a killed process would.
+	PaymentHook func(point string, orderID uint64)
 
 	GraphQL GraphQLOptions // /api/v1/graphql
 
@@ -200,7 +203,8 @@ func New(d Deps) *Server {
 	if s.orders == nil {
 		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,
 			Options: ordering.Options{AcceptTimeout: opts.AcceptTimeout, WorkerInterval: opts.WorkerInterval,
-				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout, WebhookSecurityKey: opts.WebhookSecurityKey}})
+				PaymentFeeRate: opts.PaymentFeeRate, PaymentTimeout: opts.PaymentTimeout, WebhookSecurityKey: opts.WebhookSecurityKey,
+				Hook: opts.PaymentHook}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
 	s.pos = posService(d, s.orders)

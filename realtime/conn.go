@@ -1,6 +1,8 @@
 package realtime
 
 import (
+	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -129,6 +131,9 @@ func (c *conn) writeLoop() {
 		c.queue = c.queue[1:]
 		c.mu.Unlock()
 		if err := c.write(b); err != nil {
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+				c.hub.metrics.writeTimeouts.Inc()
+			}
 			c.mu.Lock()
 			c.closing, c.closeSent, c.queue = true, true, nil
 			c.mu.Unlock()

@@ -232,7 +232,9 @@ func startEnv(t testing.TB, hub *Hub, m *fakeMap, fake *fakeInbound, in Inbound,
 	go func() { _ = hub.Run(ctx); close(runDone) }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseUint(r.URL.Query().Get("user"), 10, 64)
-		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role"), Session: r.URL.Query().Get("session"), Addr: r.URL.Query().Get("addr")}, in)
+		dev, _ := strconv.ParseUint(r.URL.Query().Get("device"), 10, 64)
+		hub.ServeWS(w, r, Identity{UserID: id, Role: r.URL.Query().Get("role"), Session: r.URL.Query().Get("session"), Addr: r.URL.Query().Get("addr"),
+			DeviceID: dev}, in)
 	}))
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -2,7 +2,9 @@ package realtime
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/illuwa/illuwa/geo/redistest"
 )
@@ -50,6 +52,12 @@ func testHubAcrossInstances(t *testing.T, makeA, makeB brokerMaker, killB func(t
 
 	watcher := b.dial(t, "user=9&role=customer")
 	watcher.watch(centerLat, centerLng, 1000, "w")
+	device := b.dial(t, "user=8&role=owner&device=3") // a POS box of owner 8's stall
+	stream, err := b.hub.OpenStream(context.Background(), Identity{UserID: 9, Role: "customer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stream.Close)
 
 	t.Run("publish_on_A_reaches_watcher_on_B", func(t *testing.T) {
 		a.move(t, TypePochaOpened, 1, pt(100, 0), pt(100, 0))
@@ -83,6 +91,15 @@ func testHubAcrossInstances(t *testing.T, makeA, makeB brokerMaker, killB func(t
 			t.Fatalf("fresh snapshot lacks the stall added during the outage: %v", snap)
 		}
 		watcher.expect(TypeOrdersResync) // a signed-in connection re-reads its orders
+		device.expect(TypeOrdersResync)  // so does a POS device
+		for got := false; !got; {        // and an in-process stream (GraphQL)
+			select {
+			case raw := <-stream.Messages():
+				got = strings.Contains(string(raw), `"type":"`+TypeOrdersResync+`"`)
+			case <-time.After(10 * time.Second):
+				t.Fatal("no orders.resync on the stream")
+			}
+		}
 		a.move(t, TypePochaMoved, 7, pt(50, 0), pt(60, 0))
 		// On a cluster, connections to several masters may come back at
 		// different moments, each followed by a snapshot.

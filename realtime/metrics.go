@@ -13,6 +13,7 @@ type metrics struct {
 	dropped         prometheus.Counter
 	superseded      prometheus.Counter
 	slowDisconnects prometheus.Counter
+	writeTimeouts   prometheus.Counter
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
 	locRefused      prometheus.Counter
@@ -46,6 +47,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "illuwa_ws_slow_disconnects_total",
 			Help: "Clients closed with 1013 because their send queue was full.",
 		}),
+		writeTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_write_timeouts_total",
+			Help: "Clients cut because a write to them did not finish within the write timeout (they stopped reading and the kernel buffers were full; no close frame can get through).",
+		}),
 		brokerReceived: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "illuwa_broker_messages_received_total",
 			Help: "Messages received from the broker.",
@@ -74,7 +79,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.superseded, m.slowDisconnects, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.superseded, m.slowDisconnects, m.writeTimeouts, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("realtime: register metrics: %w", err)
 		}

@@ -54,7 +54,10 @@ type Options struct {
 	// intervals plus WriteTimeout is closed.
 	PingInterval time.Duration
 	// WriteTimeout bounds every write to a client and every broker
-	// subscribe or unsubscribe (default 10s).
+	// subscribe or unsubscribe (default 5s). A client that stopped reading
+	// is cut once the kernel buffers between it and the server are full and
+	// a write has waited this long (illuwa_ws_write_timeouts_total); no
+	// close frame can reach it then.
 	WriteTimeout time.Duration
 	// ResyncWorkers is the number of snapshots taken concurrently after a
 	// broker Resync (default 8).
@@ -103,7 +106,7 @@ func (o Options) withDefaults() Options {
 		o.PingInterval = 30 * time.Second
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = 5 * time.Second
 	}
 	if o.ResyncWorkers <= 0 {
 		o.ResyncWorkers = 8

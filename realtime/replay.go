@@ -10,13 +10,13 @@ import (
 // whose Inbound is a Welcomer is sent its welcome again (for owner screens
 // and POS devices, the orders they have not acknowledged; repeats of orders
 // already queued on the connection are skipped, see duplicateLocked), and
-// every signed-in user connection gets "orders.resync", a nudge to re-read
-// its open orders. Options.ResyncWorkers connections are served at once.
+// every signed-in connection (POS devices and in-process streams too) gets
+// "orders.resync", a nudge to re-read its open orders. Options.ResyncWorkers connections are served at once.
 func (h *Hub) replayOrders(ctx context.Context) {
 	h.mu.RLock()
 	var signedIn []*conn
 	for c := range h.conns {
-		if c.ws != nil && c.who.UserID != 0 {
+		if c.who.UserID != 0 { // WebSocket connections, POS devices and streams
 			signedIn = append(signedIn, c)
 		}
 	}
@@ -54,7 +54,5 @@ func (h *Hub) replayTo(ctx context.Context, c *conn) {
 			c.send(m)
 		}
 	}
-	if c.who.DeviceID == 0 {
-		c.send(OrdersResyncMessage{Type: TypeOrdersResync, ServerTime: now()})
-	}
+	c.send(OrdersResyncMessage{Type: TypeOrdersResync, ServerTime: now()})
 }

@@ -64,3 +64,20 @@ func (s *Store) ordersByIDs(ctx context.Context, ids []uint64) ([]Order, error) 
 	}
 	return out, nil
 }
+
+// RecentUnackedOrders lists the orders that became paid between after and
+// before and that their stall's owner has not acknowledged yet, oldest
+// first, at most limit: the ones whose order.created push may have been lost
+// with the instance that made them paid.
+func (s *Store) RecentUnackedOrders(ctx context.Context, after, before time.Time, limit int) ([]Order, error) {
+	var ids []uint64
+	err := s.db.WithContext(ctx).Table("orders").Select("orders.id").
+		Joins("JOIN pochas ON pochas.id = orders.pocha_id").
+		Where("orders.status = ? AND orders.paid_at > ? AND orders.paid_at <= ?", OrderPaid, after.UTC(), before.UTC()).
+		Where("NOT EXISTS (SELECT 1 FROM order_acks WHERE order_acks.order_id = orders.id AND order_acks.user_id = pochas.owner_id)").
+		Order("orders.id").Limit(limit).Pluck("orders.id", &ids).Error
+	if err != nil {
+		return nil, wrap("recent unacked orders", err)
+	}
+	return s.ordersByIDs(ctx, ids)
+}

@@ -31,9 +31,12 @@ var (
 	ErrPaymentSettled = errors.New("store: payment already settled")
 )
 
-// confirmLease is how long a pending confirm is trusted to finish before the
-// reconciler looks the payment up itself.
-const confirmLease = 2 * time.Minute
+// ConfirmLease is how long a pending confirm is trusted without a word from
+// the instance running it: BeginPayment grants it, and the confirming
+// instance renews it (RenewPaymentLease) every ConfirmLease/3 while its
+// gateway call runs. A confirm whose instance died is looked up by the
+// reconciler once the lease has run out, seconds later, not minutes.
+const ConfirmLease = 10 * time.Second
 
 // Payment is the record of an order's card payment. Only the masked card
 // number is kept. Attempt counts confirms after declines; the gateway
@@ -50,6 +53,7 @@ type Payment struct {
 	CardNumber  string // masked, e.g. 433012******1234
 	ApprovedAt  *time.Time
 	NextCheckAt time.Time
+	Lookups     int // the reconciler's lookups since the confirm began; the backoff doubles with it
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -97,7 +101,7 @@ func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey str
 		}
 		if !found {
 			p = Payment{OrderID: orderID, PaymentKey: paymentKey, Attempt: 1, Amount: amount, Status: PaymentPending,
-				NextCheckAt: now.Add(confirmLease), CreatedAt: now, UpdatedAt: now}
+				NextCheckAt: now.Add(ConfirmLease), CreatedAt: now, UpdatedAt: now}
 			if err := tx.Create(&p).Error; err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {
 					return ErrPaymentInProgress
@@ -120,14 +124,14 @@ func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey str
 		}
 		res := tx.Model(&Payment{}).Where("id = ? AND status = ?", p.ID, p.Status).Updates(map[string]any{
 			"status": PaymentPending, "payment_key": paymentKey, "attempt": attempt, "amount": amount,
-			"next_check_at": now.Add(confirmLease), "updated_at": now})
+			"next_check_at": now.Add(ConfirmLease), "lookups": 0, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return ErrPaymentInProgress
 		}
-		p.Status, p.PaymentKey, p.Attempt, p.Amount = PaymentPending, paymentKey, attempt, amount
+		p.Status, p.PaymentKey, p.Attempt, p.Amount, p.Lookups = PaymentPending, paymentKey, attempt, amount, 0
 		out = p
 		return nil
 	})
@@ -135,6 +139,33 @@ func (s *Store) BeginPayment(ctx context.Context, orderID uint64, paymentKey str
 		return out, fmt.Errorf("store: begin payment of order %d: %w", orderID, err)
 	}
 	return out, wrap("begin payment", err)
+}
+
+// RenewPaymentLease is the heartbeat of a confirm in flight: it moves the
+// pending payment's lease (next_check_at) to until if the payment is still
+// pending in the given attempt, and reports whether it did. A reconciler
+// claim taken while the heartbeat was late is voided by the renewal (its
+// "nothing charged" answer is then stale news and changes nothing).
+func (s *Store) RenewPaymentLease(ctx context.Context, orderID uint64, attempt int, until time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Payment{}).
+		Where("order_id = ? AND status = ? AND attempt = ?", orderID, PaymentPending, attempt).
+		Updates(map[string]any{"next_check_at": leaseTime(until), "updated_at": s.now()})
+	return res.RowsAffected > 0, wrap("renew payment lease", res.Error)
+}
+
+// RetryPaymentCheck ends a reconciler's lookup that settled nothing: the
+// payment is looked up again from next on, and a pending one becomes unknown
+// if toUnknown. Like MarkPaymentFailed it moves the payment only if it is
+// still as claimed (claim is the until of the winning ClaimPaymentCheck).
+func (s *Store) RetryPaymentCheck(ctx context.Context, orderID uint64, claim, next time.Time, toUnknown bool) (bool, error) {
+	set := map[string]any{"next_check_at": leaseTime(next), "updated_at": s.now()}
+	if toUnknown {
+		set["status"] = PaymentUnknown
+	}
+	res := s.db.WithContext(ctx).Model(&Payment{}).
+		Where("order_id = ? AND status IN ? AND next_check_at = ?", orderID, []string{PaymentPending, PaymentUnknown}, leaseTime(claim)).
+		Updates(set)
+	return res.RowsAffected > 0, wrap("retry payment check", res.Error)
 }
 
 // setPaymentStatus moves the order's payment from one of the from statuses to
@@ -183,12 +214,13 @@ func (s *Store) DuePayments(ctx context.Context, now time.Time, limit int) ([]Pa
 }
 
 // ClaimPaymentCheck lets exactly one worker look a due payment up: it moves
-// next_check_at to until if the payment is still due at now, and reports
-// whether this caller won. until is the claim: pass it to MarkPaymentFailed.
+// next_check_at to until if the payment is still due at now (counting the
+// lookup), and reports whether this caller won. until is the claim: pass it
+// to MarkPaymentFailed or RetryPaymentCheck.
 func (s *Store) ClaimPaymentCheck(ctx context.Context, id uint64, now, until time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Payment{}).
 		Where("id = ? AND status IN ? AND next_check_at <= ?", id, []string{PaymentPending, PaymentUnknown}, now.UTC()).
-		Updates(map[string]any{"next_check_at": leaseTime(until), "updated_at": s.now()})
+		Updates(map[string]any{"next_check_at": leaseTime(until), "lookups": gorm.Expr("lookups + 1"), "updated_at": s.now()})
 	return res.RowsAffected > 0, wrap("claim payment check", res.Error)
 }
 

@@ -56,13 +56,20 @@ func (b *syncBuffer) String() string {
 // dir, waits until /healthz answers, and stops it when the test ends.
 func start(t *testing.T, env map[string]string, args ...string) *instance {
 	t.Helper()
+	return startCtx(t, context.Background(), env, args...)
+}
+
+// startCtx is start with Run's context derived from base (which may carry
+// testKnobs).
+func startCtx(t *testing.T, base context.Context, env map[string]string, args ...string) *instance {
+	t.Helper()
 	vars := map[string]string{"ILLUWA_ADDR": "127.0.0.1:0", "ILLUWA_DATA_DIR": t.TempDir(), "ILLUWA_LOG_LEVEL": "debug",
 		"ILLUWA_METRICS_ADDR": "127.0.0.1:0"}
 	for k, v := range env {
 		vars[k] = v
 	}
 	getenv := func(k string) string { return vars[k] }
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(base)
 	pr, pw := io.Pipe()
 	out := &syncBuffer{}
 	done := make(chan error, 1)

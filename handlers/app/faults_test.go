@@ -218,3 +218,32 @@ func metricValue(t *testing.T, in *instance, sample string) float64 {
 	}
 	return 0
 }
+
+// TestRedisKilledOrdersPlaceFast: with Redis SIGKILLed, placing an order
+// does not wait on the stall's presence check (about 1.7 s an order before
+// it was bounded): the check gives up after 300 ms and is not asked again
+// for 5 s, so a run of orders takes about one such wait.
+func TestRedisKilledOrdersPlaceFast(t *testing.T) {
+	rds := startPrivateRedis(t)
+	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.url(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
+	owner := in.login("demo-owner-1", DemoPassword)
+	customer := in.login("demo-customer", DemoPassword)
+	pid, item := demoStallItem(t, in, owner, customer)
+	rds.kill()
+	const orders = 10
+	start := time.Now()
+	var slowest time.Duration
+	for range orders {
+		t0 := time.Now()
+		var o orderJSON
+		in.call("POST", "/api/v1/orders", customer, map[string]any{"pocha_id": pid,
+			"items": []map[string]any{{"menu_item_id": item.ID, "quantity": 1}}}, 201, &o)
+		slowest = max(slowest, time.Since(t0))
+	}
+	total := time.Since(start)
+	t.Logf("%d orders with Redis down in %v (slowest %v)", orders, total, slowest)
+	// Generous: the unbounded check took about 17 s for these ten.
+	if total > 8*time.Second {
+		t.Fatalf("%d orders took %v with Redis down", orders, total)
+	}
+}

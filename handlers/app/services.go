@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/accounts"
@@ -51,6 +52,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		AllowedOrigins:  cfg.AllowedOrigins,
 		MessageRate:     cfg.WSMessageRate,
 		MessageBurst:    int(2 * cfg.WSMessageRate),
+		WriteTimeout:    cfg.WSWriteTimeout,
 		Registerer:      b.reg,
 		MaxConns:        cfg.Security.WSMaxConns,
 		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
@@ -85,7 +87,8 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,
-			UnpaidTTL: cfg.Security.UnpaidOrderTTL, WebhookSecurityKey: cfg.PaymentsWebhookKey}})
+			UnpaidTTL: cfg.Security.UnpaidOrderTTL, WebhookSecurityKey: cfg.PaymentsWebhookKey,
+			PaymentTimeout: knobs(ctx).paymentTimeout, Hook: knobs(ctx).paymentHook}})
 	posDeps := pos.Deps{Store: b.store, End: s.hub, Announce: s.live, Log: log, Options: pos.Options{PauseAfter: cfg.PauseOffline}}
 	if b.redis != nil {
 		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
@@ -116,4 +119,19 @@ func (s *services) run(ctx context.Context, log *slog.Logger) {
 	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Go(func() { s.uploads.Run(ctx) })
 	wg.Wait()
+}
+
+// testKnobs are what only a test gives an instance, through the context of
+// Run: a hook that stops a confirm at a chosen point as a killed process
+// would (ordering.Options.Hook), and a shorter gateway timeout.
+type testKnobs struct {
+	paymentHook    func(point string, orderID uint64)
+	paymentTimeout time.Duration
+}
+
+type knobsKey struct{}
+
+func knobs(ctx context.Context) testKnobs {
+	k, _ := ctx.Value(knobsKey{}).(testKnobs)
+	return k
 }

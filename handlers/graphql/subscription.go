@@ -37,10 +37,10 @@ func (s subscriptionResolver) stream(ctx context.Context) (*realtime.Stream, err
 	return st, nil
 }
 
-// pump decodes each message of st with conv and sends what it keeps to the
-// returned channel until the stream or ctx ends; then the channel closes
-// (the subscription completes).
-func pump[T any](ctx context.Context, st *realtime.Stream, first *T, conv func(typ string, raw []byte) (*T, bool)) <-chan *T {
+// pump decodes each message of st with conv and sends what it keeps (none,
+// one or, after an orders.resync, several) to the returned channel until the
+// stream or ctx ends; then the channel closes (the subscription completes).
+func pump[T any](ctx context.Context, st *realtime.Stream, first *T, conv func(typ string, raw []byte) []*T) <-chan *T {
 	out := make(chan *T, 1)
 	go func() {
 		defer close(out)
@@ -63,14 +63,12 @@ func pump[T any](ctx context.Context, st *realtime.Stream, first *T, conv func(t
 				if json.Unmarshal(raw, &head) != nil {
 					continue
 				}
-				v, ok := conv(head.Type, raw)
-				if !ok {
-					continue
-				}
-				select {
-				case out <- v:
-				case <-ctx.Done():
-					return
+				for _, v := range conv(head.Type, raw) {
+					select {
+					case out <- v:
+					case <-ctx.Done():
+						return
+					}
 				}
 			}
 		}
@@ -88,7 +86,12 @@ func (s subscriptionResolver) StallsNear(ctx context.Context, lat, lng, radiusM 
 	if err != nil {
 		return nil, err
 	}
-	out := pump(ctx, st, nil, stallEvent)
+	out := pump(ctx, st, nil, func(typ string, raw []byte) []*model.StallEvent {
+		if ev, ok := stallEvent(typ, raw); ok {
+			return []*model.StallEvent{ev}
+		}
+		return nil
+	})
 	if err := st.Watch(ctx, lat, lng, radiusM); err != nil {
 		st.Close()
 		return nil, err
@@ -157,16 +160,31 @@ func (s subscriptionResolver) OrderUpdated(ctx context.Context, id uint64) (<-ch
 		return nil, err
 	}
 	last := now.UpdatedAt
-	return pump(ctx, st, &now, func(typ string, raw []byte) (*ordering.View, bool) {
-		if typ != realtime.TypeOrderUpdated && typ != realtime.TypeOrderCreated {
-			return nil, false
+	return pump(ctx, st, &now, func(typ string, raw []byte) []*ordering.View {
+		var v ordering.View
+		switch typ {
+		case realtime.TypeOrderUpdated, realtime.TypeOrderCreated:
+			var ok bool
+			if v, ok = orderPush(raw); !ok || v.ID != id {
+				return nil
+			}
+		case realtime.TypeOrdersResync:
+			// Pushes may have been lost while the server's broker was
+			// away: read the order again.
+			var err error
+			if v, err = s.r.d.Orders.Order(ctx, u.ID, id); err != nil {
+				return nil
+			}
+		default:
+			return nil
 		}
-		v, ok := orderPush(raw)
-		if !ok || v.ID != id || v.UpdatedAt.Before(last) {
-			return nil, false
+		// A push older than what was sent is stale; a re-read is news only
+		// if the order changed.
+		if v.UpdatedAt.Before(last) || (typ == realtime.TypeOrdersResync && !v.UpdatedAt.After(last)) {
+			return nil
 		}
 		last = v.UpdatedAt
-		return &v, true
+		return []*ordering.View{&v}
 	}), nil
 }
 
@@ -183,11 +201,44 @@ func (s subscriptionResolver) OrderCreated(ctx context.Context, pochaID uint64) 
 	if err != nil {
 		return nil, err
 	}
-	return pump(ctx, st, nil, func(typ string, raw []byte) (*ordering.View, bool) {
-		if typ != realtime.TypeOrderCreated {
-			return nil, false
+	// The orders sent on this subscription, so that the replay after an
+	// orders.resync sends each order once.
+	sent := map[uint64]bool{}
+	return pump(ctx, st, nil, func(typ string, raw []byte) []*ordering.View {
+		if len(sent) > 4096 {
+			clear(sent) // the oldest are long acknowledged; a repeat is harmless to a client keyed by id
 		}
-		v, ok := orderPush(raw)
-		return &v, ok && v.PochaID == pochaID
+		switch typ {
+		case realtime.TypeOrderCreated:
+			v, ok := orderPush(raw)
+			if !ok || v.PochaID != pochaID || sent[v.ID] {
+				return nil
+			}
+			sent[v.ID] = true
+			return []*ordering.View{&v}
+		case realtime.TypeOrdersResync:
+			// Pushes may have been lost while the server's broker was away:
+			// send the stall's paid orders not yet acknowledged and not yet
+			// sent here, as a new WebSocket connection gets them.
+			msgs, err := s.r.d.Orders.Welcome(ctx, realtime.Identity{UserID: u.ID, Role: u.Role})
+			if err != nil {
+				return nil
+			}
+			var out []*ordering.View
+			for _, m := range msgs {
+				om, ok := m.(realtime.OrderMessage)
+				if !ok {
+					continue
+				}
+				var v ordering.View
+				if json.Unmarshal(om.Order, &v) != nil || v.PochaID != pochaID || sent[v.ID] {
+					continue
+				}
+				sent[v.ID] = true
+				out = append(out, &v)
+			}
+			return out
+		}
+		return nil
 	}), nil
 }

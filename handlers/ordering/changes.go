@@ -49,13 +49,33 @@ func (s *Service) changed(ctx context.Context, o store.Order, c change) {
 		}
 	}
 	if c == changePaid {
-		send(p.OwnerID, realtime.TypeOrderCreated)
-		s.pushStall(ctx, o, realtime.TypeOrderCreated)
+		s.pushCreatedTo(ctx, o, p.OwnerID)
 		return
 	}
 	s.pushStall(ctx, o, realtime.TypeOrderUpdated)
 	send(o.CustomerID, realtime.TypeOrderUpdated)
 	send(p.OwnerID, realtime.TypeOrderUpdated)
+}
+
+// pushCreated pushes order.created to the order's owner and POS devices
+// (no notification: for a push that may have been lost).
+func (s *Service) pushCreated(ctx context.Context, o store.Order) {
+	p, err := s.store.PochaByID(ctx, o.PochaID)
+	if err != nil {
+		s.log.WarnContext(ctx, "order push: stall lookup failed", slog.Uint64("order_id", o.ID), slog.String("error", err.Error()))
+		return
+	}
+	s.pushCreatedTo(ctx, o, p.OwnerID)
+}
+
+func (s *Service) pushCreatedTo(ctx context.Context, o store.Order, ownerID uint64) {
+	if s.push == nil {
+		return
+	}
+	if err := s.push.PublishUser(ctx, ownerID, realtime.TypeOrderCreated, ViewOf(o)); err != nil {
+		s.log.WarnContext(ctx, "order push failed", slog.Uint64("order_id", o.ID), slog.String("type", realtime.TypeOrderCreated), slog.String("error", err.Error()))
+	}
+	s.pushStall(ctx, o, realtime.TypeOrderCreated)
 }
 
 // notifyChange tells the right person that an order reached o.Status:

@@ -86,6 +86,8 @@ func (s *Service) Confirm(ctx context.Context, customerID uint64, req Payment) (
 		return Confirmed{}, fmt.Errorf("ordering: begin payment: %w", err)
 	}
 
+	defer s.holdLease(o.ID, p.Attempt)()
+	s.hook(HookBeforeGateway, o.ID)
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.PaymentTimeout)
 	defer cancel()
 	tp, err := s.pay.Confirm(pctx, confirmIdemKey(o.ID, p.Attempt),
@@ -168,6 +170,7 @@ func (s *Service) applyGatewayPayment(ctx context.Context, o store.Order, tp *to
 		return o, false
 	}
 	if paidNow {
+		s.hook(HookAfterSettle, o.ID)
 		s.changed(ctx, out, changePaid)
 	}
 	return out, true

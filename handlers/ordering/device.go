@@ -210,6 +210,7 @@ func (s *Service) PayAtStall(ctx context.Context, d Device, token string, orderI
 	case err != nil:
 		return res, fmt.Errorf("ordering: begin stall payment: %w", err)
 	}
+	defer s.holdLease(o.ID, p.Attempt)()
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.PaymentTimeout)
 	defer cancel()
 	tp, err := s.pay.ChargeBillingKey(pctx, "stall-"+strconv.FormatUint(o.ID, 10)+"-"+strconv.Itoa(p.Attempt), m.BillingKey,

@@ -91,6 +91,10 @@ type Options struct {
 	// WebhookTolerance is how far from now a signed event's transmission
 	// time may be; default 5 minutes.
 	WebhookTolerance time.Duration
+	// Hook, for tests only, is called at the Hook* points of a confirm with
+	// the order id; a hook that never returns (or ends its goroutine) stops
+	// the confirm there as a killed process would.
+	Hook func(point string, orderID uint64)
 }
 
 func (o Options) withDefaults() Options {
@@ -112,8 +116,9 @@ func (o Options) withDefaults() Options {
 	if o.PaymentTimeout <= 0 {
 		o.PaymentTimeout = 30 * time.Second
 	}
-	// A gateway call must end well inside the 2-minute confirm lease, or the
-	// reconciler could judge a confirm that is still running.
+	// A gateway call ends within a minute: the reconciler waits that long
+	// after finding nothing for a confirm whose instance stopped renewing its
+	// lease before it says nothing was charged.
 	o.PaymentTimeout = min(o.PaymentTimeout, time.Minute)
 	return o
 }

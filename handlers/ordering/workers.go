@@ -17,7 +17,6 @@ import (
 const (
 	workerBatch     = 50
 	refundLease     = time.Minute
-	checkLease      = time.Minute
 	maxRetryBackoff = 10 * time.Minute
 	// maxCancelReasonBytes is the longest cancel reason the gateway takes.
 	maxCancelReasonBytes = 200
@@ -26,18 +25,25 @@ const (
 // Run runs the background work of orders and payments every
 // Options.WorkerInterval until ctx ends: cancelling paid orders not accepted
 // within Options.AcceptTimeout and unpaid orders older than
-// Options.UnpaidTTL, sending queued refunds to the gateway, and
-// looking up payments whose outcome is unknown. Several instances may run it at
+// Options.UnpaidTTL and sending queued refunds to the gateway; and every
+// second (or WorkerInterval, if shorter) looking up the payments whose
+// outcome is unknown or whose confirm's lease ran out. Several instances may run it at
 // once: every row is claimed with a conditional update before it is worked on.
 // It returns when ctx is done.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.opts.WorkerInterval)
+	tick := min(s.opts.WorkerInterval, reconcileTick)
+	t := time.NewTicker(tick)
 	defer t.Stop()
+	var last time.Time
 	for {
 		now := s.now()
-		s.ExpireUnaccepted(ctx, now)
-		s.ExpireUnpaid(ctx, now)
-		s.ProcessRefunds(ctx, now)
+		if now.Sub(last) >= s.opts.WorkerInterval-tick/2 {
+			last = now
+			s.ExpireUnaccepted(ctx, now)
+			s.ExpireUnpaid(ctx, now)
+			s.ProcessRefunds(ctx, now)
+			s.RepushUnacknowledged(ctx, now)
+		}
 		s.Reconcile(ctx, now)
 		select {
 		case <-ctx.Done():
@@ -45,6 +51,35 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Re-pushing paid orders nobody acknowledged: an instance that died after
+// an order became paid and before it pushed order.created leaves owner
+// screens on the other instances without it (a screen that reconnects gets
+// it from its welcome). Every sweep pushes order.created again for the orders
+// paid within repushWindow, at least repushAfter ago, that the owner has not
+// acknowledged; a connection that already has one skips the repeat.
+const (
+	repushAfter  = 5 * time.Second
+	repushWindow = 2 * time.Minute
+)
+
+// RepushUnacknowledged pushes order.created again to the owner and the POS
+// devices of every order paid between repushWindow and repushAfter before
+// now that its owner has not acknowledged. It returns how many it pushed.
+func (s *Service) RepushUnacknowledged(ctx context.Context, now time.Time) int {
+	if s.push == nil {
+		return 0
+	}
+	orders, err := s.store.RecentUnackedOrders(ctx, now.Add(-repushWindow), now.Add(-repushAfter), workerBatch)
+	if err != nil {
+		s.log.ErrorContext(ctx, "unacknowledged order sweep", slog.String("error", err.Error()))
+		return 0
+	}
+	for _, o := range orders {
+		s.pushCreated(ctx, o)
+	}
+	return len(orders)
 }
 
 // retryBackoff is the wait before attempt n+1: 5 s doubling, at most maxRetryBackoff.
@@ -174,10 +209,15 @@ func (s *Service) refundOne(ctx context.Context, j store.Refund, now time.Time) 
 }
 
 // Reconcile looks up, by order id, every payment whose confirm ended
-// without a clear answer (and every confirm stuck past its lease), and applies
-// the gateway's word: DONE makes the order paid; no approval marks the
-// payment failed so the customer may pay again; no answer is tried later. It
-// returns how many payments it settled either way.
+// without a clear answer and every confirm whose instance stopped renewing
+// its lease (store.ConfirmLease), and applies the gateway's word: DONE makes
+// the order paid (once: the order row is locked and settling is idempotent);
+// "nothing charged" about an unknown payment marks it failed so the customer
+// may pay again; "nothing charged" about a pending one (its confirm may still
+// be on its way to the gateway, from an instance cut off from the database)
+// makes it unknown and is believed only at a lookup PaymentTimeout later,
+// when that call has surely ended; no answer is looked up again after
+// lookupBackoff. It returns how many payments it settled either way.
 func (s *Service) Reconcile(ctx context.Context, now time.Time) int {
 	if s.pay == nil {
 		return 0
@@ -189,51 +229,70 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) int {
 	}
 	n := 0
 	for _, p := range due {
-		claim := now.Add(checkLease)
+		claim := now.Add(s.opts.PaymentTimeout + 5*time.Second)
 		won, err := s.store.ClaimPaymentCheck(ctx, p.ID, now, claim)
 		if err != nil || !won {
 			continue
 		}
-		if s.reconcileOne(ctx, p, claim) {
+		p.Lookups++
+		if s.reconcileOne(ctx, p, now, claim) {
 			n++
 		}
 	}
 	return n
 }
 
-// reconcileOne looks one claimed payment up. A "nothing charged" answer marks
-// it failed only if it is still as claimed: a confirm that resumed it
-// meanwhile makes the answer stale.
-func (s *Service) reconcileOne(ctx context.Context, p store.Payment, claim time.Time) bool {
+// reconcileOne looks one claimed payment up. Whatever it decides moves the
+// payment only if it is still as claimed: a confirm that resumed it (or
+// renewed its lease) meanwhile makes the answer stale.
+func (s *Service) reconcileOne(ctx context.Context, p store.Payment, now, claim time.Time) bool {
 	log := s.log.With(slog.Uint64("order_id", p.OrderID))
+	later := func(next time.Time, toUnknown bool) {
+		if _, err := s.store.RetryPaymentCheck(ctx, p.OrderID, claim, next, toUnknown); err != nil {
+			log.WarnContext(ctx, "reconcile: reschedule", slog.String("error", err.Error()))
+		}
+	}
+	nothingCharged := func() bool {
+		if p.Status == store.PaymentPending {
+			// The confirm's instance went quiet; its gateway call may still
+			// land. Believe "nothing" only once that call has surely ended.
+			later(now.Add(s.opts.PaymentTimeout), true)
+			return false
+		}
+		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
+		return err == nil
+	}
 	pctx, cancel := context.WithTimeout(ctx, s.opts.PaymentTimeout)
 	defer cancel()
 	tp, err := s.pay.PaymentByOrderID(pctx, GatewayOrderID(p.OrderID))
 	if ge, ok := toss.AsError(err); ok && ge.Code == toss.CodeNotFoundPayment {
-		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
-		return err == nil
+		return nothingCharged()
 	}
 	if err != nil {
-		log.WarnContext(ctx, "payment lookup failed; retrying later", slog.String("error", err.Error()))
+		log.WarnContext(ctx, "payment lookup failed; retrying later", slog.Int("lookups", p.Lookups), slog.String("error", err.Error()))
+		later(now.Add(lookupBackoff(p.Lookups)), false)
 		return false
 	}
 	o, err := s.store.OrderByID(ctx, p.OrderID)
 	if err != nil {
 		log.ErrorContext(ctx, "reconcile: order", slog.String("error", err.Error()))
+		later(now.Add(lookupBackoff(p.Lookups)), false)
 		return false
 	}
 	switch tp.Status {
 	case toss.StatusDone:
 		if _, ok := s.applyGatewayPayment(ctx, o, tp); !ok {
-			log.ErrorContext(ctx, "reconcile: approved payment does not match its order")
+			log.ErrorContext(ctx, "reconcile: approved payment not applied (mismatch or database)")
+			later(now.Add(lookupBackoff(p.Lookups)), false)
 			return false
 		}
 		return true
 	case toss.StatusReady, toss.StatusAborted, toss.StatusExpired, toss.StatusCanceled:
-		_, err := s.store.MarkPaymentFailed(ctx, p.OrderID, claim)
-		return err == nil
+		return nothingCharged()
 	}
-	return false // IN_PROGRESS and the like: look again at the next claim
+	// IN_PROGRESS and the like: look again after the backoff.
+	later(now.Add(lookupBackoff(p.Lookups)), false)
+	return false
 }
 
 // truncateBytes cuts s to at most n bytes without splitting a character: the

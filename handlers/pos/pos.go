@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/illuwa/illuwa/store"
@@ -82,6 +83,9 @@ type Service struct {
 	opts     Options
 	now      func() time.Time
 	local    *localConns
+	// presenceDown is when (Unix ns) Accepting may ask the presence store
+	// again after it failed.
+	presenceDown atomic.Int64
 }
 
 // New builds the service.

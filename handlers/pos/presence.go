@@ -164,14 +164,59 @@ func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
 	return st, nil
 }
 
+// Presence reads in the order path. Placing an order asks the presence
+// store (Redis) whether the stall is watched; while Redis is down that read
+// must not hold the order up.
+const (
+	// presenceTimeout bounds Accepting's read of the presence store.
+	presenceTimeout = 300 * time.Millisecond
+	// presenceRest is how long Accepting stops asking a presence store that
+	// failed: the orders in between take the stall's word (open) at once.
+	presenceRest = 5 * time.Second
+)
+
 // Accepting reports whether the stall takes new orders now (the order flow
-// asks before placing one). A presence store that cannot be read does not
-// stop orders.
+// asks before placing one). A presence store that cannot say within
+// presenceTimeout does not stop orders: the stall is open in the database,
+// and an order nobody accepts is cancelled and refunded by the accept
+// timeout. After such a failure the store is not asked for presenceRest, so
+// an outage costs one order presenceTimeout and the rest nothing.
 func (s *Service) Accepting(ctx context.Context, p store.Pocha) bool {
-	st, err := s.StatusOf(ctx, p)
+	if !p.IsOpen {
+		return false
+	}
+	if time.Now().UnixNano() < s.presenceDown.Load() {
+		return true
+	}
+	type answer struct {
+		st  Status
+		err error
+	}
+	// The read runs on its own: a Redis client may not heed the deadline
+	// (go-redis only does with ContextTimeoutEnabled), and the order must
+	// not wait for its own timeouts and retries.
+	ch := make(chan answer, 1)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), presenceTimeout)
+	go func() {
+		defer cancel()
+		st, err := s.StatusOf(rctx, p)
+		ch <- answer{st, err}
+	}()
+	var a answer
+	t := time.NewTimer(presenceTimeout)
+	defer t.Stop()
+	select {
+	case a = <-ch:
+	case <-t.C:
+		a.err = context.DeadlineExceeded
+	case <-ctx.Done():
+		return true // the caller gave up; its answer does not matter
+	}
+	st, err := a.st, a.err
 	if err != nil {
-		s.log.WarnContext(ctx, "presence: status failed", "pocha_id", p.ID, "error", err.Error())
-		return p.IsOpen
+		s.presenceDown.Store(time.Now().Add(presenceRest).UnixNano())
+		s.log.WarnContext(ctx, "presence: status failed; taking orders on the stall's word", "pocha_id", p.ID, "error", err.Error())
+		return true
 	}
 	return st.AcceptingOrders
 }

@@ -168,3 +168,43 @@ func TestPickPort(t *testing.T) {
 		t.Fatalf("no USB port: %v", err)
 	}
 }
+
+// TestBridgeResyncWithdrawsAMissedCancellation: an order on the box is
+// cancelled while the server's broker is away (no push reaches the bridge);
+// on the server's orders.resync the bridge reads the orders again and the
+// box is told the order is withdrawn (cancelled), once.
+func TestBridgeResyncWithdrawsAMissedCancellation(t *testing.T) {
+	srv := newFakeServer(t)
+	box := newFakeBox(t)
+	cfg := Config{Port: box.path, Server: srv.srv.URL, Credentials: StaticToken("owner-token"), PochaID: 12,
+		StateDir: t.TempDir(), ReadyMinutes: 10, AckTimeout: 200 * time.Millisecond}
+	runBridge(t, cfg)
+	id := srv.pay()
+	srv.pay()
+	eventually(t, "two orders on the box", func() bool { return len(box.shownIDs()) >= 2 })
+	srv.cancelQuietly(id)
+	withdrawn := func() (n int) {
+		box.mu.Lock()
+		defer box.mu.Unlock()
+		for _, w := range box.withdrawn {
+			if w.ID == uint32(id) && w.Reason == hardware.WithdrawCancelled {
+				n++
+			}
+		}
+		return n
+	}
+	time.Sleep(300 * time.Millisecond)
+	if withdrawn() != 0 {
+		t.Fatal("withdrawn before anyone said so")
+	}
+	srv.resync()
+	eventually(t, "the cancelled order withdrawn", func() bool { return withdrawn() == 1 })
+	srv.resync() // a second resync changes nothing
+	time.Sleep(300 * time.Millisecond)
+	if n := withdrawn(); n != 1 {
+		t.Fatalf("withdrawn %d times", n)
+	}
+	if got := box.shownIDs(); len(got) != 2 {
+		t.Fatalf("shown %v", got)
+	}
+}

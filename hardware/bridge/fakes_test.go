@@ -51,6 +51,17 @@ func newFakeServer(t *testing.T) *fakeServer {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"items": items})
 	})
+	mux.HandleFunc("GET /api/v1/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseUint(r.PathValue("id"), 10, 64)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		o := s.orders[id]
+		if o == nil {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		json.NewEncoder(w).Encode(o)
+	})
 	mux.HandleFunc("POST /api/v1/orders/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseUint(r.PathValue("id"), 10, 64)
 		action := r.PathValue("action")
@@ -122,6 +133,24 @@ func (s *fakeServer) pay() uint64 {
 	s.orders[o.ID] = o
 	s.pushLocked("order.created", o)
 	return o.ID
+}
+
+// cancelQuietly cancels an order without a push, as when the push was lost
+// with the server's broker.
+func (s *fakeServer) cancelQuietly(id uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.orders[id].Status = "cancelled"
+}
+
+// resync sends orders.resync on every WebSocket, as the server does after
+// its broker came back.
+func (s *fakeServer) resync() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		c.WriteJSON(map[string]any{"type": "orders.resync"})
+	}
 }
 
 // dropConnections cuts every WebSocket, as a network failure does.

@@ -152,6 +152,10 @@ func (b *Bridge) runServer(ctx context.Context) error {
 			if msg.Order != nil {
 				b.applyOrder(*msg.Order)
 			}
+		case "orders.resync":
+			// The server lost its broker for a while: pushes (a cancellation,
+			// say) may be lost. Read the open orders and every tracked one again.
+			go b.syncOrders(ctx)
 		case "payment.result":
 			b.applyPayment(hardware.PaymentResult{OrderID: uint32(msg.OrderID), Approved: msg.Approved, Code: ASCII(msg.Code)})
 		case "error":
@@ -204,6 +208,7 @@ func (b *Bridge) flushAcks() {
 // syncOrders lists the open orders: what was paid or accepted while the
 // bridge was away and is no longer pushed.
 func (b *Bridge) syncOrders(ctx context.Context) {
+	listed := map[uint64]bool{}
 	for _, status := range []string{"paid", "accepted"} {
 		q := "/api/v1/orders?limit=100&status=" + status
 		if b.cfg.PochaID != 0 {
@@ -220,6 +225,27 @@ func (b *Bridge) syncOrders(ctx context.Context) {
 			return
 		}
 		for _, o := range page.Items {
+			listed[o.ID] = true
+			b.applyOrder(o)
+		}
+	}
+	// An order the box shows that is no longer paid or accepted changed
+	// while its push was lost (cancelled, ready): read it on its own.
+	b.mu.Lock()
+	var stale []uint64
+	for id := range b.orders {
+		if !listed[id] {
+			stale = append(stale, id)
+		}
+	}
+	b.mu.Unlock()
+	for _, id := range stale {
+		code, data, err := b.call(ctx, http.MethodGet, "/api/v1/orders/"+strconv.FormatUint(id, 10), nil)
+		if err != nil || code != http.StatusOK {
+			continue
+		}
+		var o order
+		if json.Unmarshal(data, &o) == nil && o.ID == id {
 			b.applyOrder(o)
 		}
 	}
