@@ -162,6 +162,9 @@ func (r *Resolver) Pocha() generated.PochaResolver { return pochaResolver{r} }
 // NearbyPocha resolves a nearby hit's stall and position.
 func (r *Resolver) NearbyPocha() generated.NearbyPochaResolver { return nearbyResolver{r} }
 
+// FoundPocha resolves a search result's stall.
+func (r *Resolver) FoundPocha() generated.FoundPochaResolver { return foundResolver{r} }
+
 // Order resolves an order's stall.
 func (r *Resolver) Order() generated.OrderResolver { return orderResolver{r} }
 
@@ -177,6 +180,7 @@ type (
 	subscriptionResolver struct{ r *Resolver }
 	pochaResolver        struct{ r *Resolver }
 	nearbyResolver       struct{ r *Resolver }
+	foundResolver        struct{ r *Resolver }
 	orderResolver        struct{ r *Resolver }
 	notificationResolver struct{ r *Resolver }
 	statsResolver        struct{ r *Resolver }

@@ -127,4 +127,7 @@ func listCosts(c *generated.ComplexityRoot) {
 		return 1 + size(first, defaultPage)*child
 	}
 	c.Pocha.Menu = func(child int) int { return 1 + 30*child }
+	c.Query.SearchPochas = func(child int, _, _ *string, _, _ *float64, first *int) int {
+		return 1 + size(first, defaultSearch)*child
+	}
 }

@@ -101,6 +101,43 @@ func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	return out
 }
 
+// cardsOf returns the cards of ps, in order, from the cache or from the rows
+// given and one read of the review summaries of those not cached.
+func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
+	now := s.now()
+	out := make([]Card, len(ps))
+	var missing []uint64
+	s.cards.mu.RLock()
+	for i, p := range ps {
+		if c, ok := s.cards.m[p.ID]; ok && now.Before(c.until) {
+			out[i] = c.Card
+		} else {
+			missing = append(missing, p.ID)
+		}
+	}
+	s.cards.mu.RUnlock()
+	if len(missing) == 0 {
+		return out
+	}
+	sums, err := s.store.ReviewSummaries(ctx, missing)
+	if err != nil {
+		return out
+	}
+	s.cards.mu.Lock()
+	defer s.cards.mu.Unlock()
+	if s.cards.m == nil || len(s.cards.m)+len(missing) > maxCards {
+		s.sweepLocked(now)
+	}
+	for i, p := range ps {
+		if _, cached := s.cards.m[p.ID]; cached && now.Before(s.cards.m[p.ID].until) {
+			continue
+		}
+		out[i] = cardOf(p, sums[p.ID])
+		s.cards.m[p.ID] = cachedCard{Card: out[i], until: now.Add(cardTTL)}
+	}
+	return out
+}
+
 // Describe fills in the category, stars and open-by-hours of each stall on
 // the live map (livemap.Describer: the WebSocket snapshot).
 func (s *Service) Describe(ctx context.Context, vs []realtime.StallView) {

@@ -93,9 +93,19 @@ func (s *Service) Pocha(ctx context.Context, id uint64) (store.Pocha, error) {
 }
 
 // Pochas returns the stalls with these ids in one read, keyed by id; an
-// unknown id is absent.
+// unknown id is absent. Their cards are cached on the way (one more read
+// when some are not), so the views made of them next read nothing.
 func (s *Service) Pochas(ctx context.Context, ids []uint64) (map[uint64]store.Pocha, error) {
-	return s.store.PochasByIDs(ctx, ids)
+	m, err := s.store.PochasByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	ps := make([]store.Pocha, 0, len(m))
+	for _, p := range m {
+		ps = append(ps, p)
+	}
+	s.cardsOf(ctx, ps)
+	return m, nil
 }
 
 // Owned returns the stall with this id when userID owns it: an unknown stall

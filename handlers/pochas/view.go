@@ -53,11 +53,7 @@ func (s *Service) View(ctx context.Context, p store.Pocha) View {
 // Views are the views of ps, in order, with their review summaries read in
 // one go.
 func (s *Service) Views(ctx context.Context, ps []store.Pocha) []View {
-	ids := make([]uint64, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	cs := s.Cards(ctx, ids)
+	cs := s.cardsOf(ctx, ps)
 	now := s.now()
 	out := make([]View, len(ps))
 	for i, p := range ps {

@@ -37,6 +37,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	FoundPocha() FoundPochaResolver
 	Mutation() MutationResolver
 	NearbyPocha() NearbyPochaResolver
 	Notification() NotificationResolver
@@ -51,18 +52,33 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Category struct {
+		Code func(childComplexity int) int
+		En   func(childComplexity int) int
+		Ko   func(childComplexity int) int
+	}
+
 	DayHours struct {
 		Day   func(childComplexity int) int
 		Spans func(childComplexity int) int
 	}
 
-	LiveStall struct {
-		At        func(childComplexity int) int
+	FoundPocha struct {
 		DistanceM func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Lat       func(childComplexity int) int
-		Lng       func(childComplexity int) int
-		Name      func(childComplexity int) int
+		Pocha     func(childComplexity int) int
+	}
+
+	LiveStall struct {
+		At          func(childComplexity int) int
+		Category    func(childComplexity int) int
+		DistanceM   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Lat         func(childComplexity int) int
+		Lng         func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OpenByHours func(childComplexity int) int
+		Rating      func(childComplexity int) int
+		ReviewCount func(childComplexity int) int
 	}
 
 	Location struct {
@@ -195,6 +211,7 @@ type ComplexityRoot struct {
 	}
 
 	Pocha struct {
+		Category     func(childComplexity int) int
 		Description  func(childComplexity int) int
 		Hours        func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -204,6 +221,9 @@ type ComplexityRoot struct {
 		Menu         func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Notice       func(childComplexity int) int
+		OpenByHours  func(childComplexity int) int
+		Rating       func(childComplexity int) int
+		ReviewCount  func(childComplexity int) int
 		ReviewStats  func(childComplexity int) int
 		Reviews      func(childComplexity int, first *int, after *string) int
 		Sales        func(childComplexity int, from string, to string) int
@@ -211,6 +231,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Categories     func(childComplexity int) int
 		Favourites     func(childComplexity int) int
 		Me             func(childComplexity int) int
 		Nearby         func(childComplexity int, lat float64, lng float64, radiusM *float64, first *int) int
@@ -219,6 +240,7 @@ type ComplexityRoot struct {
 		Orders         func(childComplexity int, pochaID *uint64, status *string, first *int, after *string) int
 		PaymentMethods func(childComplexity int) int
 		Pocha          func(childComplexity int, id uint64) int
+		SearchPochas   func(childComplexity int, q *string, category *string, lat *float64, lng *float64, first *int) int
 	}
 
 	Reply struct {
@@ -334,6 +356,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type FoundPochaResolver interface {
+	Pocha(ctx context.Context, obj *pochas.Found) (*pochas.View, error)
+}
 type MutationResolver interface {
 	AcceptOrder(ctx context.Context, id uint64, readyInMinutes int) (*ordering.View, error)
 	CancelOrder(ctx context.Context, id uint64, reason *string) (*ordering.View, error)
@@ -372,6 +397,7 @@ type PochaResolver interface {
 	Settlement(ctx context.Context, obj *pochas.View, month string) (*ordering.Settlement, error)
 }
 type QueryResolver interface {
+	Categories(ctx context.Context) ([]*pochas.Category, error)
 	Favourites(ctx context.Context) ([]*pochas.View, error)
 	Me(ctx context.Context) (*store.User, error)
 	Nearby(ctx context.Context, lat float64, lng float64, radiusM *float64, first *int) ([]*geo.Hit, error)
@@ -380,6 +406,7 @@ type QueryResolver interface {
 	Orders(ctx context.Context, pochaID *uint64, status *string, first *int, after *string) (*model.OrderConnection, error)
 	PaymentMethods(ctx context.Context) ([]*ordering.MethodView, error)
 	Pocha(ctx context.Context, id uint64) (*pochas.View, error)
+	SearchPochas(ctx context.Context, q *string, category *string, lat *float64, lng *float64, first *int) ([]*pochas.Found, error)
 }
 type ReviewStatsResolver interface {
 	PerStar(ctx context.Context, obj *reviews.StatsView) ([]*model.StarCount, error)
@@ -408,6 +435,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Category.code":
+		if e.ComplexityRoot.Category.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.Code(childComplexity), true
+	case "Category.en":
+		if e.ComplexityRoot.Category.En == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.En(childComplexity), true
+	case "Category.ko":
+		if e.ComplexityRoot.Category.Ko == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.Ko(childComplexity), true
+
 	case "DayHours.day":
 		if e.ComplexityRoot.DayHours.Day == nil {
 			break
@@ -421,12 +467,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DayHours.Spans(childComplexity), true
 
+	case "FoundPocha.distanceM":
+		if e.ComplexityRoot.FoundPocha.DistanceM == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FoundPocha.DistanceM(childComplexity), true
+	case "FoundPocha.pocha":
+		if e.ComplexityRoot.FoundPocha.Pocha == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FoundPocha.Pocha(childComplexity), true
+
 	case "LiveStall.at":
 		if e.ComplexityRoot.LiveStall.At == nil {
 			break
 		}
 
 		return e.ComplexityRoot.LiveStall.At(childComplexity), true
+	case "LiveStall.category":
+		if e.ComplexityRoot.LiveStall.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveStall.Category(childComplexity), true
 	case "LiveStall.distanceM":
 		if e.ComplexityRoot.LiveStall.DistanceM == nil {
 			break
@@ -457,6 +522,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LiveStall.Name(childComplexity), true
+	case "LiveStall.openByHours":
+		if e.ComplexityRoot.LiveStall.OpenByHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveStall.OpenByHours(childComplexity), true
+	case "LiveStall.rating":
+		if e.ComplexityRoot.LiveStall.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveStall.Rating(childComplexity), true
+	case "LiveStall.reviewCount":
+		if e.ComplexityRoot.LiveStall.ReviewCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveStall.ReviewCount(childComplexity), true
 
 	case "Location.at":
 		if e.ComplexityRoot.Location.At == nil {
@@ -1030,6 +1113,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentMethod.Nickname(childComplexity), true
 
+	case "Pocha.category":
+		if e.ComplexityRoot.Pocha.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pocha.Category(childComplexity), true
 	case "Pocha.description":
 		if e.ComplexityRoot.Pocha.Description == nil {
 			break
@@ -1084,6 +1173,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pocha.Notice(childComplexity), true
+	case "Pocha.openByHours":
+		if e.ComplexityRoot.Pocha.OpenByHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pocha.OpenByHours(childComplexity), true
+	case "Pocha.rating":
+		if e.ComplexityRoot.Pocha.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pocha.Rating(childComplexity), true
+	case "Pocha.reviewCount":
+		if e.ComplexityRoot.Pocha.ReviewCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pocha.ReviewCount(childComplexity), true
 	case "Pocha.reviewStats":
 		if e.ComplexityRoot.Pocha.ReviewStats == nil {
 			break
@@ -1124,6 +1231,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Pocha.Settlement(childComplexity, args["month"].(string)), true
 
+	case "Query.categories":
+		if e.ComplexityRoot.Query.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Categories(childComplexity), true
 	case "Query.favourites":
 		if e.ComplexityRoot.Query.Favourites == nil {
 			break
@@ -1198,6 +1311,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pocha(childComplexity, args["id"].(uint64)), true
+	case "Query.searchPochas":
+		if e.ComplexityRoot.Query.SearchPochas == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchPochas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchPochas(childComplexity, args["q"].(*string), args["category"].(*string), args["lat"].(*float64), args["lng"].(*float64), args["first"].(*int)), true
 
 	case "Reply.content":
 		if e.ComplexityRoot.Reply.Content == nil {
@@ -2205,6 +2329,10 @@ A stall (pocha).
 """
 type Pocha {
   """
+  Its category code (see categories), or "" for none.
+  """
+  category: String!
+  """
   What the stall is about.
   """
   description: String!
@@ -2240,6 +2368,18 @@ type Pocha {
   The owner's notice.
   """
   notice: String!
+  """
+  Whether its business hours (Korea time) say it is open now; null when the owner wrote no hours.
+  """
+  openByHours: Boolean
+  """
+  The mean of its public reviews' stars, rounded to 0.1; 0 when there are none.
+  """
+  rating: Float!
+  """
+  How many public reviews it has.
+  """
+  reviewCount: Int!
   """
   A summary of its public reviews.
   """
@@ -2564,6 +2704,10 @@ type LiveStall {
   """
   at: Time!
   """
+  Its category code, or "" for none (snapshots only; "" in events).
+  """
+  category: String!
+  """
   Metres from the watched centre (snapshots only; 0 in events).
   """
   distanceM: Float!
@@ -2583,6 +2727,18 @@ type LiveStall {
   Its name (empty in LEFT events).
   """
   name: String!
+  """
+  Whether its business hours (Korea time) say it is open now; null when the owner wrote no hours or in events.
+  """
+  openByHours: Boolean
+  """
+  The mean of its public reviews' stars, rounded to 0.1; 0 when there are none (snapshots only).
+  """
+  rating: Float!
+  """
+  How many public reviews it has.
+  """
+  reviewCount: Int!
 }
 
 """
@@ -2684,6 +2840,10 @@ What can be read.
 """
 type Query {
   """
+  The stall categories, in the order a picker shows them.
+  """
+  categories: [Category!]!
+  """
   The user's favourite stalls, the latest kept first.
   """
   favourites: [Pocha!]!
@@ -2768,6 +2928,31 @@ type Query {
     """
     id: ID!
   ): Pocha
+  """
+  Stalls whose name or a menu item's name contains q, in the category when given (q, category or both); open ones first, nearest (lat, lng) first when given.
+  """
+  searchPochas(
+    """
+    Text to look for, at most 40 characters.
+    """
+    q: String
+    """
+    A category code.
+    """
+    category: String
+    """
+    The searcher's latitude (with lng).
+    """
+    lat: Float
+    """
+    The searcher's longitude (with lat).
+    """
+    lng: Float
+    """
+    At most this many, 1 to 50.
+    """
+    first: Int = 20
+  ): [FoundPocha!]!
 }
 
 """
@@ -2966,6 +3151,38 @@ type Subscription {
     radiusM: Float!
   ): StallEvent!
 }
+
+"""
+A kind of street food a stall sells.
+"""
+type Category {
+  """
+  The stable code.
+  """
+  code: String!
+  """
+  The English name.
+  """
+  en: String!
+  """
+  The Korean name.
+  """
+  ko: String!
+}
+
+"""
+A stall a search found.
+"""
+type FoundPocha {
+  """
+  Metres from the searcher, when the search gave a position and the stall is on the live map.
+  """
+  distanceM: Float
+  """
+  The stall.
+  """
+  pocha: Pocha!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2973,6 +3190,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Category(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_Category_code(ctx, field)
+	case "en":
+		return ec.fieldContext_Category_en(ctx, field)
+	case "ko":
+		return ec.fieldContext_Category_ko(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
+}
 
 func (ec *executionContext) childFields_DayHours(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2984,10 +3213,22 @@ func (ec *executionContext) childFields_DayHours(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type DayHours", field.Name)
 }
 
+func (ec *executionContext) childFields_FoundPocha(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "distanceM":
+		return ec.fieldContext_FoundPocha_distanceM(ctx, field)
+	case "pocha":
+		return ec.fieldContext_FoundPocha_pocha(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FoundPocha", field.Name)
+}
+
 func (ec *executionContext) childFields_LiveStall(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "at":
 		return ec.fieldContext_LiveStall_at(ctx, field)
+	case "category":
+		return ec.fieldContext_LiveStall_category(ctx, field)
 	case "distanceM":
 		return ec.fieldContext_LiveStall_distanceM(ctx, field)
 	case "id":
@@ -2998,6 +3239,12 @@ func (ec *executionContext) childFields_LiveStall(ctx context.Context, field gra
 		return ec.fieldContext_LiveStall_lng(ctx, field)
 	case "name":
 		return ec.fieldContext_LiveStall_name(ctx, field)
+	case "openByHours":
+		return ec.fieldContext_LiveStall_openByHours(ctx, field)
+	case "rating":
+		return ec.fieldContext_LiveStall_rating(ctx, field)
+	case "reviewCount":
+		return ec.fieldContext_LiveStall_reviewCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LiveStall", field.Name)
 }
@@ -3228,6 +3475,8 @@ func (ec *executionContext) childFields_PaymentMethod(ctx context.Context, field
 
 func (ec *executionContext) childFields_Pocha(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "category":
+		return ec.fieldContext_Pocha_category(ctx, field)
 	case "description":
 		return ec.fieldContext_Pocha_description(ctx, field)
 	case "hours":
@@ -3246,6 +3495,12 @@ func (ec *executionContext) childFields_Pocha(ctx context.Context, field graphql
 		return ec.fieldContext_Pocha_name(ctx, field)
 	case "notice":
 		return ec.fieldContext_Pocha_notice(ctx, field)
+	case "openByHours":
+		return ec.fieldContext_Pocha_openByHours(ctx, field)
+	case "rating":
+		return ec.fieldContext_Pocha_rating(ctx, field)
+	case "reviewCount":
+		return ec.fieldContext_Pocha_reviewCount(ctx, field)
 	case "reviewStats":
 		return ec.fieldContext_Pocha_reviewStats(ctx, field)
 	case "reviews":
@@ -4020,6 +4275,52 @@ func (ec *executionContext) field_Query_pocha_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_searchPochas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "q",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["q"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "category",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["category"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "lat",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lat"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "lng",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lng"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_orderCreated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4152,6 +4453,75 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _Category_code(ctx context.Context, field graphql.CollectedField, obj *pochas.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Category_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
+}
+
+func (ec *executionContext) _Category_en(ctx context.Context, field graphql.CollectedField, obj *pochas.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_en(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.En, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Category_en(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
+}
+
+func (ec *executionContext) _Category_ko(ctx context.Context, field graphql.CollectedField, obj *pochas.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_ko(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ko, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Category_ko(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
+}
+
 func (ec *executionContext) _DayHours_day(ctx context.Context, field graphql.CollectedField, obj *model.DayHours) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4207,6 +4577,61 @@ func (ec *executionContext) fieldContext_DayHours_spans(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _FoundPocha_distanceM(ctx context.Context, field graphql.CollectedField, obj *pochas.Found) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FoundPocha_distanceM(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceM, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FoundPocha_distanceM(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FoundPocha", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FoundPocha_pocha(ctx context.Context, field graphql.CollectedField, obj *pochas.Found) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FoundPocha_pocha(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FoundPocha().Pocha(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pochas.View) graphql.Marshaler {
+			return ec.marshalNPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FoundPocha_pocha(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FoundPocha",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pocha(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LiveStall_at(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4228,6 +4653,29 @@ func (ec *executionContext) _LiveStall_at(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_LiveStall_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LiveStall_category(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveStall_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveStall_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "String")
 }
 
 func (ec *executionContext) _LiveStall_distanceM(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
@@ -4343,6 +4791,75 @@ func (ec *executionContext) _LiveStall_name(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_LiveStall_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveStall_openByHours(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveStall_openByHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenByHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveStall_openByHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LiveStall_rating(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveStall_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveStall_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LiveStall_reviewCount(ctx context.Context, field graphql.CollectedField, obj *realtime.StallView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveStall_reviewCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveStall_reviewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveStall", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Location_at(ctx context.Context, field graphql.CollectedField, obj *livemap.Location) (ret graphql.Marshaler) {
@@ -6610,6 +7127,29 @@ func (ec *executionContext) fieldContext_PaymentMethod_nickname(_ context.Contex
 	return graphql.NewScalarFieldContext("PaymentMethod", field, false, false, "String")
 }
 
+func (ec *executionContext) _Pocha_category(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pocha_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pocha_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pocha", field, false, false, "String")
+}
+
 func (ec *executionContext) _Pocha_description(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6844,6 +7384,75 @@ func (ec *executionContext) fieldContext_Pocha_notice(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Pocha", field, false, false, "String")
 }
 
+func (ec *executionContext) _Pocha_openByHours(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pocha_openByHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenByHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pocha_openByHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pocha", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Pocha_rating(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pocha_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pocha_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pocha", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Pocha_reviewCount(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pocha_reviewCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pocha_reviewCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pocha", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Pocha_reviewStats(ctx context.Context, field graphql.CollectedField, obj *pochas.View) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7004,6 +7613,38 @@ func (ec *executionContext) fieldContext_Pocha_settlement(ctx context.Context, f
 	if fc.Args, err = ec.field_Pocha_settlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_categories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Categories(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*pochas.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -7318,6 +7959,50 @@ func (ec *executionContext) fieldContext_Query_pocha(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_pocha_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchPochas(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchPochas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchPochas(ctx, fc.Args["q"].(*string), fc.Args["category"].(*string), fc.Args["lat"].(*float64), fc.Args["lng"].(*float64), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*pochas.Found) graphql.Marshaler {
+			return ec.marshalNFoundPocha2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐFoundᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchPochas(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FoundPocha(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchPochas_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10318,6 +11003,49 @@ func UnmarshalReviewInput(ctx context.Context, raw any) (model.ReviewInput, erro
 
 // region    **************************** object.gotpl ****************************
 
+var categoryImplementors = []string{"Category"}
+
+func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet, obj *pochas.Category) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, categoryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Category")
+		case "code":
+			out.Values[i] = ec._Category_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "en":
+			out.Values[i] = ec._Category_en(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ko":
+			out.Values[i] = ec._Category_ko(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dayHoursImplementors = []string{"DayHours"}
 
 func (ec *executionContext) _DayHours(ctx context.Context, sel ast.SelectionSet, obj *model.DayHours) graphql.Marshaler {
@@ -10356,6 +11084,45 @@ func (ec *executionContext) _DayHours(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var foundPochaImplementors = []string{"FoundPocha"}
+
+func (ec *executionContext) _FoundPocha(ctx context.Context, sel ast.SelectionSet, obj *pochas.Found) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, foundPochaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FoundPocha")
+		case "distanceM":
+			out.Values[i] = ec._FoundPocha_distanceM(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pocha":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FoundPocha_pocha(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var liveStallImplementors = []string{"LiveStall"}
 
 func (ec *executionContext) _LiveStall(ctx context.Context, sel ast.SelectionSet, obj *realtime.StallView) graphql.Marshaler {
@@ -10369,6 +11136,11 @@ func (ec *executionContext) _LiveStall(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = graphql.MarshalString("LiveStall")
 		case "at":
 			out.Values[i] = ec._LiveStall_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._LiveStall_category(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10394,6 +11166,21 @@ func (ec *executionContext) _LiveStall(ctx context.Context, sel ast.SelectionSet
 			}
 		case "name":
 			out.Values[i] = ec._LiveStall_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openByHours":
+			out.Values[i] = ec._LiveStall_openByHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._LiveStall_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewCount":
+			out.Values[i] = ec._LiveStall_reviewCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11319,6 +12106,11 @@ func (ec *executionContext) _Pocha(ctx context.Context, sel ast.SelectionSet, ob
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Pocha")
+		case "category":
+			out.Values[i] = ec._Pocha_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "description":
 			out.Values[i] = ec._Pocha_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11363,6 +12155,21 @@ func (ec *executionContext) _Pocha(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "notice":
 			out.Values[i] = ec._Pocha_notice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openByHours":
+			out.Values[i] = ec._Pocha_openByHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._Pocha_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewCount":
+			out.Values[i] = ec._Pocha_reviewCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -11426,6 +12233,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "categories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_categories(ctx, field)
+				})
 		case "favourites":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11473,6 +12286,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_pocha(ctx, field)
+				})
+		case "searchPochas":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchPochas(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12598,6 +13417,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCategory2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*pochas.Category) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategory2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCategory2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐCategory(ctx context.Context, sel ast.SelectionSet, v *pochas.Category) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Category!")
+		return graphql.Null
+	}
+	return ec._Category(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNConfirmPaymentInput2githubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋgraphqlᚋmodelᚐConfirmPaymentInput(ctx context.Context, v any) (model.ConfirmPaymentInput, error) {
 	res, err := ec.unmarshalInputConfirmPaymentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12639,6 +13482,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFoundPocha2ᚕᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐFoundᚄ(ctx context.Context, sel ast.SelectionSet, v []*pochas.Found) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFoundPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐFound(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFoundPocha2ᚖgithubᚗcomᚋilluwaᚋilluwaᚋhandlersᚋpochasᚐFound(ctx context.Context, sel ast.SelectionSet, v *pochas.Found) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FoundPocha!")
+		return graphql.Null
+	}
+	return ec._FoundPocha(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2uint64(ctx context.Context, v any) (uint64, error) {
