@@ -55,7 +55,9 @@ func TestGraphQLSearch(t *testing.T) {
 			t.Fatalf("first 51: code %q", c)
 		}
 
-		var cats struct{ Categories []struct{ Code, Ko, En string } }
+		var cats struct {
+			Categories []struct{ Code, Ko, En string }
+		}
 		api.gql("", `{ categories { code ko en } }`, nil).ok(t, &cats)
 		if len(cats.Categories) < 10 || cats.Categories[0].Code != "bungeoppang" || cats.Categories[0].Ko != "붕어빵" {
 			t.Fatalf("categories: %+v", cats)
