@@ -157,4 +157,3 @@ func (s *Service) OAuthSignUp(ctx context.Context, client, ticket, binding strin
 	s.log.InfoContext(ctx, "account made through a sign-in provider", "user_id", u.ID, "provider", id.Provider, "role", u.Role)
 	return s.startSession(ctx, u)
 }
-
