@@ -73,7 +73,7 @@ func (s *Server) oauthStart(c *gin.Context) {
 		return
 	}
 	setOAuthCookie(c, binding)
-	c.Redirect(http.StatusFound, to)
+	redirect(c, http.StatusFound, to)
 }
 
 // oauthCallback takes the provider's answer and sends the browser to the
@@ -85,7 +85,7 @@ func (s *Server) oauthCallback(c *gin.Context) {
 		s.oauthFail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, oauthPage+"#"+url.Values{"ticket": {ticket}}.Encode())
+	redirect(c, http.StatusSeeOther, oauthPage+"#"+url.Values{"ticket": {ticket}}.Encode())
 }
 
 // oauthFail answers a failed redirect step: a browser (which asked for
@@ -100,8 +100,13 @@ func (s *Server) oauthFail(c *gin.Context, err error) {
 	if !ok {
 		logger(c).ErrorContext(c.Request.Context(), "oauth sign-in failed", "error", err.Error())
 	}
-	c.Redirect(http.StatusSeeOther, oauthPage+"#"+url.Values{"error": {ae.code}}.Encode())
-	c.Abort()
+	redirect(c, http.StatusSeeOther, oauthPage+"#"+url.Values{"error": {ae.code}}.Encode())
+}
+
+// redirect answers a redirect with no body.
+func redirect(c *gin.Context, status int, to string) {
+	c.Header("Location", to)
+	c.AbortWithStatus(status)
 }
 
 type oauthTicketRequest struct {
