@@ -160,7 +160,7 @@ func TestOAuthProviderNotConfigured(t *testing.T) {
 			t.Errorf("%s: %+v", path, p)
 		}
 	}
-	if p := b.callback(api.http.URL+"/api/v1/auth/oauth/kakao/callback?state=x&code=y").problem(t); p.Status != 404 || p.Code != "oauth_provider_unknown" {
+	if p := b.callback(api.http.URL + "/api/v1/auth/oauth/kakao/callback?state=x&code=y").problem(t); p.Status != 404 || p.Code != "oauth_provider_unknown" {
 		t.Errorf("callback: %+v", p)
 	}
 
