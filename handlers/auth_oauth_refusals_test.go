@@ -290,7 +290,34 @@ func TestOAuthNewUserPicksRole(t *testing.T) {
 				t.Fatalf("owner %+v", u)
 			}
 			// No password: a password login as it fails like any wrong one.
-			api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "boss", "password": "anything at all"}).mustStatus(t, http.StatusUnauthorized)
+			for _, pw := range []string{"anything at all", "illuwa-timing-equaliser"} { // the latter is the unknown login's dummy
+				api.do("POST", "/api/v1/auth/login", "", map[string]any{"login_id": "boss", "password": pw}).mustStatus(t, http.StatusUnauthorized)
+			}
 		})
+	}
+}
+
+// An account made through one provider has no password, so another
+// provider with its verified e-mail cannot be linked to it (not even with
+// the password an unknown login id is checked against).
+func TestOAuthPasswordlessAccountNotLinkable(t *testing.T) {
+	t.Parallel()
+	api := newOAuthAPI(t, store.SQLite, oauth.Kakao, oauth.Google)
+	api.fakes[oauth.Google].SetUser(oauthfake.User{Subject: "g-jiwoo", Email: "new-kakao@example.com", EmailVerified: true})
+	b := api.browser(t)
+	var sess accounts.Session
+	b.post("/api/v1/auth/oauth/signup", signupBody(b.ticket(oauth.Kakao), "jiwoo", store.RoleCustomer)).mustStatus(t, http.StatusCreated).decode(t, &sess)
+	tk := b.ticket(oauth.Google)
+	if out := b.claim(tk); out.Status != accounts.OAuthLinkRequired {
+		t.Fatalf("claim %+v", out)
+	}
+	for _, pw := range []string{"", "illuwa-timing-equaliser"} {
+		res := b.post("/api/v1/auth/oauth/link", map[string]any{"ticket": tk, "password": pw})
+		if res.Status != http.StatusUnauthorized && res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("password %q: %d %s", pw, res.Status, res.Body)
+		}
+	}
+	if ids := api.identities(t, sess.User.ID); len(ids) != 1 || ids[0].Provider != oauth.Kakao {
+		t.Fatalf("identities %+v", ids)
 	}
 }

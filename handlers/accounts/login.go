@@ -54,7 +54,9 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 		refund()
 		return Session{}, err
 	}
-	known := err == nil
+	// An account without a password (made through a sign-in provider, or
+	// deleted) costs the same hash as an unknown login id and fails like it.
+	known := err == nil && u.PasswordHash != ""
 	hash := u.PasswordHash
 	if !known {
 		hash = s.dummy

@@ -92,7 +92,11 @@ func (s *Service) provePassword(ctx context.Context, client string, u store.User
 			return err
 		}
 	}
-	match, err := s.check(ctx, u.PasswordHash, password)
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = s.dummy // no password (made through a provider): the same cost, never a match
+	}
+	match, err := s.check(ctx, hash, password)
 	if err != nil && !errors.Is(err, errBadHash) {
 		try.Refund(now)
 		if acct != nil {
@@ -100,7 +104,7 @@ func (s *Service) provePassword(ctx context.Context, client string, u store.User
 		}
 		return err
 	}
-	if err != nil || !match {
+	if err != nil || !match || u.PasswordHash == "" {
 		return ErrInvalidCredentials
 	}
 	try.Refund(now)

@@ -48,7 +48,7 @@ func (p *oidcProvider) discover(ctx context.Context) (*oauth2.Config, *oidc.IDTo
 	if p.provider != nil {
 		return p.oauth, p.verifier, nil
 	}
-	// The key set keeps this context (without its cancellation) for later fetches.
+	// Only the discovery request uses ctx; the key set fetches with the client in the background.
 	prov, err := oidc.NewProvider(oidc.ClientContext(ctx, p.client), p.cfg.Issuer)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s discovery: %v", ErrUnavailable, p.name, err)
