@@ -35,7 +35,7 @@ api("GET", "/auth/oauth/providers")
     const names = (res?.providers || []).map((p) => p.name).filter((n) => ["kakao", "google", "facebook"].includes(n));
     if (!names.length) return;
     $("oauth-list").replaceChildren(...names.map((n) =>
-      h("li", {}, h("a", { class: "button", href: `/api/v1/auth/oauth/${n}/start`, dataset: { provider: n } }, t("oauth.with." + n)))));
+      h("a", { class: "button", href: `/api/v1/auth/oauth/${n}/start`, dataset: { provider: n } }, t("oauth.with." + n))));
     $("oauth-buttons").hidden = false;
   })
   .catch(() => {});
