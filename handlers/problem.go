@@ -12,6 +12,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/accounts"
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/livemap"
+	"github.com/illuwa/illuwa/handlers/oauth"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/reviews"
@@ -218,6 +219,16 @@ var accountRules = []problemRule{
 	{accounts.ErrSuspended, http.StatusForbidden, "account_suspended", "an admin suspended this account"},
 	{accounts.ErrFinishFirst, http.StatusConflict, "finish_orders_first", "orders are still in progress or a stall is open; finish them first"},
 	{accounts.ErrInvalidLink, http.StatusBadRequest, "invalid_link", "the link is unknown, expired or already used; ask for a new one"},
+	{accounts.ErrOAuthProviderUnknown, http.StatusNotFound, "oauth_provider_unknown", "no such sign-in provider is configured"},
+	{accounts.ErrOAuthState, http.StatusBadRequest, "oauth_state_invalid", "the sign-in's state is unknown, expired, already used or not this browser's; start again"},
+	{accounts.ErrOAuthDenied, http.StatusBadRequest, "oauth_denied", "the sign-in was declined at the provider"},
+	{accounts.ErrOAuthTicket, http.StatusBadRequest, "oauth_ticket_invalid", "the sign-in ticket is unknown, expired, already used or not this browser's; start again"},
+	{accounts.ErrOAuthEmailUnverified, http.StatusForbidden, "oauth_email_unverified", "the provider did not verify this e-mail address, so it links to no account"},
+	{accounts.ErrOAuthNothingToLink, http.StatusConflict, "oauth_nothing_to_link", "no account has this e-mail address; sign up instead"},
+	{accounts.ErrOAuthLinked, http.StatusConflict, "oauth_already_linked", "this provider account is linked to an account already"},
+	{oauth.ErrCodeInvalid, http.StatusBadRequest, "oauth_code_invalid", "the provider refused the sign-in code (expired or already used); start again"},
+	{oauth.ErrTokenInvalid, http.StatusBadRequest, "oauth_token_invalid", "the provider's answer did not verify; start again"},
+	{oauth.ErrUnavailable, http.StatusBadGateway, "oauth_provider_unavailable", "the sign-in provider did not answer; try again later"},
 }
 
 // orderRules answer the ordering service's refusals.

@@ -57,6 +57,13 @@ func (s *Server) routes() *gin.Engine {
 	api.POST("/auth/verification", user, s.resendVerification)
 	api.POST("/auth/password-reset", body, s.requestPasswordReset)
 	api.POST("/auth/password-reset/confirm", body, s.confirmPasswordReset)
+	// Sign-in through a provider; see auth_oauth.go.
+	api.GET("/auth/oauth/providers", s.oauthProviders)
+	api.GET("/auth/oauth/:provider/start", s.oauthStart)
+	api.GET("/auth/oauth/:provider/callback", s.oauthCallback)
+	api.POST("/auth/oauth/ticket", body, s.oauthTicket)
+	api.POST("/auth/oauth/link", body, s.oauthLink)
+	api.POST("/auth/oauth/signup", body, s.oauthSignup)
 	api.GET("/me", user, s.me)
 	api.PATCH("/me", user, body, s.patchMe)
 	api.DELETE("/me", user, body, s.deleteMe)

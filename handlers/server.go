@@ -19,6 +19,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/limit"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/notify"
+	"github.com/illuwa/illuwa/handlers/oauth"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
@@ -123,6 +124,9 @@ type Deps struct {
 	// Accounts is sign-up, login and authentication; nil builds one from
 	// Store, Log, Hub and the session and login settings of Options.
 	Accounts *accounts.Service
+	// OAuth are the sign-in providers of the accounts service built when
+	// Accounts is nil; nil offers none.
+	OAuth *oauth.Providers
 	// POS is the stall's POS devices and presence; nil builds one from
 	// Store and Hub with presence in memory.
 	POS *pos.Service
@@ -193,7 +197,7 @@ func New(d Deps) *Server {
 		if d.Hub != nil {
 			ender = d.Hub
 		}
-		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Limits: d.Limits, Options: accounts.Options{
+		s.account = accounts.New(accounts.Deps{Store: d.Store, Sessions: ender, Log: d.Log, Limits: d.Limits, OAuth: d.OAuth, Options: accounts.Options{
 			SessionTTL: opts.SessionTTL, LoginFailures: opts.LoginFailures, LoginWindow: opts.LoginWindow, Signups: opts.Signups,
 			HashMemoryKiB: opts.PasswordHashMemoryKiB, HashTime: opts.PasswordHashTime}})
 	}

@@ -24,7 +24,7 @@ var openOrderStatuses = []string{OrderPendingPayment, OrderPaid, OrderAccepted, 
 // account row stays, so orders and sales stay in the stall's books and
 // reviews keep their text, but its login id, nickname (LeftNickname),
 // e-mail, phone and password are gone, and so are its sessions, payment
-// methods, notifications, mailed tokens and mail. It returns the user as it
+// methods, notifications, mailed tokens, linked sign-in identities and mail. It returns the user as it
 // was before.
 func (s *Store) LeaveUser(ctx context.Context, id uint64) (User, error) {
 	var before User
@@ -63,6 +63,7 @@ func (s *Store) LeaveUser(ctx context.Context, id uint64) (User, error) {
 			{&PaymentMethod{}, "user_id = ?", id},
 			{&Notification{}, "receiver_id = ?", id},
 			{&AccountToken{}, "user_id = ?", id},
+			{&OAuthIdentity{}, "user_id = ?", id},
 			{&OutboxMail{}, "to_addr = ?", before.Email},
 		} {
 			if err := tx.Where(del.where, del.arg).Delete(del.model).Error; err != nil {

@@ -35,6 +35,7 @@ var dynamicFamilies = map[string][]string{
 	"inbox.kind.":       {"order_paid", "order_accepted", "order_ready", "order_cancelled", "review_reply"},
 	"error.kind.":       {"required", "length", "max_length", "unsafe_text", "email", "phone", "password_length", "login_id", "taken", "sold_out", "not_on_menu", "listed_twice", "total_max", "total_min", "card_number", "card_expired", "card_year", "image", "clock", "same_time", "overlap", "spans", "day", "date", "date_order", "date_span", "read_only", "type", "range", "other"},
 	"problem.":          {"internal", "invalid_credentials", "validation_failed", "pocha_closed", "not_found"},
+	"oauth.with.":       {"kakao", "google", "facebook"},
 	"field.":            {"login_id", "password", "nickname", "email", "phone", "name", "hours", "price", "card_number"},
 	"cat.":              categoryCodes(),
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/limit"
+	"github.com/illuwa/illuwa/handlers/oauth"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
@@ -73,6 +74,7 @@ type Options struct {
 	ResetTTL        time.Duration // how long a password reset link works; default 1 h
 	Resends         int           // verification mails one user may ask for per hour; default 3
 	Resets          int           // reset mails per client address and per e-mail address per hour; default 5
+	OAuthTTL        time.Duration // how long a started sign-in, and a provider's answer, stay usable; default 10 minutes
 	// HashMemoryKiB and HashTime are the argon2id cost of new password
 	// hashes; default 19 MiB and 2 passes (OWASP's minimum). Only tests
 	// lower them.
@@ -116,6 +118,9 @@ func (o Options) withDefaults() Options {
 	if o.Resets <= 0 {
 		o.Resets = 5
 	}
+	if o.OAuthTTL <= 0 {
+		o.OAuthTTL = 10 * time.Minute
+	}
 	return o
 }
 
@@ -130,6 +135,8 @@ type Deps struct {
 	// Limits keeps the attempt budgets (logins, sign-ups, mails) in Redis,
 	// one for every instance; nil keeps them per instance.
 	Limits *limit.Shared
+	// OAuth are the configured sign-in providers; nil or empty offers none.
+	OAuth *oauth.Providers
 	// PublicURL is where users reach the web app (no trailing slash): the
 	// links in mail start with it.
 	PublicURL string
@@ -144,6 +151,7 @@ type Service struct {
 	sessions SessionEnder
 	mail     Mailer
 	notices  Notices
+	oauth    *oauth.Providers
 	public   string
 	log      *slog.Logger
 	opts     Options
@@ -162,7 +170,7 @@ type Service struct {
 // New builds the service.
 func New(d Deps) *Service {
 	opts := d.Options.withDefaults()
-	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, notices: d.Notices, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
+	s := &Service{store: d.Store, sessions: d.Sessions, mail: d.Mail, notices: d.Notices, oauth: d.OAuth, public: strings.TrimRight(d.PublicURL, "/"), log: d.Log, opts: opts, now: d.Now, hashWait: defaultHashWait, slots: make(chan struct{}, hashSlotCount()),
 		logins:   limit.New(opts.LoginFailures, opts.LoginWindow/time.Duration(opts.LoginFailures)).Share(d.Limits, "logins"),
 		accounts: limit.New(opts.AccountFailures, opts.LoginWindow/time.Duration(opts.AccountFailures)).Share(d.Limits, "accounts"),
 		signups:  limit.New(opts.Signups, time.Hour/time.Duration(opts.Signups)).Share(d.Limits, "signups"),

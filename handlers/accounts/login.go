@@ -54,7 +54,9 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 		refund()
 		return Session{}, err
 	}
-	known := err == nil
+	// An account without a password (made through a sign-in provider, or
+	// deleted) costs the same hash as an unknown login id and fails like it.
+	known := err == nil && u.PasswordHash != ""
 	hash := u.PasswordHash
 	if !known {
 		hash = s.dummy
@@ -71,7 +73,12 @@ func (s *Service) Login(ctx context.Context, client string, cr Credentials) (Ses
 	if u.SuspendedAt != nil {
 		return Session{}, ErrSuspended // told only to whoever knows the password
 	}
-	token, sess, err := newSession(u.ID, now, s.opts.SessionTTL)
+	return s.startSession(ctx, u)
+}
+
+// startSession makes a session for u and stores it.
+func (s *Service) startSession(ctx context.Context, u store.User) (Session, error) {
+	token, sess, err := newSession(u.ID, s.now(), s.opts.SessionTTL)
 	if err != nil {
 		return Session{}, err
 	}

@@ -39,10 +39,18 @@ func checkNickname(cs *check.Fields, field, nick string) {
 // validate checks a new account and returns the user to store (without its
 // password hash). The role must be one of roles; roleMsg explains the refusal.
 func validate(nu NewUser, roleMsg string, roles ...string) (store.User, error) {
+	return validateUser(nu, true, roleMsg, roles...)
+}
+
+// validateUser is validate, with or without a password (an account made
+// through a sign-in provider has none).
+func validateUser(nu NewUser, withPassword bool, roleMsg string, roles ...string) (store.User, error) {
 	var cs check.Fields
 	login := normalizeLoginID(nu.LoginID)
 	cs.Add(!loginIDPattern.MatchString(login), "login_id", "must be 4 to 32 characters: letters, digits, '_', '.', '-', starting with a letter or digit")
-	checkPasswordRules(&cs, "password", nu.Password, nu.LoginID, nu.Email)
+	if withPassword {
+		checkPasswordRules(&cs, "password", nu.Password, nu.LoginID, nu.Email)
+	}
 	checkNickname(&cs, "nickname", nu.Nickname)
 	checkEmail(&cs, "email", nu.Email)
 	checkPhone(&cs, "phone", nu.Phone)

@@ -41,6 +41,7 @@ type Config struct {
 	GraphQLIntrospection bool
 	Security             SecurityConfig // connection caps, rate limits, the metrics listener
 	Mail                 MailConfig     // SMTP, the From address, the public URL of links
+	OAuth                OAuthConfig    // the sign-in providers (Kakao, Google, Facebook)
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -86,7 +87,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_IMAGE_STORE", "image-store", "database", "where uploaded images live: database (every instance serves them) or folder (the data dir; one instance only)",
 			textValue{&c.ImageStore, false, oneOf("database", "folder")}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
-	}, append(securitySettings(&c.Security), mailSettings(&c.Mail)...)...)
+	}, append(append(securitySettings(&c.Security), mailSettings(&c.Mail)...), oauthSettings(&c.OAuth)...)...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An
@@ -123,6 +124,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.PaymentsURL != "" && c.PaymentsKey == "" {
 		return c, errors.New("invalid ILLUWA_PAYMENTS_SECRET_KEY: required when ILLUWA_PAYMENTS_URL is set")
+	}
+	if err := c.OAuth.check(); err != nil {
+		return c, err
 	}
 	return c, nil
 }

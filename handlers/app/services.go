@@ -83,7 +83,15 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		return nil, err
 	}
 	s.notes = notify.New(b.store, s.hub, s.outbox, log)
-	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes, Limits: b.limits,
+	signIns, err := cfg.OAuth.providers(cfg.Mail.publicURL(port))
+	if err != nil {
+		_ = s.broker.Close()
+		return nil, err
+	}
+	if names := signIns.Names(); len(names) > 0 {
+		log.Info("sign-in providers", "providers", names)
+	}
+	s.accounts = accounts.New(accounts.Deps{Store: b.store, Sessions: s.hub, Mail: s.outbox, Notices: s.notes, OAuth: signIns, Limits: b.limits,
 		PublicURL: cfg.Mail.publicURL(port), Log: log})
 	s.orders = ordering.New(ordering.Deps{Store: b.store, Payments: pay, Push: s.hub, Notes: s.notes, Log: log,
 		Options: ordering.Options{AcceptTimeout: cfg.AcceptTimeout, PaymentFeeRate: cfg.PaymentFeeRate,

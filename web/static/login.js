@@ -2,7 +2,8 @@
 // to ?next= (a path on this site) or the user's home: the console for owners,
 // the map for everyone else.
 import { api, saveSession } from "./api.js";
-import { $, showError } from "./dom.js";
+import { $, h, showError } from "./dom.js";
+import { t } from "./i18n.js";
 import { mountUser } from "./topbar.js";
 
 const loginForm = $("login-form");
@@ -26,6 +27,18 @@ tabs.forEach(([tab], i) => {
   });
 });
 if (location.hash === "#signup") select(1, false);
+
+// One button per configured sign-in provider (GET /auth/oauth/providers);
+// none configured, or the call failing, shows none.
+api("GET", "/auth/oauth/providers")
+  .then((res) => {
+    const names = (res?.providers || []).map((p) => p.name).filter((n) => ["kakao", "google", "facebook"].includes(n));
+    if (!names.length) return;
+    $("oauth-list").replaceChildren(...names.map((n) =>
+      h("a", { class: "button", href: `/api/v1/auth/oauth/${n}/start`, dataset: { provider: n } }, t("oauth.with." + n))));
+    $("oauth-buttons").hidden = false;
+  })
+  .catch(() => {});
 
 loginForm.addEventListener("submit", async (e) => {
   e.preventDefault();
