@@ -14,6 +14,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/push"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/store"
 )
@@ -245,4 +246,5 @@ var pochaRules = []problemRule{
 	{reviews.ErrNotYourPocha, http.StatusForbidden, "not_your_pocha", "only the stall's owner replies to its reviews"},
 	{reviews.ErrOrderNotCompleted, http.StatusConflict, "order_not_completed", "only a completed order can be reviewed"},
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
+	{push.ErrNoSubscription, http.StatusNotFound, "no_subscription", "you have no push subscription of that endpoint"},
 }
