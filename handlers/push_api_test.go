@@ -76,7 +76,7 @@ func TestPlacesSettingsAndPushAPI(t *testing.T) {
 				t.Fatalf("defaults %+v", set)
 			}
 			call("PUT", "/api/v1/me/notification-settings", me, map[string]any{
-				"kinds": map[string]any{"marketing": map[string]any{"push": true}, "review": map[string]any{"email": false}},
+				"kinds":       map[string]any{"marketing": map[string]any{"push": true}, "review": map[string]any{"email": false}},
 				"quiet_hours": map[string]any{"start": "22:00", "end": "07:00"}}, 200).decode(t, &set)
 			if !set.Kinds.Marketing.Push || set.Kinds.Marketing.InApp || set.Kinds.Review.Email || !set.Kinds.Review.Push ||
 				set.QuietHours == nil || set.QuietHours.Start != "22:00" {

@@ -164,8 +164,9 @@ func (s *Service) sendOne(ctx context.Context, m store.PushMessage, now time.Tim
 		ferr = s.store.FinishPush(rec, m.ID, store.PushFailed, err.Error())
 	default:
 		s.results.WithLabelValues("retry").Inc()
+		// The push service's Retry-After, when it gives one, says when.
 		wait := s.backoff(attempts)
-		if ra := retryAfter(header, now); ra > wait {
+		if ra := retryAfter(header, now); ra > 0 {
 			wait = min(ra, s.opts.MaxBackoff)
 		}
 		next := now.Add(wait)
