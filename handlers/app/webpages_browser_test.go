@@ -194,6 +194,8 @@ func TestWebAppCustomerPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#places-submit")))
 	waitPage(t, ctx, "places saved", `!document.getElementById("places-saved").hidden`)
 	browsertest.CheckAccessible(t, ctx, "/me.html (a place)")
+	waitPage(t, ctx, "the alerts card in view", `(document.getElementById("alerts-card").scrollIntoView(), true)`)
+	shoot(t, ctx, "profile-alerts.png")
 	var settings struct {
 		Kinds      map[string]map[string]bool
 		QuietHours *struct{ Start, End string } `json:"quiet_hours"`

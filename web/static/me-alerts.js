@@ -87,10 +87,10 @@ async function loadSettings() {
     const boxes = CHANNELS.map((ch) => {
       const id = `set-${kind}-${ch}`;
       const locked = kind === "order" && ch === "in_app"; // order updates always reach the inbox
-      return h("label", { for: id }, h("input", { type: "checkbox", id, name: `kinds.${kind}.${ch}`,
+      return h("label", { class: "inline", for: id }, h("input", { type: "checkbox", id, name: `kinds.${kind}.${ch}`,
         checked: state.settings.kinds[kind][ch], disabled: locked }), " ", t("alerts.channel." + ch));
     });
-    box.append(h("fieldset", {}, h("legend", {}, t("alerts.kind." + kind)), ...boxes));
+    box.append(h("fieldset", { class: "plain channels" }, h("legend", {}, t("alerts.kind." + kind)), ...boxes));
   }
   const q = state.settings.quiet_hours;
   $("quiet-on").checked = !!q;
@@ -130,7 +130,7 @@ function drawPlaces() {
       field("lat", "alerts.place_lat", { type: "number", step: "any", min: -90, max: 90, value: p.lat, required: true }),
       field("lng", "alerts.place_lng", { type: "number", step: "any", min: -180, max: 180, value: p.lng, required: true }),
       field("radius_m", "alerts.place_radius", { type: "number", min: 100, max: 3000, step: 50, value: p.radius_m, required: true }),
-      h("label", {}, h("input", { type: "checkbox", name: `places[${i}].alert_any_open`, dataset: { i, name: "alert_any_open" }, checked: p.alert_any_open }),
+      h("label", { class: "inline" }, h("input", { type: "checkbox", name: `places[${i}].alert_any_open`, dataset: { i, name: "alert_any_open" }, checked: p.alert_any_open }),
         " ", t("alerts.place_any")),
       h("button", { type: "button", onclick: () => { readPlaces(); state.places.splice(i, 1); drawPlaces(); } }, t("alerts.place_remove"))));
   });
