@@ -47,7 +47,7 @@ func under(pkg, dir string) bool { return pkg == dir || strings.HasPrefix(pkg, d
 
 // domainPackages are the services every way in calls: they speak no HTTP.
 var domainPackages = []string{"handlers/accounts", "handlers/check", "handlers/limit", "handlers/livemap", "handlers/mail", "handlers/notify", "handlers/pos",
-	"handlers/ordering", "handlers/reviews", "handlers/pochas", "handlers/uploads", "handlers/oauth"}
+	"handlers/ordering", "handlers/reviews", "handlers/pochas", "handlers/uploads", "handlers/oauth", "handlers/push", "handlers/alerts"}
 
 // leaves are the lower packages: none imports another, nor the top.
 var leaves = []string{"geo", "realtime", "store", "hardware"}

@@ -15,6 +15,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/oauth"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/handlers/push"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/store"
@@ -261,4 +262,5 @@ var pochaRules = []problemRule{
 	{reviews.ErrAlreadyReviewed, http.StatusConflict, "already_reviewed", "this order already has a review"},
 	{store.ErrQuotaExceeded, http.StatusRequestEntityTooLarge, "image_quota_exceeded", "사진 한도를 넘었습니다. 쓰지 않는 사진을 쓰거나 지우세요 (your pictures are over their quota: use or delete unused ones)"},
 	{uploads.ErrInUse, http.StatusConflict, "image_in_use", "가게나 메뉴에 쓰인 사진은 지울 수 없습니다. 먼저 다른 사진으로 바꾸세요 (a stall or menu item uses this picture; change it first)"},
+	{push.ErrNoSubscription, http.StatusNotFound, "no_subscription", "you have no push subscription of that endpoint"},
 }

@@ -104,6 +104,15 @@ func (s *Server) routes() *gin.Engine {
 	api.PUT("/pochas/:id/favourite", user, s.putFavourite)
 	api.DELETE("/pochas/:id/favourite", user, s.deleteFavourite)
 	api.GET("/me/favourites", user, s.myFavourites)
+	api.GET("/me/places", user, s.myPlaces)
+	api.PUT("/me/places", user, body, s.putPlaces)
+	api.GET("/me/notification-settings", user, s.notificationSettings)
+	api.PUT("/me/notification-settings", user, body, s.putNotificationSettings)
+
+	// Web Push: the key browsers subscribe with, and their subscriptions.
+	api.GET("/push/vapid-public-key", s.vapidPublicKey)
+	api.POST("/push/subscriptions", user, body, s.subscribePush)
+	api.DELETE("/push/subscriptions", user, body, s.unsubscribePush)
 
 	gql := s.graphQL()
 	api.GET("/graphql", gql)

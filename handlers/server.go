@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/illuwa/illuwa/handlers/accounts"
+	"github.com/illuwa/illuwa/handlers/alerts"
 	"github.com/illuwa/illuwa/handlers/imaging"
 	"github.com/illuwa/illuwa/handlers/limit"
 	"github.com/illuwa/illuwa/handlers/livemap"
@@ -23,6 +24,7 @@ import (
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
+	"github.com/illuwa/illuwa/handlers/push"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/realtime"
@@ -118,7 +120,13 @@ type Deps struct {
 	Mailer notify.Mailer // e-mail copies of notifications; nil writes them to the log
 	// Notes stores and delivers notifications; nil builds one from Store,
 	// Push and Mailer.
-	Notes   *notify.Notifier
+	Notes *notify.Notifier
+	// WebPush is the Web Push service (subscriptions, the VAPID key); nil
+	// builds one from Store with the key pair kept in the database.
+	WebPush *push.Service
+	// Alerts is the opening alerts with the saved places; nil builds one
+	// from Store and Notes.
+	Alerts  *alerts.Service
 	Pochas  *pochas.Service  // stalls (pochas), menus and hours; nil builds one from Store and Live
 	Reviews *reviews.Service // reviews and replies; nil builds one from Store and the notifier
 	// Accounts is sign-up, login and authentication; nil builds one from
@@ -157,6 +165,8 @@ type Server struct {
 	hub     *realtime.Hub
 	orders  *ordering.Service
 	notes   *notify.Notifier
+	webPush *push.Service
+	alerts  *alerts.Service
 	pochas  *pochas.Service
 	reviews *reviews.Service
 	pos     *pos.Service
@@ -203,6 +213,13 @@ func New(d Deps) *Server {
 	}
 	if s.notes == nil {
 		s.notes = notify.New(d.Store, d.Push, d.Mailer, d.Log)
+	}
+	s.webPush, s.alerts = d.WebPush, d.Alerts
+	if s.webPush == nil {
+		s.webPush = push.New(push.Deps{Store: d.Store, Log: d.Log})
+	}
+	if s.alerts == nil {
+		s.alerts = alerts.New(alerts.Deps{Store: d.Store, Notes: s.notes, Log: d.Log})
 	}
 	if s.orders == nil {
 		s.orders = ordering.New(ordering.Deps{Store: d.Store, Payments: d.Payments, Push: d.Push, Notes: s.notes, Log: d.Log,

@@ -9,11 +9,14 @@ import (
 
 // Notification kinds.
 const (
-	NotifyOrderPaid      = "order_paid"      // to a stall's owner: a new paid order
-	NotifyOrderAccepted  = "order_accepted"  // to the customer
-	NotifyOrderReady     = "order_ready"     // to the customer
-	NotifyOrderCancelled = "order_cancelled" // to the customer, or to the owner when the customer cancelled
-	NotifyReviewReply    = "review_reply"    // to a review's author
+	NotifyOrderPaid      = "order_paid"       // to a stall's owner: a new paid order
+	NotifyOrderAccepted  = "order_accepted"   // to the customer
+	NotifyOrderReady     = "order_ready"      // to the customer
+	NotifyOrderCancelled = "order_cancelled"  // to the customer, or to the owner when the customer cancelled
+	NotifyReviewReply    = "review_reply"     // to a review's author
+	NotifyFavouriteOpen  = "favourite_opened" // to a customer: a favourite stall opened
+	NotifyPlaceOpen      = "place_opened"     // to a customer: a stall opened near a saved place
+	NotifyMarketing      = "marketing"        // news and offers (off unless the user turns them on)
 )
 
 // NotificationData points at what a notification is about; zero ids are

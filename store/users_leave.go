@@ -24,7 +24,8 @@ var openOrderStatuses = []string{OrderPendingPayment, OrderPaid, OrderAccepted, 
 // account row stays, so orders and sales stay in the stall's books and
 // reviews keep their text, but its login id, nickname (LeftNickname),
 // e-mail, phone and password are gone, and so are its sessions, payment
-// methods, notifications, mailed tokens, linked sign-in identities and mail. It returns the user as it
+// methods, notifications, mailed tokens and mail, linked sign-in identities,
+// push subscriptions, saved places and notification settings. It returns the user as it
 // was before.
 func (s *Store) LeaveUser(ctx context.Context, id uint64) (User, error) {
 	var before User
@@ -65,6 +66,11 @@ func (s *Store) LeaveUser(ctx context.Context, id uint64) (User, error) {
 			{&AccountToken{}, "user_id = ?", id},
 			{&OAuthIdentity{}, "user_id = ?", id},
 			{&OutboxMail{}, "to_addr = ?", before.Email},
+			{&PushMessage{}, "subscription_id IN (?)", tx.Model(&PushSubscription{}).Select("id").Where("user_id = ?", id)},
+			{&PushSubscription{}, "user_id = ?", id},
+			{&SavedPlace{}, "user_id = ?", id},
+			{&NotificationSettings{}, "user_id = ?", id},
+			{&openAlert{}, "user_id = ?", id},
 		} {
 			if err := tx.Where(del.where, del.arg).Delete(del.model).Error; err != nil {
 				return err

@@ -32,10 +32,12 @@ var dynamicFamilies = map[string][]string{
 	"eta.cancelled_by.": {"customer", "owner", "system"},
 	"eta.refund.":       {"pending", "done", "failed"},
 	"ws.":               {"not_open", "too_fast", "stale_time", "forbidden", "unauthorized", "not_found", "rate_limited", "invalid_location", "internal"},
-	"inbox.kind.":       {"order_paid", "order_accepted", "order_ready", "order_cancelled", "review_reply"},
+	"inbox.kind.":       {"order_paid", "order_accepted", "order_ready", "order_cancelled", "review_reply", "favourite_opened", "place_opened", "marketing"},
 	"error.kind.":       {"required", "length", "max_length", "unsafe_text", "email", "phone", "password_length", "login_id", "taken", "sold_out", "not_on_menu", "listed_twice", "total_max", "total_min", "card_number", "card_expired", "card_year", "image", "clock", "same_time", "overlap", "spans", "day", "date", "date_order", "date_span", "read_only", "type", "range", "other"},
 	"problem.":          {"internal", "invalid_credentials", "validation_failed", "pocha_closed", "not_found"},
 	"oauth.with.":       {"kakao", "google", "facebook"},
+	"alerts.kind.":      {"order", "review", "favourite", "marketing"},
+	"alerts.channel.":   {"in_app", "push", "email"},
 	"field.":            {"login_id", "password", "nickname", "email", "phone", "name", "hours", "price", "card_number"},
 	"cat.":              categoryCodes(),
 }

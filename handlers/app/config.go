@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,6 +43,7 @@ type Config struct {
 	Security             SecurityConfig // connection caps, rate limits, the metrics listener
 	Mail                 MailConfig     // SMTP, the From address, the public URL of links
 	OAuth                OAuthConfig    // the sign-in providers (Kakao, Google, Facebook)
+	Push                 PushConfig     // Web Push keys and the opening alerts
 }
 
 // setting is one configuration entry: its variable, flag, default and usage,
@@ -87,7 +89,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_IMAGE_STORE", "image-store", "database", "where uploaded images live: database (every instance serves them) or folder (the data dir; one instance only)",
 			textValue{&c.ImageStore, false, oneOf("database", "folder")}},
 		{"ILLUWA_GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "answer GraphQL introspection (__schema, __type) at /api/v1/graphql", boolValue{&c.GraphQLIntrospection}},
-	}, append(append(securitySettings(&c.Security), mailSettings(&c.Mail)...), oauthSettings(&c.OAuth)...)...)
+	}, slices.Concat(securitySettings(&c.Security), mailSettings(&c.Mail), oauthSettings(&c.OAuth), pushSettings(&c.Push))...)
 }
 
 // loadConfig reads the defaults, then the environment, then the flags. An
@@ -121,6 +123,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + strings.TrimSuffix(c.DataDir, "/") + "/illuwa.db"
+	}
+	if err := c.Push.check(); err != nil {
+		return c, err
 	}
 	if c.PaymentsURL != "" && c.PaymentsKey == "" {
 		return c, errors.New("invalid ILLUWA_PAYMENTS_SECRET_KEY: required when ILLUWA_PAYMENTS_URL is set")

@@ -67,6 +67,8 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		Accounts: svc.accounts,
 		Orders:   svc.orders,
 		Notes:    svc.notes,
+		WebPush:  svc.push,
+		Alerts:   svc.alerts,
 		Pochas:   svc.pochas,
 		Reviews:  svc.reviews,
 		POS:      svc.pos,

@@ -9,12 +9,14 @@ import (
 
 	"github.com/illuwa/illuwa/handlers"
 	"github.com/illuwa/illuwa/handlers/accounts"
+	"github.com/illuwa/illuwa/handlers/alerts"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	mailer "github.com/illuwa/illuwa/handlers/mail"
 	"github.com/illuwa/illuwa/handlers/notify"
 	"github.com/illuwa/illuwa/handlers/ordering"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/handlers/pos"
+	"github.com/illuwa/illuwa/handlers/push"
 	"github.com/illuwa/illuwa/handlers/reviews"
 	"github.com/illuwa/illuwa/handlers/uploads"
 	"github.com/illuwa/illuwa/realtime"
@@ -31,7 +33,9 @@ type services struct {
 	resynced chan struct{} // the hub's signal that the broker resynced
 	live     *livemap.Service
 	outbox   *mailer.Service // e-mail: queued in the database, sent by its worker
+	push     *push.Service   // Web Push: queued in the database, sent by its worker
 	notes    *notify.Notifier
+	alerts   *alerts.Service // stall-opening alerts and saved places
 	accounts *accounts.Service
 	orders   *ordering.Service
 	pos      *pos.Service
@@ -70,7 +74,15 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 	}
 	s.hub.SetBroker(s.broker)
 
-	s.live = livemap.New(livemap.Deps{Index: b.index, Publisher: s.hub, Store: b.store, Log: log, Registerer: b.reg,
+	if s.outbox, err = newOutbox(cfg.Mail, b.store, log); err != nil {
+		_ = s.broker.Close()
+		return nil, err
+	}
+	s.push = newPush(cfg.Push, b, log)
+	s.notes = notify.New(b.store, s.hub, s.outbox, log).WithWebPush(s.push)
+	s.alerts = alerts.New(alerts.Deps{Store: b.store, Notes: s.notes, Log: log, Registerer: b.reg,
+		Options: alerts.Options{Window: cfg.Push.AlertWindow}})
+	s.live = livemap.New(livemap.Deps{Index: b.index, Publisher: s.hub, Opened: s.alerts, Store: b.store, Log: log, Registerer: b.reg,
 		Options: livemap.Options{TTL: cfg.LocationTTL, MaxSpeedKmh: cfg.MaxSpeedKmh}})
 	if n, err := s.live.Restore(ctx); err != nil {
 		_ = s.broker.Close()
@@ -78,11 +90,6 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 	} else if n > 0 {
 		log.Info("stalls back on the map", "count", n)
 	}
-	if s.outbox, err = newOutbox(cfg.Mail, b.store, log); err != nil {
-		_ = s.broker.Close()
-		return nil, err
-	}
-	s.notes = notify.New(b.store, s.hub, s.outbox, log)
 	signIns, err := cfg.OAuth.providers(cfg.Mail.publicURL(port))
 	if err != nil {
 		_ = s.broker.Close()
@@ -111,8 +118,8 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 }
 
 // run runs the hub and the periodic work (map expiry and position saving,
-// the order workers, POS presence, the mail outbox, the collector of
-// unused pictures) until ctx ends, and returns when all of
+// the order workers, POS presence, the mail and push outboxes, the opening
+// alerts, the collector of unused pictures) until ctx ends, and returns when all of
 // it has stopped.
 func (s *services) run(ctx context.Context, log *slog.Logger) {
 	var wg sync.WaitGroup
@@ -126,6 +133,8 @@ func (s *services) run(ctx context.Context, log *slog.Logger) {
 	wg.Go(func() { s.pos.Run(ctx) })
 	wg.Go(func() { s.outbox.Run(ctx) })
 	wg.Go(func() { s.uploads.Run(ctx) })
+	wg.Go(func() { s.push.Run(ctx) })
+	wg.Go(func() { s.alerts.Run(ctx) })
 	wg.Wait()
 }
 

@@ -176,6 +176,49 @@ func TestWebAppCustomerPages(t *testing.T) {
 		t.Errorf("GET /me after saving = %+v", me)
 	}
 
+	// Alerts: quiet hours, then a saved place (a Korean field error for a
+	// radius under 100 m first), saved through the forms.
+	waitPage(t, ctx, "the alerts card", `document.getElementById("alerts-card").dataset.state === "ready" &&
+		document.getElementById("set-marketing-push").checked === false && document.getElementById("set-order-in_app").disabled`)
+	browsertest.CheckAccessible(t, ctx, "/me.html (alerts)")
+	act(t, ctx, "quiet hours", chromedp.Click(chromedp.CSS("#quiet-on")), chromedp.SetValue(chromedp.CSS("#quiet-start"), "23:30"),
+		chromedp.Click(chromedp.CSS("#set-review-email")), chromedp.Click(chromedp.CSS("#settings-submit")))
+	waitPage(t, ctx, "settings saved", `!document.getElementById("settings-saved").hidden`)
+	act(t, ctx, "a place with a tiny radius", chromedp.Click(chromedp.CSS("#place-add")),
+		chromedp.SetValue(chromedp.CSS(`input[name="places[0].name"]`), "회사"),
+		chromedp.SetValue(chromedp.CSS(`input[name="places[0].radius_m"]`), "50"),
+		chromedp.Click(chromedp.CSS("#places-submit")))
+	waitPage(t, ctx, "the radius error", `!document.getElementById("places-error").hidden &&
+		document.querySelector('input[name="places[0].radius_m"]').getAttribute("aria-invalid") === "true"`)
+	act(t, ctx, "a good radius", chromedp.SetValue(chromedp.CSS(`input[name="places[0].radius_m"]`), "800"),
+		chromedp.Click(chromedp.CSS("#places-submit")))
+	waitPage(t, ctx, "places saved", `!document.getElementById("places-saved").hidden`)
+	// Checked from the top, as the other pages: scrolled, the sticky top bar
+	// sits over the page and axe measures its links against what lies under.
+	waitPage(t, ctx, "the top of the page", `(window.scrollTo(0, 0), window.scrollY === 0)`)
+	browsertest.CheckAccessible(t, ctx, "/me.html (a place)")
+	waitPage(t, ctx, "the alerts card in view", `(document.getElementById("alerts-card").scrollIntoView(), true)`)
+	shoot(t, ctx, "profile-alerts.png")
+	var settings struct {
+		Kinds      map[string]map[string]bool
+		QuietHours *struct{ Start, End string } `json:"quiet_hours"`
+	}
+	w.in.call("GET", "/api/v1/me/notification-settings", w.customer, nil, 200, &settings)
+	if settings.QuietHours == nil || settings.QuietHours.Start != "23:30" || settings.Kinds["review"]["email"] || !settings.Kinds["review"]["push"] {
+		t.Errorf("settings after saving = %+v", settings)
+	}
+	var places struct {
+		Places []struct {
+			Name         string
+			RadiusM      int  `json:"radius_m"`
+			AlertAnyOpen bool `json:"alert_any_open"`
+		}
+	}
+	w.in.call("GET", "/api/v1/me/places", w.customer, nil, 200, &places)
+	if len(places.Places) != 1 || places.Places[0].Name != "회사" || places.Places[0].RadiusM != 800 || !places.Places[0].AlertAnyOpen {
+		t.Errorf("places after saving = %+v", places)
+	}
+
 	// My orders: the ready order, linking to its status page.
 	visit(t, ctx, base, "/orders.html", fmt.Sprintf(`illuwa.state === "ready" &&
 		document.querySelector('#orders li[data-order="%d"][data-status="ready"] .badge')?.textContent === "픽업 대기" &&

@@ -47,11 +47,18 @@ type Publisher interface {
 	PublishPocha(ctx context.Context, ev realtime.PochaEvent, topics []string) error
 }
 
+// OpenWatcher hears of every stall that opens, after the map has it (the
+// opening alerts; *alerts.Service satisfies it). StallOpened must not block.
+type OpenWatcher interface {
+	StallOpened(ctx context.Context, pochaID uint64, name string, lat, lng float64)
+}
+
 // Service is the live map. It implements realtime.Map (through its Reader)
 // and the location half of realtime.Inbound.
 type Service struct {
 	Reader
 	pub     Publisher
+	opened  OpenWatcher
 	store   *store.Store
 	opts    Options
 	log     *slog.Logger
@@ -73,6 +80,7 @@ type Service struct {
 type Deps struct {
 	Index      geo.Index
 	Publisher  Publisher
+	Opened     OpenWatcher // told of each stall that opens (one that was not on the map); nil tells nobody
 	Store      *store.Store
 	Log        *slog.Logger
 	Registerer prometheus.Registerer
@@ -86,7 +94,7 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	m := &Service{Reader: Reader{Index: d.Index}, pub: d.Publisher, store: d.Store, opts: d.Options.withDefaults(), log: d.Log, now: now,
+	m := &Service{Reader: Reader{Index: d.Index}, pub: d.Publisher, opened: d.Opened, store: d.Store, opts: d.Options.withDefaults(), log: d.Log, now: now,
 		httpLimit: newKeyedLimiter(5, 10),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_location_updates_total", Help: "Stall positions received, by result (accepted or the error code).",
@@ -240,7 +248,11 @@ func (m *Service) Open(ctx context.Context, p store.Pocha, lat, lng float64) err
 	if existed {
 		prev = &old
 	}
-	return m.publish(ctx, realtime.TypePochaOpened, pos, "", movedTopics(pos, prev))
+	err = m.publish(ctx, realtime.TypePochaOpened, pos, "", movedTopics(pos, prev))
+	if !existed && m.opened != nil {
+		m.opened.StallOpened(context.WithoutCancel(ctx), p.ID, p.Name, lat, lng)
+	}
+	return err
 }
 
 // Close takes the stall off the map.

@@ -77,8 +77,9 @@ self.addEventListener("fetch", (event) => {
   })());
 });
 
-// A push message (when the server sends Web Push) is shown as a system
-// notification: {title, body, url} JSON, or plain text as the body.
+// A push message (Web Push from the server, see docs/push.md) is shown as a
+// system notification: {title, body, url, tag, kind} JSON, or plain text as
+// the body. A newer message with the same tag replaces the older one.
 self.addEventListener("push", (event) => {
   let msg = {};
   try {
@@ -88,6 +89,7 @@ self.addEventListener("push", (event) => {
   }
   event.waitUntil(self.registration.showNotification(msg.title || "일루와", {
     body: msg.body || "", icon: "/icons/icon-192.png", badge: "/icons/icon-192.png", data: { url: msg.url || "/inbox.html" },
+    ...(msg.tag ? { tag: msg.tag, renotify: true } : {}),
   }));
 });
 
