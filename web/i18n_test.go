@@ -42,15 +42,22 @@ var dynamicFamilies = map[string][]string{
 	"cat.":              categoryCodes(),
 }
 
+// loadMessages reads the dictionary, one file per language
+// (messages.<lang>.json), keyed by language.
 func loadMessages(t *testing.T) map[string]map[string]string {
 	t.Helper()
-	data, err := fs.ReadFile(staticFS, "messages.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("messages.json: %v", err)
+	m := map[string]map[string]string{}
+	for _, l := range []string{"ko", "en"} {
+		name := "messages." + l + ".json"
+		data, err := fs.ReadFile(staticFS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts map[string]string
+		if err := json.Unmarshal(data, &texts); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		m[l] = texts
 	}
 	return m
 }
@@ -61,7 +68,7 @@ func TestDictionaryComplete(t *testing.T) {
 	m := loadMessages(t)
 	ko, en := m["ko"], m["en"]
 	if len(ko) < 100 || len(m) != 2 {
-		t.Fatalf("messages.json: %d languages, %d Korean texts", len(m), len(ko))
+		t.Fatalf("dictionary: %d languages, %d Korean texts", len(m), len(ko))
 	}
 	placeholder := regexp.MustCompile(`\{\w+\}`)
 	for k, v := range ko {
@@ -114,7 +121,7 @@ func TestEveryTextInDictionary(t *testing.T) {
 				}
 				used++
 				if _, ok := ko[m[1]]; !ok {
-					t.Errorf("%s: key %q is not in messages.json", name, m[1])
+					t.Errorf("%s: key %q is not in the dictionary", name, m[1])
 				}
 			}
 		}
@@ -125,7 +132,7 @@ func TestEveryTextInDictionary(t *testing.T) {
 			}
 			for _, e := range ends {
 				if _, ok := ko[m[1]+e]; !ok {
-					t.Errorf("%s: key %q is not in messages.json", name, m[1]+e)
+					t.Errorf("%s: key %q is not in the dictionary", name, m[1]+e)
 				}
 			}
 		}
@@ -135,7 +142,7 @@ func TestEveryTextInDictionary(t *testing.T) {
 					continue
 				}
 				if strings.ContainsFunc(line, func(r rune) bool { return unicode.Is(unicode.Hangul, r) }) {
-					t.Errorf("%s:%d: Korean text in a script; put it in messages.json: %s", name, i+1, strings.TrimSpace(line))
+					t.Errorf("%s:%d: Korean text in a script; put it in messages.ko.json: %s", name, i+1, strings.TrimSpace(line))
 				}
 			}
 		}

@@ -46,7 +46,7 @@ func TestServiceWorkerStamped(t *testing.T) {
 	for _, u := range shell {
 		have[u] = true
 	}
-	for _, want := range []string{"/index.html", "/pocha.html", "/owner.html", "/offline.html", "/app.js", "/i18n.js", "/messages.json",
+	for _, want := range []string{"/index.html", "/pocha.html", "/owner.html", "/offline.html", "/app.js", "/i18n.js", "/messages.ko.json", "/messages.en.json",
 		"/page.css", "/manifest.webmanifest", "/icons/icon-192.png", "/vendor/leaflet/leaflet.js", "/vendor/leaflet/leaflet.css"} {
 		if !have[want] {
 			t.Errorf("SHELL lacks %s", want)

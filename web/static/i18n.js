@@ -1,8 +1,10 @@
 // The app's languages: Korean by default, English by choice (remembered in
-// localStorage). Every text a page shows comes from the dictionary in
-// messages.json: pages mark static text with data-i18n (and data-i18n-label,
-// -placeholder, -title for attributes), scripts call t(key, vars).
-import MESSAGES from "./messages.json" with { type: "json" };
+// localStorage). Every text a page shows comes from the dictionary,
+// one file per language with the same keys (messages.ko.json, loaded with
+// every page; messages.en.json, loaded only when English is chosen): pages
+// mark static text with data-i18n (and data-i18n-label, -placeholder,
+// -title for attributes), scripts call t(key, vars).
+import KO from "./messages.ko.json" with { type: "json" };
 
 const LANG_KEY = "illuwa_lang";
 export const LANGS = ["ko", "en"];
@@ -21,6 +23,9 @@ export function lang() {
   return LANGS.includes(l) ? l : "ko";
 }
 
+// The chosen language's texts; a Korean reader never downloads English.
+const CHOSEN = lang() === "en" ? (await import("./messages.en.json", { with: { type: "json" } })).default : KO;
+
 // setLang remembers l and shows the page again in it.
 export function setLang(l) {
   if (!LANGS.includes(l)) return;
@@ -36,15 +41,14 @@ export function setLang(l) {
 // vars.name; a key missing in English falls back to Korean, a missing key
 // shows itself (a test checks that none is missing).
 export function t(key, vars) {
-  const l = lang();
-  let s = MESSAGES[l][key] ?? MESSAGES.ko[key] ?? key;
+  let s = CHOSEN[key] ?? KO[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
 
 // has reports whether the dictionary knows key.
 export function has(key) {
-  return key in MESSAGES.ko;
+  return key in KO;
 }
 
 // translate fills the marked elements under root in the chosen language and
