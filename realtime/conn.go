@@ -12,7 +12,7 @@ import (
 
 const (
 	readBufferSize  = 512             // per connection, held while open
-	writeBufferSize = 4096            // pooled: held only while a message is written
+	writeBufferSize = 4096            // gorilla's, pooled; our writer frames into frameBatch
 	closeGrace      = 3 * time.Second // wait for the client's close reply
 	maxPending      = 1024            // events held while a snapshot is taken
 )
@@ -43,6 +43,9 @@ type conn struct {
 	closeSent  bool
 	readerDone bool
 	closeCode  int
+	closeEcho  bool   // the close frame answers the client's (closeReply)
+	pong       []byte // payload of the pong due (see queuePong)
+	pongDue    bool
 	w          *watchState // nil when not watching
 	seen       seenOrders  // order.created ids queued (see duplicateLocked)
 }
@@ -103,18 +106,34 @@ func (c *conn) closeLocked(code int, drop bool) {
 }
 
 // writeLoop writes queued messages until the queue is empty, then exits.
-// When the connection is closing it sends the close frame; the last of
-// reader and writer to finish closes the network connection.
+// Every message queued when it looks (up to batchBytes) goes out framed in
+// one vectored write, with a due pong first. It is the only writer of the
+// connection: server pings, pongs answering the client's pings (see
+// queuePong) and close frames, the hub's and the reply to the client's
+// (see closeReply), all go through it, so frames never interleave. When
+// the connection is closing it sends the close frame; the last of reader
+// and writer to finish closes the network connection.
+//
+// One write of gorilla's remains outside it: the close frame its reader
+// sends itself on a protocol error of the client's. That is a single Write
+// call on the socket, which Go never interleaves with another one, and the
+// connection ends right after it.
 func (c *conn) writeLoop() {
 	defer c.hub.wg.Done()
+	nc := c.ws.NetConn()
+	f := frameBatch{flat: !vectored(nc)}
+	defer f.release()
+	var batch [][]byte
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 {
+		pong, hasPong := c.pong, c.pongDue && !c.closeSent
+		c.pong, c.pongDue = nil, false
+		if len(c.queue) == 0 && !hasPong {
 			if c.closing && !c.closeSent {
 				c.closeSent = true
-				code := c.closeCode
+				msg := c.closeMessageLocked()
 				c.mu.Unlock()
-				c.sendClose(code)
+				c.sendClose(nc, &f, msg)
 				continue
 			}
 			c.writing = false
@@ -126,50 +145,131 @@ func (c *conn) writeLoop() {
 			}
 			return
 		}
-		b := c.queue[0]
-		c.queue[0] = nil
-		c.queue = c.queue[1:]
+		batch = c.takeLocked(batch[:0])
 		c.mu.Unlock()
-		if err := c.write(b); err != nil {
+		n, err := c.writeBatch(nc, &f, hasPong, pong, batch)
+		clear(batch)
+		if err != nil {
 			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 				c.hub.metrics.writeTimeouts.Inc()
 			}
 			c.mu.Lock()
 			c.closing, c.closeSent, c.queue = true, true, nil
 			c.mu.Unlock()
-			_ = c.ws.NetConn().Close() // unblocks the reader
+			_ = nc.Close() // unblocks the reader
+			continue
 		}
+		c.hub.metrics.sent.Add(float64(n))
 	}
 }
 
-func (c *conn) write(b []byte) error {
-	deadline := time.Now().Add(c.hub.opts.WriteTimeout)
-	if b == nil {
-		return c.ws.WriteControl(websocket.PingMessage, nil, deadline)
+// takeLocked moves the queue's first messages, up to batchBytes of payload
+// and at least one, to dst. c.mu held.
+func (c *conn) takeLocked(dst [][]byte) [][]byte {
+	n, size := 0, 0
+	for n < len(c.queue) && (n == 0 || size+len(c.queue[n]) <= batchBytes) {
+		size += len(c.queue[n])
+		n++
 	}
-	if err := c.ws.SetWriteDeadline(deadline); err != nil {
-		return err
+	dst = append(dst, c.queue[:n]...)
+	clear(c.queue[:n])
+	if n == len(c.queue) {
+		c.queue = c.queue[:0]
+	} else {
+		c.queue = c.queue[n:]
 	}
-	if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-		return err
+	return dst
+}
+
+// writeBatch frames a pong (when hasPong), then batch (nil = ping) as text
+// frames, and writes them with one call under the write timeout. It
+// returns the number of messages (pings and pongs not counted).
+func (c *conn) writeBatch(nc net.Conn, f *frameBatch, hasPong bool, pong []byte, batch [][]byte) (int, error) {
+	f.reset()
+	if hasPong {
+		f.add(opPong, pong)
 	}
-	c.hub.metrics.sent.Inc()
+	n := 0
+	for _, b := range batch {
+		if b == nil {
+			f.add(opPing, nil)
+			continue
+		}
+		f.add(opText, b)
+		n++
+	}
+	if err := nc.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout)); err != nil {
+		return 0, err
+	}
+	v := f.buffers() // WriteTo consumes v, not f's slice
+	if _, err := v.WriteTo(nc); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// closeMessageLocked returns the payload of the close frame to send (nil =
+// none): the hub's code and reason, or the client's code echoed when
+// answering its close. c.mu held.
+func (c *conn) closeMessageLocked() []byte {
+	if c.closeCode == 0 {
+		return nil
+	}
+	if c.closeEcho {
+		return websocket.FormatCloseMessage(c.closeCode, "")
+	}
+	return websocket.FormatCloseMessage(c.closeCode, closeText(c.closeCode))
+}
+
+// sendClose writes the close frame msg (nil = none) and gives the client
+// closeGrace to answer before the reader gives up.
+func (c *conn) sendClose(nc net.Conn, f *frameBatch, msg []byte) {
+	if msg == nil {
+		return
+	}
+	f.reset()
+	f.add(opClose, msg)
+	v := f.buffers()
+	if err := nc.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteTimeout)); err != nil {
+		_ = nc.Close()
+		return
+	}
+	if _, err := v.WriteTo(nc); err != nil {
+		_ = nc.Close()
+		return
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(closeGrace))
+}
+
+// queuePong is the connection's ping handler (gorilla's reader calls it):
+// instead of writing the pong itself, as gorilla's default handler does,
+// it hands the pong to the writer. Only the latest ping is answered when
+// several arrive before the writer runs (RFC 6455 section 5.5.3). Pongs
+// are not messages: the send-queue bound does not apply.
+func (c *conn) queuePong(data string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeSent || c.readerDone {
+		return nil
+	}
+	c.pong, c.pongDue = []byte(data), true
+	c.startWriterLocked()
 	return nil
 }
 
-// sendClose writes the close frame and gives the client closeGrace to
-// answer before the reader gives up.
-func (c *conn) sendClose(code int) {
-	if code == 0 {
-		return
+// closeReply is the connection's close handler (gorilla's reader calls it
+// when the client's close frame arrives): unless the hub is already
+// closing, the writer answers with the client's code; messages still
+// queued are dropped. The reader then ends.
+func (c *conn) closeReply(code int, _ string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return nil // our close frame is sent or about to be: it is the answer
 	}
-	deadline := time.Now().Add(c.hub.opts.WriteTimeout)
-	msg := websocket.FormatCloseMessage(code, closeText(code))
-	if err := c.ws.WriteControl(websocket.CloseMessage, msg, deadline); err != nil {
-		_ = c.ws.NetConn().Close()
-		return
-	}
-	_ = c.ws.NetConn().SetReadDeadline(time.Now().Add(closeGrace))
+	c.closeEcho = true
+	c.closeLocked(code, true)
+	return nil
 }
 
 func closeText(code int) string {

@@ -157,6 +157,8 @@ func (c *conn) readLoop() {
 	h := c.hub
 	_ = c.ws.SetReadDeadline(time.Now().Add(h.opts.readTimeout()))
 	c.ws.SetPongHandler(func(string) error { c.extendDeadline(); return nil })
+	c.ws.SetPingHandler(c.queuePong)   // the writer sends the pong
+	c.ws.SetCloseHandler(c.closeReply) // and the close reply
 	for {
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
