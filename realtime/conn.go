@@ -121,9 +121,8 @@ func (c *conn) closeLocked(code int, drop bool) {
 func (c *conn) writeLoop() {
 	defer c.hub.wg.Done()
 	nc := c.ws.NetConn()
-	f := frameBatch{flat: !vectored(nc)}
+	f := getFrameBatch(nc)
 	defer f.release()
-	var batch [][]byte
 	for {
 		c.mu.Lock()
 		pong, hasPong := c.pong, c.pongDue && !c.closeSent
@@ -133,7 +132,7 @@ func (c *conn) writeLoop() {
 				c.closeSent = true
 				msg := c.closeMessageLocked()
 				c.mu.Unlock()
-				c.sendClose(nc, &f, msg)
+				c.sendClose(nc, f, msg)
 				continue
 			}
 			c.writing = false
@@ -145,10 +144,10 @@ func (c *conn) writeLoop() {
 			}
 			return
 		}
-		batch = c.takeLocked(batch[:0])
+		f.msgs = c.takeLocked(f.msgs[:0])
 		c.mu.Unlock()
-		n, err := c.writeBatch(nc, &f, hasPong, pong, batch)
-		clear(batch)
+		n, err := c.writeBatch(nc, f, hasPong, pong, f.msgs)
+		clear(f.msgs)
 		if err != nil {
 			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 				c.hub.metrics.writeTimeouts.Inc()

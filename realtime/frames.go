@@ -26,7 +26,18 @@ const (
 	pooledMax = batchBytes + 8<<10
 )
 
-var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+// frameBatches holds idle batches, buffers included, so that a writer
+// goroutine (one starts each time a connection's queue fills from empty)
+// allocates nothing for its batch.
+var frameBatches = sync.Pool{New: func() any { return &frameBatch{buf: make([]byte, 0, 8<<10)} }}
+
+// getFrameBatch returns an empty batch for writing to nc.
+func getFrameBatch(nc net.Conn) *frameBatch {
+	f := frameBatches.Get().(*frameBatch)
+	f.flat = !vectored(nc)
+	f.reset()
+	return f
+}
 
 // frameBatch collects unmasked server frames (servers never mask, RFC
 // 6455 section 5.1) for one vectored write: headers and small payloads are
@@ -34,7 +45,7 @@ var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); retu
 // Permessage-deflate is never negotiated (the Upgrader does not enable
 // compression), so RSV1 stays clear.
 type frameBatch struct {
-	bufp *[]byte
+	msgs [][]byte // the writer's messages taken from the queue
 	buf  []byte
 	mark int // start of buf not yet in vecs
 	vecs net.Buffers
@@ -53,10 +64,6 @@ func vectored(nc net.Conn) bool {
 }
 
 func (f *frameBatch) reset() {
-	if f.bufp == nil {
-		f.bufp = frameBufPool.Get().(*[]byte)
-		f.buf = (*f.bufp)[:0]
-	}
 	f.buf, f.mark = f.buf[:0], 0
 	clear(f.vecs)
 	f.vecs = f.vecs[:0]
@@ -84,16 +91,15 @@ func (f *frameBatch) buffers() net.Buffers {
 	return f.vecs
 }
 
-// release returns the buffer to the pool (unless it grew too large) and
-// drops every reference to payloads.
+// release drops every reference to payloads and returns f to the pool
+// (unless its buffer grew too large). f must not be used afterwards.
 func (f *frameBatch) release() {
-	if f.bufp != nil && cap(f.buf) <= pooledMax {
-		*f.bufp = f.buf[:0]
-		frameBufPool.Put(f.bufp)
+	f.reset()
+	clear(f.msgs)
+	f.msgs = f.msgs[:0]
+	if cap(f.buf) <= pooledMax {
+		frameBatches.Put(f)
 	}
-	f.bufp, f.buf, f.mark = nil, nil, 0
-	clear(f.vecs)
-	f.vecs = f.vecs[:0]
 }
 
 // appendFrameHeader appends the header of a final, unmasked frame: FIN and

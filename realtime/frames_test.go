@@ -331,7 +331,7 @@ func TestFrameBatchReuse(t *testing.T) {
 	for g := range 4 {
 		wg.Go(func() {
 			for round := range 50 {
-				var f frameBatch
+				f := frameBatches.Get().(*frameBatch)
 				f.flat = round%2 == 0
 				f.reset()
 				var want bytes.Buffer
