@@ -61,42 +61,37 @@ type cards struct {
 func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	now := s.now()
 	out := make([]Card, len(ids))
-	var missing []uint64
+	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
 		if c, ok := s.cards.m[id]; ok && now.Before(c.until) {
 			out[i] = c.Card
 		} else {
-			missing = append(missing, id)
+			missing = append(missing, i)
 		}
 	}
 	s.cards.mu.RUnlock()
 	if len(missing) == 0 {
 		return out
 	}
-	ps, err := s.store.PochasByIDs(ctx, missing)
+	want := make([]uint64, len(missing))
+	for j, i := range missing {
+		want[j] = ids[i]
+	}
+	found, err := s.store.PochasByIDs(ctx, want)
 	if err != nil {
 		return out
 	}
-	sums, err := s.store.ReviewSummaries(ctx, missing)
-	if err != nil {
-		return out
+	// A stall the database does not know (deleted, or not yet committed)
+	// gets a zero card, cached too, so that it costs no read per answer
+	// either.
+	rows := make([]store.Pocha, len(want))
+	for j, id := range want {
+		rows[j] = found[id]
+		rows[j].ID = id
 	}
-	s.cards.mu.Lock()
-	defer s.cards.mu.Unlock()
-	if s.cards.m == nil || len(s.cards.m)+len(ps) > maxCards {
-		s.sweepLocked(now)
-	}
-	for _, id := range missing {
-		// A stall the database does not know (deleted, or not yet
-		// committed) is cached as a zero card too, so that it costs no read
-		// per answer either.
-		s.cards.m[id] = cachedCard{Card: cardOf(ps[id], sums[id]), until: now.Add(cardTTL)}
-	}
-	for i, id := range ids {
-		if c, ok := s.cards.m[id]; ok {
-			out[i] = c.Card
-		}
+	for j, c := range s.cardsOf(ctx, rows) {
+		out[missing[j]] = c
 	}
 	return out
 }
