@@ -37,12 +37,8 @@ func TestWebAppFavouriteOpens(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	run("open the login page",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/pochas/"+itoa(stall.ID)))
-	waitPage(t, ctx, "the login form", `!!document.getElementById("login-id")`)
-	run("log in", chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-customer"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword), chromedp.Click(chromedp.CSS("#login-submit")))
+	run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	loginThroughForm(t, ctx, in.base, "demo-customer", "/pochas/"+itoa(stall.ID))
 	waitPage(t, ctx, "the stall page with the favourite button", fmt.Sprintf(
 		`location.pathname === "/pochas/%d" && illuwa.state === "ready" && !document.getElementById("fav").hidden && document.getElementById("fav").getAttribute("aria-pressed") === "false"`, stall.ID))
 	run("keep it as a favourite", chromedp.Click(chromedp.CSS("#fav")))

@@ -31,14 +31,8 @@ func TestWebAppPOSScreen(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	run("open the login page",
-		chromedp.EmulateViewport(1024, 768, chromedp.EmulateScale(1), chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/pos.html?pocha="+itoa(pid)))
-	waitPage(t, ctx, "the login form", `!!document.getElementById("login-id")`)
-	run("log in",
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-owner-1"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword),
-		chromedp.Click(chromedp.CSS("#login-submit")))
+	run("tablet size", chromedp.EmulateViewport(1024, 768, chromedp.EmulateScale(1), chromedp.EmulateTouch))
+	loginThroughForm(t, ctx, in.base, "demo-owner-1", "/pos.html?pocha="+itoa(pid))
 	waitPage(t, ctx, "the POS screen, live", fmt.Sprintf(`location.pathname === "/pos.html" && illuwa.state === "live" && illuwa.pochaID === %d && illuwa.reads >= 1`, pid))
 	run("turn the sound on", chromedp.Click(chromedp.CSS("#sound")))
 

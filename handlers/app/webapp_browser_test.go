@@ -66,14 +66,8 @@ func TestWebAppOrderAndPay(t *testing.T) {
 	}
 
 	// Log in through the form; it returns to the stall page.
-	run("open the login page",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/pochas/"+itoa(stall.ID)))
-	waitPage(t, ctx, "the login form", `!!document.getElementById("login-id")`)
-	run("log in",
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-customer"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword),
-		chromedp.Click(chromedp.CSS("#login-submit")))
+	run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	loginThroughForm(t, ctx, in.base, "demo-customer", "/pochas/"+itoa(stall.ID))
 	waitPage(t, ctx, "the stall page with its menu",
 		fmt.Sprintf(`location.pathname === "/pochas/%d" && window.illuwa?.state === "ready" && document.getElementById("name").textContent === %q && !!document.getElementById("who")`,
 			stall.ID, stall.Name))
@@ -114,12 +108,8 @@ func TestWebAppOrderAndPay(t *testing.T) {
 			t.Fatalf("owner: %s: %v", what, err)
 		}
 	}
-	orun("open the login page",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/owner.html"))
-	waitPage(t, octx, "the owner's login form", `!!document.getElementById("login-id")`)
-	orun("log in", chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-owner-1"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword), chromedp.Click(chromedp.CSS("#login-submit")))
+	orun("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	loginThroughForm(t, octx, in.base, "demo-owner-1", "/owner.html")
 	onBoard := fmt.Sprintf(`location.pathname === "/owner.html" && illuwa.state === "live" && illuwa.pochaID === %d && document.querySelectorAll('#board li[data-order="%d"]').length === 1 && document.querySelectorAll("#board li").length === illuwa.orders.size`, stall.ID, orderID)
 	waitPage(t, octx, "the order on the owner's board", onBoard)
 	orun("reload the console", chromedp.Reload())
