@@ -20,12 +20,22 @@ type Card struct {
 	// when there are none.
 	Rating float64
 	Hours  store.Hours
+	week   week // Hours, parsed once when the card is made
+}
+
+// OpenAt is whether the card's hours say the stall is open at t; known is
+// false when the owner wrote no hours.
+func (c *Card) OpenAt(t time.Time) (open, known bool) {
+	if c.week == nil && len(c.Hours) > 0 { // a card made by hand, not by cardOf
+		return OpenByHours(c.Hours, t)
+	}
+	return c.week.openAt(t), len(c.week) > 0
 }
 
 // OpenByHours is whether the card's hours say the stall is open at t (nil
 // when the owner wrote no hours).
 func (c Card) OpenByHours(t time.Time) *bool {
-	open, known := OpenByHours(c.Hours, t)
+	open, known := c.OpenAt(t)
 	if !known {
 		return nil
 	}
@@ -170,7 +180,7 @@ func (s *Service) Forget(id uint64) {
 }
 
 func cardOf(p store.Pocha, sum store.ReviewSummary) Card {
-	c := Card{Category: p.Category, ReviewCount: sum.Count, Hours: p.Hours}
+	c := Card{Category: p.Category, ReviewCount: sum.Count, Hours: p.Hours, week: weekOf(p.Hours)}
 	if sum.Count > 0 {
 		c.Rating = math.Round(float64(sum.Sum)/float64(sum.Count)*10) / 10
 	}
