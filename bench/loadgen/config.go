@@ -34,6 +34,7 @@ type Config struct {
 	NearbyClients int           // nearby mode: concurrent HTTP clients
 	MaxSpeedKMH   float64       // the server's speed limit for stalls (ILLUWA_MAX_SPEED_KMH)
 	Dialers       int           // concurrent WebSocket dials and setup requests
+	SourceAddrs   int           // WebSocket connections are dialled from 127.0.0.2 … 127.0.0.(SourceAddrs+1) in turn; 0: the system's choice
 	SetupOnly     bool          // create (or reuse) accounts and stalls, then stop
 	Reuse         bool          // reuse the accounts and stalls in StatePath when it matches
 	StatePath     string        // state file
@@ -78,6 +79,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.NearbyClients, "nearby-clients", d.NearbyClients, "nearby mode: concurrent HTTP clients")
 	fs.Float64Var(&c.MaxSpeedKMH, "max-speed-kmh", d.MaxSpeedKMH, "the server's speed limit (ILLUWA_MAX_SPEED_KMH)")
 	fs.IntVar(&c.Dialers, "dialers", d.Dialers, "concurrent dials and setup requests")
+	fs.IntVar(&c.SourceAddrs, "source-addrs", d.SourceAddrs, "dial WebSockets from 127.0.0.2 … 127.0.0.(N+1) in turn, past one address's ephemeral ports (loopback servers only; 0: the system's choice)")
 	fs.BoolVar(&c.SetupOnly, "setup-only", d.SetupOnly, "create accounts and stalls, then stop")
 	fs.BoolVar(&c.Reuse, "reuse", d.Reuse, "reuse accounts and stalls from --state when it matches")
 	fs.StringVar(&c.StatePath, "state", d.StatePath, "state file of created accounts and stalls")
@@ -96,6 +98,9 @@ func (c *Config) validate() error {
 	}
 	if c.Dialers < 1 {
 		return bad("--dialers must be at least 1")
+	}
+	if c.SourceAddrs < 0 || c.SourceAddrs > 250 {
+		return bad("--source-addrs must be 0..250")
 	}
 	if !(c.RadiusM >= 1 && c.RadiusM <= 5000) {
 		return bad("--radius must be 1..5000 m")

@@ -20,7 +20,7 @@ const idleSamples = 3
 // and then stay idle, and reports the server memory they cost.
 func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	api := newAPIClient(cfg.URL, 4)
-	dialer, err := newWSDialer(cfg.URL, cfg.Dialers)
+	dialer, err := newWSDialer(cfg.URL, cfg.Dialers, SourceAddrs(cfg.SourceAddrs))
 	if err != nil {
 		return nil, err
 	}

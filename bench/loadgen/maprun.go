@@ -81,7 +81,7 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	if cfg.SetupOnly {
 		return nil, nil
 	}
-	dialer, err := newWSDialer(cfg.URL, cfg.Dialers)
+	dialer, err := newWSDialer(cfg.URL, cfg.Dialers, SourceAddrs(cfg.SourceAddrs))
 	if err != nil {
 		return nil, err
 	}
