@@ -78,6 +78,7 @@ func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) 
 			defer wg.Done()
 			defer close(done)
 			idleRead(c, ready, &closing, &discs)
+			_ = c.Close() // a dropped connection must free its descriptor before it is reopened
 		}()
 		if cfg.IdleWatch {
 			_ = c.SetWriteDeadline(time.Now().Add(writeTimeout))
