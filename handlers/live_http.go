@@ -134,7 +134,7 @@ func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, cards
 		b = append(b, `,"review_count":`...)
 		b = strconv.AppendInt(b, c.ReviewCount, 10)
 		b = append(b, `,"open_by_hours":`...)
-		switch open, known := pochas.OpenByHours(c.Hours, at); {
+		switch open, known := c.OpenAt(at); {
 		case !known:
 			b = append(b, "null"...)
 		case open:

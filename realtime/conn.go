@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	readBufferSize  = 512             // per connection, held while open
+	readBufferSize  = 256             // per connection, held while open; ≥ 14 + 125 (gorilla peeks a frame header and a control payload)
 	writeBufferSize = 4096            // gorilla's, pooled; our writer frames into frameBatch
 	closeGrace      = 3 * time.Second // wait for the client's close reply
 	maxPending      = 1024            // events held while a snapshot is taken

@@ -42,7 +42,7 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 	}
 	m := newFakeMap()
 	e := newEnv(b, Options{}, m, nil)
-	before := heapAndStack()
+	before, beforeStack := heapAndStack()
 	goroutinesBefore := runtime.NumGoroutine()
 
 	cmd := exec.Command(os.Args[0])
@@ -83,7 +83,7 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		}
 		return true
 	})
-	after := heapAndStack()
+	after, afterStack := heapAndStack()
 	if path := os.Getenv("ILLUWA_MEMPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			_ = pprof.WriteHeapProfile(f)
@@ -91,17 +91,19 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(after-before)/float64(n), "bytes/conn")
+	b.ReportMetric(float64(afterStack-beforeStack)/float64(n), "stack-bytes/conn")
 	b.ReportMetric(float64(runtime.NumGoroutine()-goroutinesBefore)/float64(n), "goroutines/conn")
 	b.ReportMetric(float64(n), "conns")
 }
 
-func heapAndStack() uint64 {
+// heapAndStack returns HeapInuse+StackInuse and StackInuse alone.
+func heapAndStack() (uint64, uint64) {
 	for range 4 { // stacks shrink by half per collection
 		runtime.GC()
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse + ms.StackInuse
+	return ms.HeapInuse + ms.StackInuse, ms.StackInuse
 }
 
 // memoryClients is the client side of BenchmarkIdleConnectionMemory, run in

@@ -19,6 +19,7 @@ const (
 // DefaultConfig (or bind the fields with Flags, which sets the defaults).
 type Config struct {
 	URL           string        // server base URL
+	MetricsURL    string        // base URL of the server's /metrics (its ILLUWA_METRICS_ADDR); empty: URL
 	Mode          string        // ModeMap, ModeIdle or ModeNearby
 	Owners        int           // owner accounts that own the stalls
 	Stalls        int           // open stalls spread uniformly over Area
@@ -31,9 +32,11 @@ type Config struct {
 	Drain         time.Duration // wait for late deliveries after the senders stop (lost after 2 s)
 	IdleConns     int           // idle mode: watcher connections to open
 	IdleWatch     bool          // idle mode: each idle connection also watches RadiusM
+	IdleHold      time.Duration // idle mode: after sampling, hold the connections this long, reopening (and re-watching) any that drop
 	NearbyClients int           // nearby mode: concurrent HTTP clients
 	MaxSpeedKMH   float64       // the server's speed limit for stalls (ILLUWA_MAX_SPEED_KMH)
 	Dialers       int           // concurrent WebSocket dials and setup requests
+	SourceAddrs   int           // WebSocket connections are dialled from 127.0.0.2 … 127.0.0.(SourceAddrs+1) in turn; 0: the system's choice
 	SetupOnly     bool          // create (or reuse) accounts and stalls, then stop
 	Reuse         bool          // reuse the accounts and stalls in StatePath when it matches
 	StatePath     string        // state file
@@ -63,6 +66,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	d := DefaultConfig()
 	*c = d
 	fs.StringVar(&c.URL, "url", d.URL, "server base URL")
+	fs.StringVar(&c.MetricsURL, "metrics-url", d.MetricsURL, "base URL of the server's /metrics listener (ILLUWA_METRICS_ADDR, e.g. http://127.0.0.1:9090); empty: --url")
 	fs.StringVar(&c.Mode, "mode", d.Mode, "map | idle | nearby")
 	fs.IntVar(&c.Owners, "owners", d.Owners, "owner accounts (each owns many stalls)")
 	fs.IntVar(&c.Stalls, "stalls", d.Stalls, "open stalls spread over Seoul")
@@ -75,15 +79,25 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Drain, "drain", d.Drain, "wait for deliveries after the senders stop")
 	fs.IntVar(&c.IdleConns, "idle-conns", d.IdleConns, "idle mode: watcher connections")
 	fs.BoolVar(&c.IdleWatch, "idle-watch", d.IdleWatch, "idle mode: each idle connection watches --radius")
+	fs.DurationVar(&c.IdleHold, "idle-hold", d.IdleHold, "idle mode: after sampling, hold the connections this long and reconnect dropped ones (restart the server meanwhile to measure a mass reconnect)")
 	fs.IntVar(&c.NearbyClients, "nearby-clients", d.NearbyClients, "nearby mode: concurrent HTTP clients")
 	fs.Float64Var(&c.MaxSpeedKMH, "max-speed-kmh", d.MaxSpeedKMH, "the server's speed limit (ILLUWA_MAX_SPEED_KMH)")
 	fs.IntVar(&c.Dialers, "dialers", d.Dialers, "concurrent dials and setup requests")
+	fs.IntVar(&c.SourceAddrs, "source-addrs", d.SourceAddrs, "dial WebSockets from 127.0.0.2 … 127.0.0.(N+1) in turn, past one address's ephemeral ports (loopback servers only; 0: the system's choice)")
 	fs.BoolVar(&c.SetupOnly, "setup-only", d.SetupOnly, "create accounts and stalls, then stop")
 	fs.BoolVar(&c.Reuse, "reuse", d.Reuse, "reuse accounts and stalls from --state when it matches")
 	fs.StringVar(&c.StatePath, "state", d.StatePath, "state file of created accounts and stalls")
 	fs.StringVar(&c.AccountPrefix, "account-prefix", d.AccountPrefix, "prefix of owner login ids")
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
 	fs.BoolVar(&c.JSON, "json", d.JSON, "print the result as JSON")
+}
+
+// metricsURL is where the server's /metrics is served.
+func (c *Config) metricsURL() string {
+	if c.MetricsURL != "" {
+		return c.MetricsURL
+	}
+	return c.URL
 }
 
 // validate checks the settings of the selected mode.
@@ -96,6 +110,9 @@ func (c *Config) validate() error {
 	}
 	if c.Dialers < 1 {
 		return bad("--dialers must be at least 1")
+	}
+	if c.SourceAddrs < 0 || c.SourceAddrs > 250 {
+		return bad("--source-addrs must be 0..250")
 	}
 	if !(c.RadiusM >= 1 && c.RadiusM <= 5000) {
 		return bad("--radius must be 1..5000 m")
@@ -120,6 +137,9 @@ func (c *Config) validate() error {
 	case ModeIdle:
 		if c.IdleConns < 1 {
 			return bad("--idle-conns must be at least 1")
+		}
+		if c.IdleHold < 0 {
+			return bad("--idle-hold must not be negative")
 		}
 	case ModeNearby:
 		if c.NearbyClients < 1 || c.Duration <= 0 || c.Warmup < 0 {

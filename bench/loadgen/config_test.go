@@ -52,3 +52,19 @@ func TestValidateRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsURLDefaultsToURL(t *testing.T) {
+	cfg := DefaultConfig()
+	if cfg.metricsURL() != cfg.URL {
+		t.Errorf("metricsURL = %q, want --url %q", cfg.metricsURL(), cfg.URL)
+	}
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cfg.Flags(fs)
+	if err := fs.Parse([]string{"--metrics-url", "http://127.0.0.1:9090"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.metricsURL() != "http://127.0.0.1:9090" {
+		t.Errorf("metricsURL = %q, want the --metrics-url", cfg.metricsURL())
+	}
+}

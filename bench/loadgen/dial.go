@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -20,10 +22,26 @@ type wsDialer struct {
 	wsURL string
 	sem   chan struct{}
 	tries int
+
+	sources []*net.TCPAddr // local addresses to dial from, in turn; empty: the system's choice
+	next    atomic.Uint64
 }
 
-// newWSDialer derives the /ws endpoint from the HTTP base URL.
-func newWSDialer(base string, parallel int) (*wsDialer, error) {
+// SourceAddrs returns the n loopback source addresses 127.0.0.2 …
+// 127.0.0.(n+1) that --source-addrs spreads connections over: each local
+// address has its own ~28,000 ephemeral ports towards one server port, so
+// n addresses pass that limit n times over. 0 gives none.
+func SourceAddrs(n int) []*net.TCPAddr {
+	out := make([]*net.TCPAddr, n)
+	for i := range out {
+		out[i] = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(i+2))} // n ≤ 250 (validate)
+	}
+	return out
+}
+
+// newWSDialer derives the /ws endpoint from the HTTP base URL. With
+// sources, the connections are dialled from those local addresses in turn.
+func newWSDialer(base string, parallel int, sources []*net.TCPAddr) (*wsDialer, error) {
 	u, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: parse --url: %w", err)
@@ -37,16 +55,28 @@ func newWSDialer(base string, parallel int) (*wsDialer, error) {
 		return nil, fmt.Errorf("loadgen: --url must be http or https, not %q", u.Scheme)
 	}
 	u.Path += "/ws"
-	return &wsDialer{
+	w := &wsDialer{
 		d: websocket.Dialer{
 			HandshakeTimeout: 15 * time.Second,
 			ReadBufferSize:   4096,
 			WriteBufferSize:  1024,
 		},
-		wsURL: u.String(),
-		sem:   make(chan struct{}, parallel),
-		tries: 6,
-	}, nil
+		wsURL:   u.String(),
+		sem:     make(chan struct{}, parallel),
+		tries:   6,
+		sources: sources,
+	}
+	if len(sources) > 0 {
+		w.d.NetDialContext = w.dialFromSource
+	}
+	return w, nil
+}
+
+// dialFromSource opens a TCP connection from the next source address.
+func (w *wsDialer) dialFromSource(ctx context.Context, network, addr string) (net.Conn, error) {
+	src := w.sources[(w.next.Add(1)-1)%uint64(len(w.sources))]
+	d := net.Dialer{LocalAddr: src, Timeout: w.d.HandshakeTimeout}
+	return d.DialContext(ctx, network, addr)
 }
 
 // dial connects, authenticated with token when it is not empty.

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,19 +21,19 @@ const idleSamples = 3
 // and then stay idle, and reports the server memory they cost.
 func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	api := newAPIClient(cfg.URL, 4)
-	dialer, err := newWSDialer(cfg.URL, cfg.Dialers)
+	dialer, err := newWSDialer(cfg.URL, cfg.Dialers, SourceAddrs(cfg.SourceAddrs))
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Mode: ModeIdle, URL: cfg.URL, Started: time.Now().UTC()}
 	fmt.Fprintf(logw, "sampling the server for %s before connecting\n", max(cfg.Warmup, idleSamples*time.Second))
-	before, err := minSample(ctx, api, cfg.URL, max(cfg.Warmup, idleSamples*time.Second))
+	before, err := minSample(ctx, api, cfg.metricsURL(), max(cfg.Warmup, idleSamples*time.Second))
 	if err != nil {
 		return nil, err
 	}
 	var (
 		mu      sync.Mutex
-		conns   []*websocket.Conn
+		conns   = make([]*websocket.Conn, cfg.IdleConns)
 		wg      sync.WaitGroup
 		closing atomic.Bool
 		discs   counters
@@ -41,7 +42,12 @@ func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) 
 	defer func() {
 		closing.Store(true)
 		mu.Lock()
-		all := conns
+		var all []*websocket.Conn
+		for _, c := range conns {
+			if c != nil {
+				all = append(all, c)
+			}
+		}
 		mu.Unlock()
 		closeAllConns(all)
 		wg.Wait()
@@ -51,36 +57,62 @@ func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) 
 	for i := range centres {
 		centres[i] = cfg.Area.Random(rng)
 	}
-	t0 := time.Now()
-	var connected atomic.Int64
-	err = forEach(ctx, cfg.IdleConns, cfg.Dialers, func(ctx context.Context, i int) error {
+	// open dials connection i, watches, and waits for the snapshot; done
+	// closes when the connection ends. err names what failed (counted).
+	open := func(ctx context.Context, i int) (done chan struct{}, what string, err error) {
 		c, err := dialer.dial(ctx, "")
 		if err != nil {
-			errs.add("dial", 1)
-			return nil // counted; the run measures what connected
+			return nil, "dial", err
 		}
 		mu.Lock()
-		conns = append(conns, c)
+		if closing.Load() {
+			mu.Unlock()
+			_ = c.Close()
+			return nil, "closing", errors.New("loadgen: idle: closing")
+		}
+		conns[i] = c
 		mu.Unlock()
-		ready := make(chan struct{})
+		ready, done := make(chan struct{}), make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer close(done)
 			idleRead(c, ready, &closing, &discs)
+			_ = c.Close() // a dropped connection must free its descriptor before it is reopened
 		}()
 		if cfg.IdleWatch {
 			_ = c.SetWriteDeadline(time.Now().Add(writeTimeout))
 			if err := c.WriteJSON(map[string]any{"type": "watch", "lat": centres[i].Lat, "lng": centres[i].Lng, "radius_m": cfg.RadiusM}); err != nil {
-				errs.add("watch", 1)
-				return nil
+				_ = c.Close()
+				return nil, "watch", err
 			}
 			if err := waitReady(ctx, ready); err != nil {
-				if ctx.Err() != nil {
-					return err
-				}
-				errs.add("no_snapshot", 1)
-				return nil
+				_ = c.Close()
+				return nil, "no_snapshot", err
 			}
+		}
+		return done, "", nil
+	}
+	holdCtx, endHold := context.WithCancel(ctx)
+	defer endHold()
+	var re reconnects
+	t0 := time.Now()
+	var connected atomic.Int64
+	err = forEach(ctx, cfg.IdleConns, cfg.Dialers, func(ctx context.Context, i int) error {
+		done, what, err := open(ctx, i)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs.add(what, 1)
+			return nil // counted; the run measures what connected
+		}
+		if cfg.IdleHold > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				re.keep(holdCtx, i, done, open, &closing)
+			}()
 		}
 		if n := connected.Add(1); n%2000 == 0 {
 			fmt.Fprintf(logw, "  %d/%d connected\n", n, cfg.IdleConns)
@@ -96,7 +128,7 @@ func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) 
 	// second over the settle time (past the runtime's forced collection
 	// every two minutes, when it is that long) and keeping the smallest
 	// sample comes closest to the live memory.
-	after, err := minSample(ctx, api, cfg.URL, max(cfg.Warmup, idleSamples*time.Second))
+	after, err := minSample(ctx, api, cfg.metricsURL(), max(cfg.Warmup, idleSamples*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +140,86 @@ func runIdle(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) 
 		ir.RSSPerConn = (after.RSSBytes - before.RSSBytes) / n
 		ir.GoroutinesPerConn = (after.Goroutines - before.Goroutines) / n
 	}
+	if cfg.IdleHold > 0 {
+		fmt.Fprintf(logw, "holding the connections for %s; dropped ones reconnect and watch again\n", cfg.IdleHold)
+		end := time.Now().Add(cfg.IdleHold)
+		for time.Now().Before(end) {
+			next := time.Now().Add(5 * time.Second)
+			if next.After(end) {
+				next = end
+			}
+			if !sleepUntil(ctx, next) {
+				break
+			}
+			r := re.result()
+			fmt.Fprintf(logw, "  dropped %d, back %d\n", r.Dropped, r.Resubscribed)
+		}
+		endHold()
+		r := re.result()
+		ir.Reconnect = &r
+	}
 	res.Idle = ir
 	return res, nil
+}
+
+// reconnects records connections that dropped during the hold and came
+// back (dialled again, watching, snapshot received).
+type reconnects struct {
+	mu        sync.Mutex
+	dropped   int64
+	back      int64
+	firstDrop time.Time
+	lastBack  time.Time
+	down      Histogram // drop → snapshot of the new connection, per connection
+}
+
+// keep waits for connection i to end (done) and opens it again, retrying
+// until it is back or ctx ends, as often as it drops.
+func (r *reconnects) keep(ctx context.Context, i int, done chan struct{},
+	open func(context.Context, int) (chan struct{}, string, error), closing *atomic.Bool) {
+	for {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
+		if closing.Load() || ctx.Err() != nil {
+			return
+		}
+		dropAt := time.Now()
+		r.mu.Lock()
+		r.dropped++
+		if r.firstDrop.IsZero() {
+			r.firstDrop = dropAt
+		}
+		r.mu.Unlock()
+		for {
+			var err error
+			done, _, err = open(ctx, i)
+			if err == nil {
+				break
+			}
+			if !sleepUntil(ctx, time.Now().Add(200*time.Millisecond)) {
+				return
+			}
+		}
+		now := time.Now()
+		r.mu.Lock()
+		r.back++
+		r.lastBack = now
+		r.down.Record(now.Sub(dropAt))
+		r.mu.Unlock()
+	}
+}
+
+func (r *reconnects) result() ReconnectResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := ReconnectResult{Dropped: r.dropped, Resubscribed: r.back, Downtime: summarize(&r.down)}
+	if !r.firstDrop.IsZero() && r.lastBack.After(r.firstDrop) {
+		out.FirstDropToLastBackSeconds = r.lastBack.Sub(r.firstDrop).Seconds()
+	}
+	return out
 }
 
 // idleRead reads and drops every message (answering pings) until the

@@ -81,7 +81,7 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	if cfg.SetupOnly {
 		return nil, nil
 	}
-	dialer, err := newWSDialer(cfg.URL, cfg.Dialers)
+	dialer, err := newWSDialer(cfg.URL, cfg.Dialers, SourceAddrs(cfg.SourceAddrs))
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	r.circles = NewCircles(centres, cfg.RadiusM)
 	defer r.shutdown()
 
-	before, _ := scrapeLogged(ctx, api.http, cfg.URL, logw)
+	before, _ := scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	t0 := time.Now()
 	err = forEach(ctx, cfg.Watchers, cfg.Dialers, func(ctx context.Context, i int) error {
 		c, err := dialer.dial(ctx, "")
@@ -142,7 +142,7 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 
 	var m0 Metrics
 	if cfg.Warmup == 0 {
-		m0, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		m0, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	}
 	start := time.Now()
 	winStart := start.Add(cfg.Warmup)
@@ -165,13 +165,13 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 		r.win.start.Store(winStart.UnixNano())
 	}
 	if cfg.Warmup > 0 {
-		m0, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		m0, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	}
 	m0At, cpu0 := time.Now(), selfCPU()
 	senders.Wait()
 	r.win.end.Store(stop.UnixNano())
 	sleepUntil(ctx, stop.Add(cfg.Drain))
-	m1, _ := scrapeLogged(ctx, api.http, cfg.URL, logw)
+	m1, _ := scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	m1Secs := time.Since(m0At).Seconds()
 	clientCores := (selfCPU() - cpu0).Seconds() / m1Secs
 	if err := ctx.Err(); err != nil {

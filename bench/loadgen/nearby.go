@@ -63,11 +63,11 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 	var m0, m1 Metrics
 	var cpu0, cpu1 time.Duration
 	if sleepUntil(ctx, winStart) {
-		m0, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		m0, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 		cpu0 = selfCPU()
 	}
 	if sleepUntil(ctx, stop) {
-		m1, _ = scrapeLogged(ctx, api.http, cfg.URL, logw)
+		m1, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 		cpu1 = selfCPU()
 	}
 	wg.Wait()

@@ -116,6 +116,17 @@ type IdleResult struct {
 	GoroutinesPerConn float64          `json:"goroutines_per_conn"`
 	Disconnects       map[string]int64 `json:"disconnects"`
 	Errors            map[string]int64 `json:"errors"`
+	Reconnect         *ReconnectResult `json:"reconnect,omitempty"` // with --idle-hold
+}
+
+// ReconnectResult is what the connections that dropped during --idle-hold
+// (a server restart) cost to come back: Downtime per connection is from its
+// drop to the snapshot on its new connection.
+type ReconnectResult struct {
+	Dropped                    int64          `json:"dropped"`
+	Resubscribed               int64          `json:"resubscribed"`
+	FirstDropToLastBackSeconds float64        `json:"first_drop_to_last_back_seconds"`
+	Downtime                   LatencySummary `json:"downtime"`
 }
 
 // NearbyResult is the outcome of a nearby run.
@@ -175,6 +186,10 @@ func (r *Result) Write(w io.Writer, asJSON bool) error {
 		row("per connection", "%.0f B heap+stack, %.0f B RSS, %.2f goroutines", m.BytesPerConn, m.RSSPerConn, m.GoroutinesPerConn)
 		row("disconnects", "%s", intMap(m.Disconnects))
 		row("errors", "%s", intMap(m.Errors))
+		if rc := m.Reconnect; rc != nil {
+			row("reconnect", "%d dropped, %d back; first drop to last back %.2f s", rc.Dropped, rc.Resubscribed, rc.FirstDropToLastBackSeconds)
+			row("downtime ms", "p50 %.0f  p95 %.0f  p99 %.0f  max %.0f", rc.Downtime.P50MS, rc.Downtime.P95MS, rc.Downtime.P99MS, rc.Downtime.MaxMS)
+		}
 	case r.Nearby != nil:
 		m := r.Nearby
 		row("clients", "%d, radius %.0f m, window %.1f s", m.Clients, m.RadiusM, m.WindowSeconds)

@@ -253,20 +253,27 @@ func nodeSubscribeRaw(t *testing.T, in *instance, token string, id uint64) nodeL
 	return s.line()
 }
 
-// paidDemoOrder places an order of the first menu item at the stall and
-// pays it through the built-in fake gateway.
+// paidDemoOrder places an order of the first menu item not sold out
+// at the stall and pays it through the built-in fake gateway.
 func paidDemoOrder(t *testing.T, in *instance, customer string, pochaID uint64) orderJSON {
 	t.Helper()
 	var menu struct {
-		Items []struct{ ID uint64 }
+		Items []struct {
+			ID      uint64
+			SoldOut bool `json:"sold_out"`
+		}
 	}
 	in.call("GET", "/api/v1/pochas/"+itoa(pochaID)+"/menu", customer, nil, 200, &menu)
-	if len(menu.Items) == 0 {
-		t.Fatal("the demo stall has no menu")
+	i := 0
+	for i < len(menu.Items) && menu.Items[i].SoldOut {
+		i++
+	}
+	if i == len(menu.Items) {
+		t.Fatal("the demo stall has nothing on its menu to order")
 	}
 	var o orderJSON
 	in.call("POST", "/api/v1/orders", customer, map[string]any{"pocha_id": pochaID,
-		"items": []map[string]any{{"menu_item_id": menu.Items[0].ID, "quantity": 1}}}, 201, &o)
+		"items": []map[string]any{{"menu_item_id": menu.Items[i].ID, "quantity": 1}}}, 201, &o)
 	var checkout struct{ PaymentKey string }
 	in.call("POST", "/fake-pg/v1/fake/checkout", "", map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total, "orderName": "주문"}, 200, &checkout)
 	req, _ := http.NewRequest("POST", in.base+"/api/v1/payments/confirm", strings.NewReader(

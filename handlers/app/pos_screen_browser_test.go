@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,45 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/illuwa/illuwa/web/browsertest"
 )
-
-// paidOrder places an order of one menu item at the stall as the customer
-// and pays it through the built-in fake gateway; it returns the order id.
-func (in *instance) paidOrder(customer string, pochaID uint64) uint64 {
-	in.t.Helper()
-	var menu struct {
-		Items []struct {
-			ID      uint64
-			SoldOut bool `json:"sold_out"`
-		}
-	}
-	in.call("GET", "/api/v1/pochas/"+itoa(pochaID)+"/menu", customer, nil, 200, &menu)
-	item := menu.Items[0]
-	for _, it := range menu.Items {
-		if !it.SoldOut {
-			item = it
-			break
-		}
-	}
-	var o orderJSON
-	in.call("POST", "/api/v1/orders", customer, map[string]any{"pocha_id": pochaID,
-		"items": []map[string]any{{"menu_item_id": item.ID, "quantity": 1}}}, 201, &o)
-	var checkout struct{ PaymentKey string }
-	in.call("POST", "/fake-pg/v1/fake/checkout", "", map[string]any{"orderId": o.PaymentOrderID, "amount": o.Total, "orderName": "주문"}, 200, &checkout)
-	req, _ := http.NewRequest("POST", in.base+"/api/v1/payments/confirm", strings.NewReader(
-		`{"order_id":`+itoa(o.ID)+`,"payment_key":"`+checkout.PaymentKey+`","amount":`+itoa(uint64(o.Total))+`}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+customer)
-	req.Header.Set("Idempotency-Key", "pos-screen-"+itoa(o.ID))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		in.t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		in.t.Fatalf("confirm order %d: %d", o.ID, res.StatusCode)
-	}
-	return o.ID
-}
 
 // TestWebAppPOSScreen drives the tablet POS screen of the real program as
 // the demo owner: a paid order arrives live with a sound, is accepted with
@@ -71,18 +31,12 @@ func TestWebAppPOSScreen(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	run("open the login page",
-		chromedp.EmulateViewport(1024, 768, chromedp.EmulateScale(1), chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/pos.html?pocha="+itoa(pid)))
-	waitPage(t, ctx, "the login form", `!!document.getElementById("login-id")`)
-	run("log in",
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-owner-1"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword),
-		chromedp.Click(chromedp.CSS("#login-submit")))
+	run("tablet size", chromedp.EmulateViewport(1024, 768, chromedp.EmulateScale(1), chromedp.EmulateTouch))
+	loginThroughForm(t, ctx, in.base, "demo-owner-1", "/pos.html?pocha="+itoa(pid))
 	waitPage(t, ctx, "the POS screen, live", fmt.Sprintf(`location.pathname === "/pos.html" && illuwa.state === "live" && illuwa.pochaID === %d && illuwa.reads >= 1`, pid))
 	run("turn the sound on", chromedp.Click(chromedp.CSS("#sound")))
 
-	first := in.paidOrder(customer, pid)
+	first := paidDemoOrder(t, in, customer, pid).ID
 	sel := func(id uint64, cls string) string {
 		return fmt.Sprintf(`#queue-paid li[data-order="%d"] button.%s`, id, cls)
 	}
@@ -102,7 +56,7 @@ func TestWebAppPOSScreen(t *testing.T) {
 	}
 
 	// A second order is rejected with a ready-made reason.
-	second := in.paidOrder(customer, pid)
+	second := paidDemoOrder(t, in, customer, pid).ID
 	waitPage(t, ctx, "the second order", fmt.Sprintf(`!!document.querySelector('#queue-paid li[data-order="%d"]') && illuwa.beeps === 2`, second))
 	run("reject: sold out", chromedp.Click(chromedp.CSS(sel(second, "reject"))),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#queue-paid li[data-order="%d"] button.reason`, second))))

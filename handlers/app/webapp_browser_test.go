@@ -16,8 +16,10 @@ import (
 // TestWebAppOrderAndPay drives the web app of the real program in headless
 // Chromium as the demo customer: log in, open a stall page, put an item in
 // the cart twice, order, pay on the fake gateway's checkout page, and land on
-// the order's status page showing "paid". The owner (over HTTP) accepts, and
-// the same page, without reloading, shows "accepted" from the WebSocket push.
+// the order's status page showing "paid". The owner accepts, and
+// the same page, without reloading, shows "accepted" and then "ready" from
+// the WebSocket pushes, as the owner presses the buttons of the console in a
+// browser of their own (where the order shows once, also after a reload).
 func TestWebAppOrderAndPay(t *testing.T) {
 	browser := browsertest.Start(t)
 	in := start(t, map[string]string{"ILLUWA_DEMO_MOVERS": "0", "ILLUWA_TILE_URL": "http://127.0.0.1:1/{z}/{x}/{y}.png"}, "--demo")
@@ -64,14 +66,8 @@ func TestWebAppOrderAndPay(t *testing.T) {
 	}
 
 	// Log in through the form; it returns to the stall page.
-	run("open the login page",
-		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(in.base+"/login.html?next=/pochas/"+itoa(stall.ID)))
-	waitPage(t, ctx, "the login form", `!!document.getElementById("login-id")`)
-	run("log in",
-		chromedp.SendKeys(chromedp.CSS("#login-id"), "demo-customer"),
-		chromedp.SendKeys(chromedp.CSS("#login-password"), DemoPassword),
-		chromedp.Click(chromedp.CSS("#login-submit")))
+	run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	loginThroughForm(t, ctx, in.base, "demo-customer", "/pochas/"+itoa(stall.ID))
 	waitPage(t, ctx, "the stall page with its menu",
 		fmt.Sprintf(`location.pathname === "/pochas/%d" && window.illuwa?.state === "ready" && document.getElementById("name").textContent === %q && !!document.getElementById("who")`,
 			stall.ID, stall.Name))
@@ -101,12 +97,39 @@ func TestWebAppOrderAndPay(t *testing.T) {
 	}
 	shoot(t, ctx, "webapp-paid.png")
 
-	// The owner accepts; the page shows it live, in the same document.
+	// The owner, in a browser of their own, sees the order on the board, once,
+	// also after reloading the console, and accepts it in 7 minutes: the
+	// customer's page shows it live, in the same document.
 	run("mark the document", chromedp.Evaluate[chromedp.Void](`window.sameDocument = true`))
-	in.call("POST", "/api/v1/orders/"+itoa(orderID)+"/accept", owner, map[string]any{"ready_in_minutes": 7}, 200, nil)
+	octx, ownerErrors := browsertest.OpenTab(t, browser, chromedp.WithNewBrowserContext())
+	orun := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(octx, actions...); err != nil {
+			t.Fatalf("owner: %s: %v", what, err)
+		}
+	}
+	orun("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	loginThroughForm(t, octx, in.base, "demo-owner-1", "/owner.html")
+	onBoard := fmt.Sprintf(`location.pathname === "/owner.html" && illuwa.state === "live" && illuwa.pochaID === %d && document.querySelectorAll('#board li[data-order="%d"]').length === 1 && document.querySelectorAll("#board li").length === illuwa.orders.size`, stall.ID, orderID)
+	waitPage(t, octx, "the order on the owner's board", onBoard)
+	orun("reload the console", chromedp.Reload())
+	waitPage(t, octx, "the order on the board after a reload, once", onBoard)
+	orun("accept in 7 minutes",
+		chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#board li[data-order="%d"] input.minutes`, orderID)), "7"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#board li[data-order="%d"] button.accept`, orderID))))
 	waitPage(t, ctx, "the order page showing accepted",
 		`window.sameDocument === true && document.getElementById("order-status").dataset.status === "accepted" && document.getElementById("order-status").textContent === "조리 중" && document.getElementById("order-eta").textContent.includes("7")`)
 	shoot(t, ctx, "webapp-accepted.png")
+	orun("ready", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#board li[data-order="%d"] button.ready`, orderID))))
+	waitPage(t, ctx, "the order page showing ready",
+		`window.sameDocument === true && document.getElementById("order-status").dataset.status === "ready"`)
+	in.call("GET", "/api/v1/orders/"+itoa(orderID), owner, nil, 200, &order)
+	if order.Status != "ready" {
+		t.Fatalf("after the owner's buttons: %+v", order)
+	}
+	if errs := ownerErrors(); len(errs) > 0 {
+		t.Errorf("owner's page errors:\n%s", strings.Join(errs, "\n"))
+	}
 
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))

@@ -20,12 +20,22 @@ type Card struct {
 	// when there are none.
 	Rating float64
 	Hours  store.Hours
+	week   week // Hours, parsed once when the card is made
+}
+
+// OpenAt is whether the card's hours say the stall is open at t; known is
+// false when the owner wrote no hours.
+func (c *Card) OpenAt(t time.Time) (open, known bool) {
+	if c.week == nil && len(c.Hours) > 0 { // a card made by hand, not by cardOf
+		return OpenByHours(c.Hours, t)
+	}
+	return c.week.openAt(t), len(c.week) > 0
 }
 
 // OpenByHours is whether the card's hours say the stall is open at t (nil
 // when the owner wrote no hours).
 func (c Card) OpenByHours(t time.Time) *bool {
-	open, known := OpenByHours(c.Hours, t)
+	open, known := c.OpenAt(t)
 	if !known {
 		return nil
 	}
@@ -61,42 +71,37 @@ type cards struct {
 func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	now := s.now()
 	out := make([]Card, len(ids))
-	var missing []uint64
+	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
 		if c, ok := s.cards.m[id]; ok && now.Before(c.until) {
 			out[i] = c.Card
 		} else {
-			missing = append(missing, id)
+			missing = append(missing, i)
 		}
 	}
 	s.cards.mu.RUnlock()
 	if len(missing) == 0 {
 		return out
 	}
-	ps, err := s.store.PochasByIDs(ctx, missing)
+	want := make([]uint64, len(missing))
+	for j, i := range missing {
+		want[j] = ids[i]
+	}
+	found, err := s.store.PochasByIDs(ctx, want)
 	if err != nil {
 		return out
 	}
-	sums, err := s.store.ReviewSummaries(ctx, missing)
-	if err != nil {
-		return out
+	// A stall the database does not know (deleted, or not yet committed)
+	// gets a zero card, cached too, so that it costs no read per answer
+	// either.
+	rows := make([]store.Pocha, len(want))
+	for j, id := range want {
+		rows[j] = found[id]
+		rows[j].ID = id
 	}
-	s.cards.mu.Lock()
-	defer s.cards.mu.Unlock()
-	if s.cards.m == nil || len(s.cards.m)+len(ps) > maxCards {
-		s.sweepLocked(now)
-	}
-	for _, id := range missing {
-		// A stall the database does not know (deleted, or not yet
-		// committed) is cached as a zero card too, so that it costs no read
-		// per answer either.
-		s.cards.m[id] = cachedCard{Card: cardOf(ps[id], sums[id]), until: now.Add(cardTTL)}
-	}
-	for i, id := range ids {
-		if c, ok := s.cards.m[id]; ok {
-			out[i] = c.Card
-		}
+	for j, c := range s.cardsOf(ctx, rows) {
+		out[missing[j]] = c
 	}
 	return out
 }
@@ -175,7 +180,7 @@ func (s *Service) Forget(id uint64) {
 }
 
 func cardOf(p store.Pocha, sum store.ReviewSummary) Card {
-	c := Card{Category: p.Category, ReviewCount: sum.Count, Hours: p.Hours}
+	c := Card{Category: p.Category, ReviewCount: sum.Count, Hours: p.Hours, week: weekOf(p.Hours)}
 	if sum.Count > 0 {
 		c.Rating = math.Round(float64(sum.Sum)/float64(sum.Count)*10) / 10
 	}

@@ -15,11 +15,21 @@ var korea = time.FixedZone("KST", 9*60*60)
 // not written hours down). A span whose close is earlier than its open runs
 // past midnight into the next day; Sunday's runs into Monday.
 func OpenByHours(h store.Hours, t time.Time) (open, known bool) {
-	const day, week = 24 * 60, 7 * 24 * 60
-	k := t.In(korea)
-	// Minutes since Monday 00:00 in Korea time.
-	wd := (int(k.Weekday()) + 6) % 7 // Monday 0 … Sunday 6
-	now := wd*day + k.Hour()*60 + k.Minute()
+	w := weekOf(h)
+	return w.openAt(t), len(w) > 0
+}
+
+// week is business hours as intervals of minutes from Monday 00:00, Korea
+// time; an interval past Sunday midnight ends after a week's minutes.
+type week []interval
+
+const weekMinutes = 7 * 24 * 60
+
+// weekOf turns hours into a week, leaving out spans that do not parse (they
+// cannot be stored: the API validates hours).
+func weekOf(h store.Hours) week {
+	const day = 24 * 60
+	var w week
 	for d, name := range store.Weekdays {
 		for _, sp := range h[name] {
 			from, ok1 := parseClock(sp.Open, false)
@@ -27,15 +37,26 @@ func OpenByHours(h store.Hours, t time.Time) (open, known bool) {
 			if !ok1 || !ok2 || from == to {
 				continue
 			}
-			known = true
 			if to < from {
 				to += day
 			}
-			from, to = d*day+from, d*day+to
-			if (now >= from && now < to) || (now+week >= from && now+week < to) {
-				return true, true
-			}
+			w = append(w, interval{d*day + from, d*day + to})
 		}
 	}
-	return false, known
+	return w
+}
+
+// openAt reports whether t falls in one of the week's intervals.
+func (w week) openAt(t time.Time) bool {
+	if len(w) == 0 {
+		return false
+	}
+	k := t.In(korea)
+	now := ((int(k.Weekday())+6)%7)*24*60 + k.Hour()*60 + k.Minute() // Monday 0
+	for _, iv := range w {
+		if (now >= iv.from && now < iv.to) || (now+weekMinutes >= iv.from && now+weekMinutes < iv.to) {
+			return true
+		}
+	}
+	return false
 }

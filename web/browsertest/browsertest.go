@@ -58,10 +58,11 @@ func Start(t testing.TB, opts ...chromedp.ExecAllocatorOption) context.Context {
 
 // OpenTab opens a tab in the browser, closed when t ends. The func it
 // returns lists the pages' uncaught exceptions and Content Security Policy
-// violations so far.
-func OpenTab(t testing.TB, browser context.Context) (context.Context, func() []string) {
+// violations so far. With chromedp.WithNewBrowserContext() the tab has
+// storage of its own (a second person on the same browser).
+func OpenTab(t testing.TB, browser context.Context, opts ...chromedp.ContextOption) (context.Context, func() []string) {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
+	ctx, cancel := chromedp.NewContext(browser, opts...)
 	var (
 		mu   sync.Mutex
 		errs []string

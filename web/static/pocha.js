@@ -10,9 +10,10 @@ import { StallMap } from "./minimap.js";
 import { Reviews } from "./reviews.js";
 import { mountUser } from "./topbar.js";
 
-// Exposed for tests: the stall, the menu, the cart (menu item id -> quantity)
-// and the page's state ("loading", "ready", "ordering", "error").
-const illuwa = { state: "loading", pocha: null, menu: [], cart: new Map() };
+// Exposed for tests: the stall, the menu, the cart (menu item id -> quantity),
+// whether it is a favourite, and the page's state ("loading", "ready",
+// "ordering", "error").
+const illuwa = { state: "loading", pocha: null, menu: [], cart: new Map(), favourite: false };
 window.illuwa = illuwa;
 
 const id = stallID();
@@ -28,10 +29,43 @@ try {
   updateCart();
   new StallMap($("minimap"), $("where"), pocha, (open) => showOpen(open)).start();
   new Reviews(id, pocha.owner_id).start();
+  await showFavourite(id);
   illuwa.state = "ready";
 } catch (err) {
   illuwa.state = "error";
   showError($("page-error"), err.status === 404 ? { message: t("stall.not_found") } : err);
+}
+
+// showFavourite offers a signed-in customer to keep the stall as a favourite
+// (told when it opens, see the profile's alert settings).
+async function showFavourite(pochaID) {
+  const user = token() ? savedUser() : null;
+  if (!user || user.role !== "customer") return;
+  const btn = $("fav");
+  const render = () => {
+    btn.textContent = t(illuwa.favourite ? "stall.favourite_on" : "stall.favourite_off");
+    btn.setAttribute("aria-pressed", String(illuwa.favourite));
+  };
+  try {
+    const mine = await api("GET", "/me/favourites");
+    illuwa.favourite = mine.items.some((p) => p.id === pochaID);
+  } catch {
+    return; // the page works without it
+  }
+  render();
+  btn.hidden = false;
+  btn.addEventListener("click", async () => {
+    btn.disabled = true;
+    try {
+      await api(illuwa.favourite ? "DELETE" : "PUT", `/pochas/${pochaID}/favourite`);
+      illuwa.favourite = !illuwa.favourite;
+      render();
+    } catch (err) {
+      showError($("page-error"), err);
+    } finally {
+      btn.disabled = false;
+    }
+  });
 }
 
 function stallID() {
