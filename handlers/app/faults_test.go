@@ -117,6 +117,10 @@ func TestRedisKilledOrdersReachOwner(t *testing.T) {
 	for range orders {
 		paid[payOrderOnline(t, in, customer, pid, item)] = true
 	}
+	// Orders no longer wait on the dead Redis, so the outage would be over
+	// before the broker gave up on their pushes: keep it down long enough
+	// that pushes are lost for real.
+	time.Sleep(3 * time.Second)
 	rds.start()
 
 	got := map[uint64]int{}
