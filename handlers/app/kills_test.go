@@ -3,20 +3,14 @@ package app
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -238,93 +232,6 @@ func TestInstanceKilledBeforeGatewayCall(t *testing.T) {
 	}
 }
 
-// privateMariaDB is a mariadbd this test started on its own port and data
-// dir, stopped with SIGTERM and started again on the same data.
-type privateMariaDB struct {
-	t    *testing.T
-	dir  string
-	port int
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-}
-
-func startPrivateMariaDB(t *testing.T) *privateMariaDB {
-	t.Helper()
-	for _, bin := range []string{"mariadb-install-db", "mariadbd"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			storetest.Unavailable(t, bin, err)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir, err := os.MkdirTemp("", "illuwa-mariadb-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	install := exec.Command("mariadb-install-db", "--no-defaults", "--user=root", "--datadir="+filepath.Join(dir, "mysql"),
-		"--auth-root-authentication-method=normal")
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("mariadb-install-db: %v: %s", err, out)
-	}
-	m := &privateMariaDB{t: t, dir: dir, port: port}
-	m.start()
-	t.Cleanup(m.stop)
-	db, err := sql.Open("mysql", "root@tcp(127.0.0.1:"+strconv.Itoa(port)+")/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec("CREATE DATABASE illuwa"); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func (m *privateMariaDB) start() {
-	m.t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.cmd = exec.Command("mariadbd", "--no-defaults", "--user=root", "--datadir="+filepath.Join(m.dir, "mysql"),
-		"--port="+strconv.Itoa(m.port), "--bind-address=127.0.0.1", "--socket="+filepath.Join(m.dir, "mysql.sock"),
-		"--pid-file="+filepath.Join(m.dir, "mysql.pid"), "--log-error="+filepath.Join(m.dir, "mysql.err"), "--skip-name-resolve")
-	if err := m.cmd.Start(); err != nil {
-		m.t.Fatal(err)
-	}
-	for i := 0; ; i++ {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(m.port))
-		if err == nil {
-			c.Close()
-			return
-		}
-		if i == 300 {
-			b, _ := os.ReadFile(filepath.Join(m.dir, "mysql.err"))
-			m.t.Fatalf("private mariadb never listened: %s", b)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM to the server this test started and waits for it.
-func (m *privateMariaDB) stop() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cmd == nil || m.cmd.Process == nil {
-		return
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	_ = m.cmd.Wait()
-	m.cmd = nil
-}
-
-func (m *privateMariaDB) url() string {
-	return "mysql://root@127.0.0.1:" + strconv.Itoa(m.port) + "/illuwa"
-}
-
 // TestDatabaseDownAfterGatewayApproval: the database stops just before the
 // gateway call, so the gateway approves (the card is charged) and the
 // settlement fails even after its in-request retries. The confirm answers
@@ -332,13 +239,13 @@ func (m *privateMariaDB) url() string {
 // lease ran out, looks it up and makes the order paid within the lease
 // (10 s) and a sweep, charged once, shown once on the owner's screen.
 func TestDatabaseDownAfterGatewayApproval(t *testing.T) {
-	db := startPrivateMariaDB(t)
-	env := map[string]string{"ILLUWA_DATABASE_URL": db.url(), "ILLUWA_DEMO_MOVERS": "0"}
+	db := storetest.StartMariaDB(t, "illuwa")
+	env := map[string]string{"ILLUWA_DATABASE_URL": db.URL("illuwa"), "ILLUWA_DEMO_MOVERS": "0"}
 	gw := startGateway(t, env)
 	var once sync.Once
 	in := startCtx(t, context.WithValue(context.Background(), knobsKey{}, testKnobs{paymentHook: func(p string, _ uint64) {
 		if p == ordering.HookBeforeGateway {
-			once.Do(db.stop)
+			once.Do(db.Stop)
 		}
 	}}), env, "--demo")
 	owner := in.login("demo-owner-1", DemoPassword)
@@ -355,7 +262,7 @@ func TestDatabaseDownAfterGatewayApproval(t *testing.T) {
 		t.Fatalf("charges %d, want 1 (the gateway approved)", c)
 	}
 	time.Sleep(time.Second) // a while of outage
-	db.start()
+	db.Start()
 	back := time.Now()
 	got := screen.nextOrder("order.created", 60*time.Second)
 	if got.ID != o.ID {
