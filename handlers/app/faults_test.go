@@ -1,95 +1,17 @@
 package app
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 
-	"github.com/illuwa/illuwa/store/storetest"
+	"github.com/illuwa/illuwa/geo/redistest"
 )
-
-// privateRedis is a redis-server this test started on its own port, without
-// persistence: killed and started again it comes back empty, as a real
-// Redis without persistence does after a crash.
-type privateRedis struct {
-	t    *testing.T
-	port int
-	dir  string
-}
-
-// startPrivateRedis starts a redis-server on a free port; a missing binary
-// skips the test (fails under CI=true). It is killed when the test ends.
-func startPrivateRedis(t *testing.T) *privateRedis {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		storetest.Unavailable(t, "redis-server", err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r := &privateRedis{t: t, port: port, dir: t.TempDir()}
-	r.start()
-	t.Cleanup(r.kill)
-	return r
-}
-
-func (r *privateRedis) url() string { return "redis://127.0.0.1:" + strconv.Itoa(r.port) + "/0" }
-
-func (r *privateRedis) start() {
-	r.t.Helper()
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--daemonize", "yes", "--pidfile", filepath.Join(r.dir, "redis.pid"),
-		"--logfile", filepath.Join(r.dir, "redis.log"), "--dir", r.dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		r.t.Fatalf("redis-server: %v: %s", err, out)
-	}
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(r.port)})
-	defer rdb.Close()
-	for i := 0; ; i++ {
-		if rdb.Ping(context.Background()).Err() == nil {
-			return
-		}
-		if i == 100 {
-			r.t.Fatal("private redis never answered PING")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill SIGKILLs the server by the pid in its pid file and waits until the
-// port is free.
-func (r *privateRedis) kill() {
-	b, err := os.ReadFile(filepath.Join(r.dir, "redis.pid"))
-	if err != nil {
-		return
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	_ = os.Remove(filepath.Join(r.dir, "redis.pid"))
-	for range 100 {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // TestRedisKilledOrdersReachOwner: Redis is SIGKILLed while the owner's
 // screen is connected, orders are paid during the outage, and Redis comes
@@ -104,15 +26,15 @@ func TestRedisKilledOrdersReachOwner(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("ILLUWA_SOAK_ORDERS")); err == nil && n > 0 {
 		orders = n // the soak of docs/reliability.md
 	}
-	rds := startPrivateRedis(t)
-	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.url(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
+	rds := redistest.StartServer(t)
+	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.URL(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
 	owner := in.login("demo-owner-1", DemoPassword)
 	customer := in.login("demo-customer", DemoPassword)
 	ownerWS := dialWS(t, in, owner)
 	customerWS := dialWS(t, in, customer)
 	pid, item := demoStallItem(t, in, owner, customer)
 
-	rds.kill()
+	rds.Kill()
 	paid := map[uint64]bool{}
 	for range orders {
 		paid[payOrderOnline(t, in, customer, pid, item)] = true
@@ -121,7 +43,7 @@ func TestRedisKilledOrdersReachOwner(t *testing.T) {
 	// before the broker gave up on their pushes: keep it down long enough
 	// that pushes are lost for real.
 	time.Sleep(3 * time.Second)
-	rds.start()
+	rds.Start()
 
 	got := map[uint64]int{}
 	deadline := time.Now().Add(30 * time.Second)
@@ -228,12 +150,12 @@ func metricValue(t *testing.T, in *instance, sample string) float64 {
 // it was bounded): the check gives up after 300 ms and is not asked again
 // for 5 s, so a run of orders takes about one such wait.
 func TestRedisKilledOrdersPlaceFast(t *testing.T) {
-	rds := startPrivateRedis(t)
-	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.url(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
+	rds := redistest.StartServer(t)
+	in := start(t, map[string]string{"ILLUWA_REDIS_URL": rds.URL(), "ILLUWA_DEMO_MOVERS": "0"}, "--demo")
 	owner := in.login("demo-owner-1", DemoPassword)
 	customer := in.login("demo-customer", DemoPassword)
 	pid, item := demoStallItem(t, in, owner, customer)
-	rds.kill()
+	rds.Kill()
 	const orders = 10
 	start := time.Now()
 	var slowest time.Duration

@@ -3,12 +3,8 @@ package limit_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -158,75 +154,13 @@ func TestSharedCluster(t *testing.T) {
 	}
 }
 
-// privateRedis starts a redis-server of the test's own on a free port; kill
-// stops it (SIGKILL, by its pid), start brings it back empty.
-type privateRedis struct {
-	t    *testing.T
-	dir  string
-	port int
-	cmd  *exec.Cmd
-}
-
-func startPrivateRedis(t *testing.T) *privateRedis {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		redistest.Unavailable(t, fmt.Errorf("%w: %v", redistest.ErrNoRedis, err))
-	}
-	r := &privateRedis{t: t, dir: t.TempDir()}
-	r.port = freePort(t)
-	r.start()
-	t.Cleanup(r.kill)
-	return r
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func (r *privateRedis) start() {
-	r.t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	c := r.client()
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			r.t.Fatal("private redis did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (r *privateRedis) client() *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(r.port), MaxRetries: -1,
-		DialTimeout: 200 * time.Millisecond})
-}
-
-func (r *privateRedis) kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Signal(syscall.SIGKILL)
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
 // TestSharedRedisDown: with its Redis killed the limiter neither refuses
 // everybody nor lets everybody in: it counts in its own buckets (the
 // per-instance budget), counted as fallbacks; once Redis is back (empty,
 // as a Redis without persistence comes back), it shares again.
 func TestSharedRedisDown(t *testing.T) {
-	r := startPrivateRedis(t)
-	rdb := r.client()
+	r := redistest.StartServer(t)
+	rdb := r.Client()
 	t.Cleanup(func() { _ = rdb.Close() })
 	sh := limit.NewShared(rdb, limit.SharedOptions{Prefix: "t:", FallbackFor: 500 * time.Millisecond})
 	l := limit.New(3, time.Minute).Share(sh, "logins")
@@ -236,7 +170,7 @@ func TestSharedRedisDown(t *testing.T) {
 			t.Fatal("refused within the budget")
 		}
 	}
-	r.kill()
+	r.Kill()
 	start := time.Now()
 	for i := range 3 {
 		if _, ok, _ := l.Take(now, "ip:a"); !ok {
@@ -252,7 +186,7 @@ func TestSharedRedisDown(t *testing.T) {
 	if n := counted(sh.Fallbacks("logins")); n != 4 {
 		t.Fatalf("fallbacks %v, want 4", n)
 	}
-	r.start()
+	r.Start()
 	time.Sleep(600 * time.Millisecond) // past FallbackFor
 	deadline := time.Now().Add(10 * time.Second)
 	for {
