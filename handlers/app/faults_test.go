@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/illuwa/illuwa/geo/redistest"
 )
 
