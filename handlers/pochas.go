@@ -26,7 +26,7 @@ func pochaServices(d Deps, notes *notify.Notifier) (*pochas.Service, *reviews.Se
 		st = pochas.New(pochas.Deps{Store: d.Store, Locations: locs})
 	}
 	if rv == nil {
-		rv = reviews.New(reviews.Deps{Store: d.Store, Notes: notes})
+		rv = reviews.New(reviews.Deps{Store: d.Store, Notes: notes, Written: st.Forget})
 	}
 	return st, rv
 }

@@ -25,7 +25,6 @@ func (s *Server) createReview(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.pochas.Forget(p.ID) // the stars on the map, at once on this instance
 	c.JSON(http.StatusCreated, v)
 }
 

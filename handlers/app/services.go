@@ -109,7 +109,7 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 		posDeps.Presence = pos.NewRedisPresence(b.redis.client, cfg.RedisPrefix+"presence:")
 	}
 	s.pos = pos.New(posDeps)
-	s.reviews = reviews.New(reviews.Deps{Store: b.store, Notes: s.notes})
+	s.reviews = reviews.New(reviews.Deps{Store: b.store, Notes: s.notes, Written: s.pochas.Forget})
 	s.uploads = uploads.New(uploads.Deps{Store: b.store, Blobs: b.images, Log: log, Registerer: b.reg,
 		Options: uploads.Options{Grace: cfg.Security.ImageGCGrace, Quota: store.ImageQuota{
 			Unreferenced: cfg.Security.ImageQuotaUnused, UnreferencedBytes: cfg.Security.ImageQuotaUnusedBytes,

@@ -39,13 +39,17 @@ type Deps struct {
 	Store *store.Store
 	Notes *notify.Notifier
 	Now   func() time.Time // the clock of Stats' recent window; nil is time.Now
+	// Written, when set, is told the stall of each new review (the stalls
+	// service forgets the stall's cached stars, so the map shows them).
+	Written func(pochaID uint64)
 }
 
 // Service runs reviews and replies.
 type Service struct {
-	store *store.Store
-	notes *notify.Notifier
-	now   func() time.Time
+	store   *store.Store
+	notes   *notify.Notifier
+	now     func() time.Time
+	written func(pochaID uint64)
 }
 
 // New builds the reviews service.
@@ -54,7 +58,7 @@ func New(d Deps) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: d.Store, notes: d.Notes, now: now}
+	return &Service{store: d.Store, notes: d.Notes, now: now, written: d.Written}
 }
 
 // Input is a review as its author sends it. The JSON names are the API's.
@@ -101,6 +105,9 @@ func (s *Service) Write(ctx context.Context, author store.User, pochaID uint64, 
 			return View{}, ErrAlreadyReviewed
 		}
 		return View{}, fmt.Errorf("reviews: write: %w", err)
+	}
+	if s.written != nil {
+		s.written(pochaID)
 	}
 	r.AuthorNickname = author.Nickname
 	return ViewOf(r, author.ID), nil
