@@ -22,6 +22,7 @@ const (
 type conn struct {
 	hub *Hub
 	ws  *websocket.Conn
+	fc  *frameConn // what gorilla reads through; nil when the socket cannot be waited on
 	who Identity
 	in  Inbound // where this connection's location and ack messages go
 	key string  // unique among every instance's connections (see Presence)
@@ -120,7 +121,7 @@ func (c *conn) closeLocked(code int, drop bool) {
 // connection ends right after it.
 func (c *conn) writeLoop() {
 	defer c.hub.wg.Done()
-	nc := c.ws.NetConn()
+	nc := socket(c.ws.NetConn())
 	f := getFrameBatch(nc)
 	defer f.release()
 	for {

@@ -37,12 +37,13 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in I
 		h.refuseTooMany(w, limit)
 		return
 	}
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		h.release(who)
 		return // the upgrader has answered
 	}
-	c := &conn{hub: h, ws: ws, who: who, in: in, key: h.connKey()}
+	c := &conn{hub: h, ws: ws, fc: hj.fc, who: who, in: in, key: h.connKey()}
 	if !h.register(c) {
 		h.release(who)
 		_ = ws.WriteControl(websocket.CloseMessage,
@@ -153,37 +154,90 @@ func (h *Hub) unregister(c *conn) {
 }
 
 // readLoop reads client messages until the connection fails or closes.
+// Between messages the goroutine parks in a shallow wait for the socket
+// (waitReadable); the reading itself runs on a short-lived goroutine (see
+// idleread.go), except where the socket cannot be waited on (fc nil).
 func (c *conn) readLoop() {
 	h := c.hub
 	_ = c.ws.SetReadDeadline(time.Now().Add(h.opts.readTimeout()))
 	c.ws.SetPongHandler(func(string) error { c.extendDeadline(); return nil })
 	c.ws.SetPingHandler(c.queuePong)   // the writer sends the pong
 	c.ws.SetCloseHandler(c.closeReply) // and the close reply
-	for {
-		mt, r, err := c.ws.NextReader()
-		if err != nil {
-			return
+	if c.fc == nil {
+		for c.readMessage() {
 		}
-		if c.isClosing() {
-			continue // waiting for the client's close reply; the rest is discarded
-		}
-		data, err := readLimited(r, h.opts.ReadLimit)
-		if errors.Is(err, errTooLarge) {
-			c.closeWith(ClosePolicyViolation, false)
-			continue
-		}
-		if err != nil {
-			return
-		}
-		if c.limiter == nil {
-			c.limiter = rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst)
-		}
-		if err := c.limiter.Wait(h.baseCtx); err != nil {
-			return // shutting down
-		}
-		c.extendDeadline()
-		shallow(func() { c.handle(mt, data) })
+		return
 	}
+	for {
+		if err := c.fc.waitReadable(); err != nil {
+			return
+		}
+		more := true
+		shallow(func() {
+			if err := c.fc.fill(); err != nil {
+				more = false
+				return
+			}
+			for more && c.fc.buffered() > 0 {
+				more = c.readFront()
+			}
+		})
+		if !more {
+			return
+		}
+	}
+}
+
+// readFront reads what starts at the front of fc's buffer: a ping or pong
+// it answers itself, anything else through gorilla. It returns false when
+// the connection is done.
+func (c *conn) readFront() bool {
+	ctl, ok, err := c.fc.takeControl()
+	if err != nil {
+		return false
+	}
+	if !ok {
+		return c.readMessage()
+	}
+	if ctl.op == opPing {
+		_ = c.queuePong(string(ctl.payload))
+	}
+	c.extendDeadline() // a pong, as gorilla's handler does; any frame, in fact
+	return true
+}
+
+// readMessage reads and handles one message; false when the connection is
+// done.
+func (c *conn) readMessage() bool {
+	h := c.hub
+	mt, r, err := c.ws.NextReader()
+	if err != nil {
+		return false
+	}
+	if c.isClosing() {
+		return true // waiting for the client's close reply; the rest is discarded
+	}
+	data, err := readLimited(r, h.opts.ReadLimit)
+	if errors.Is(err, errTooLarge) {
+		c.closeWith(ClosePolicyViolation, false)
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(rate.Limit(h.opts.MessageRate), h.opts.MessageBurst)
+	}
+	if err := c.limiter.Wait(h.baseCtx); err != nil {
+		return false // shutting down
+	}
+	c.extendDeadline()
+	if c.fc == nil {
+		shallow(func() { c.handle(mt, data) })
+	} else {
+		c.handle(mt, data) // on readLoop's short-lived goroutine already
+	}
+	return true
 }
 
 func (c *conn) isClosing() bool {
