@@ -31,6 +31,13 @@ type statusError struct {
 	Method, Path string
 	Status       int
 	Body         string
+	Code         string // the problem's "code", when the body is a problem document
+}
+
+// problemCode reports whether err is a *statusError with the problem code.
+func problemCode(err error, code string) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.Code == code
 }
 
 func (e *statusError) Error() string {
@@ -65,7 +72,11 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return &statusError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(b))}
+		var p struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(b, &p) // not every error body is a problem document
+		return &statusError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(b)), Code: p.Code}
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
@@ -78,12 +89,13 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 }
 
 type signupRequest struct {
-	LoginID  string `json:"login_id"`
-	Password string `json:"password"`
-	Nickname string `json:"nickname"`
-	Email    string `json:"email"`
-	Phone    string `json:"phone"`
-	Role     string `json:"role"`
+	LoginID        string `json:"login_id"`
+	Password       string `json:"password"`
+	Nickname       string `json:"nickname"`
+	Email          string `json:"email"`
+	Phone          string `json:"phone"`
+	Role           string `json:"role"`
+	BusinessNumber string `json:"business_number,omitempty"` // an owner's 사업자등록번호, which approval needs
 }
 
 type loginRequest struct {
@@ -93,6 +105,10 @@ type loginRequest struct {
 
 type loginResponse struct {
 	Token string `json:"token"`
+	User  struct {
+		ID   uint64 `json:"id"`
+		Role string `json:"role"`
+	} `json:"user"`
 }
 
 type pochaCreated struct {
@@ -100,21 +116,26 @@ type pochaCreated struct {
 }
 
 // signupOrLogin creates the owner account (an existing one is fine) and
-// returns a fresh token.
-func (a *apiClient) signupOrLogin(ctx context.Context, s signupRequest) (string, error) {
+// logs in.
+func (a *apiClient) signupOrLogin(ctx context.Context, s signupRequest) (loginResponse, error) {
 	err := a.do(ctx, http.MethodPost, "/api/v1/auth/signup", "", s, nil)
 	var se *statusError
 	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusConflict) {
-		return "", err
+		return loginResponse{}, err
 	}
+	return a.login(ctx, loginRequest{s.LoginID, s.Password})
+}
+
+// login returns a fresh session of the account.
+func (a *apiClient) login(ctx context.Context, l loginRequest) (loginResponse, error) {
 	var out loginResponse
-	if err := a.do(ctx, http.MethodPost, "/api/v1/auth/login", "", loginRequest{s.LoginID, s.Password}, &out); err != nil {
-		return "", err
+	if err := a.do(ctx, http.MethodPost, "/api/v1/auth/login", "", l, &out); err != nil {
+		return loginResponse{}, err
 	}
 	if out.Token == "" {
-		return "", fmt.Errorf("login %s: empty token", s.LoginID)
+		return loginResponse{}, fmt.Errorf("login %s: empty token", l.LoginID)
 	}
-	return out.Token, nil
+	return out, nil
 }
 
 func (a *apiClient) createPocha(ctx context.Context, token, name string) (uint64, error) {

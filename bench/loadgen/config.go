@@ -41,10 +41,16 @@ type Config struct {
 	Reuse         bool          // reuse the accounts and stalls in StatePath when it matches
 	StatePath     string        // state file
 	AccountPrefix string        // login ids are AccountPrefix + ".owner" + number
+	AdminLogin    string        // an admin's login id: setup approves, as that admin, the owners it signed up that are still pending
+	AdminPassword string        // that admin's password; the command reads it from AdminPasswordEnv, never from a flag
 	Seed          uint64        // random seed (positions, walks)
 	JSON          bool          // print the Result as JSON instead of a table
 	Area          Area          // where stalls and watchers are placed
 }
+
+// AdminPasswordEnv is the environment variable "illuwa loadgen" reads the
+// password of --admin-login from (a flag would show it in ps).
+const AdminPasswordEnv = "ILLUWA_LOADGEN_ADMIN_PASSWORD"
 
 // DefaultConfig returns the documented defaults: 10 owners, 10,000 stalls
 // over Seoul, 1,000 movers at 4,000 updates/s, 1,000 watchers of 1 km,
@@ -88,6 +94,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Reuse, "reuse", d.Reuse, "reuse accounts and stalls from --state when it matches")
 	fs.StringVar(&c.StatePath, "state", d.StatePath, "state file of created accounts and stalls")
 	fs.StringVar(&c.AccountPrefix, "account-prefix", d.AccountPrefix, "prefix of owner login ids")
+	fs.StringVar(&c.AdminLogin, "admin-login", d.AdminLogin, "login id of an admin (illuwa user create --role admin) as whom setup approves its pending owners; password in "+AdminPasswordEnv)
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
 	fs.BoolVar(&c.JSON, "json", d.JSON, "print the result as JSON")
 }
@@ -113,6 +120,9 @@ func (c *Config) validate() error {
 	}
 	if c.SourceAddrs < 0 || c.SourceAddrs > 250 {
 		return bad("--source-addrs must be 0..250")
+	}
+	if c.AdminLogin != "" && c.AdminPassword == "" {
+		return bad("--admin-login %s needs the admin's password in %s", c.AdminLogin, AdminPasswordEnv)
 	}
 	if !(c.RadiusM >= 1 && c.RadiusM <= 5000) {
 		return bad("--radius must be 1..5000 m")

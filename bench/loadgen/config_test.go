@@ -40,6 +40,7 @@ func TestValidateRefuses(t *testing.T) {
 		{"radius", func(c *Config) { c.RadiusM = 6000 }, "--radius"},
 		{"idle_conns", func(c *Config) { c.Mode, c.IdleConns = ModeIdle, 0 }, "--idle-conns"},
 		{"nearby_clients", func(c *Config) { c.Mode, c.NearbyClients = ModeNearby, 0 }, "--nearby-clients"},
+		{"admin_without_password", func(c *Config) { c.AdminLogin = "boss" }, AdminPasswordEnv},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

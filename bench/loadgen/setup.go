@@ -2,10 +2,11 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 type fleet struct {
 	state    *State
 	tokens   []string    // per owner
+	ids      []uint64    // per owner: the user id
 	openedAt []time.Time // per stall: when it was (re)opened at its position
 }
 
@@ -25,11 +27,13 @@ func ownerSignup(prefix string, i int) signupRequest {
 	return signupRequest{
 		LoginID: id, Password: "loadgen-" + id, Nickname: fmt.Sprintf("load owner %d", i),
 		Email: id + "@example.com", Phone: fmt.Sprintf("010-%04d-%04d", 9000+i/10000, i%10000), Role: "owner",
+		BusinessNumber: businessNumber(i),
 	}
 }
 
 // prepareFleet reuses the stalls of the state file when allowed and
-// matching, and otherwise creates owners and stalls; either way every stall
+// matching, and otherwise creates owners and stalls; with cfg.AdminLogin it
+// approves the owners that still wait for an admin; either way every stall
 // is opened at its position and the state file is written.
 func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writer) (*fleet, error) {
 	var st *State
@@ -51,23 +55,29 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 			st.Owners = append(st.Owners, OwnerState{LoginID: s.LoginID, Password: s.Password})
 		}
 	}
-	f := &fleet{state: st, tokens: make([]string, len(st.Owners))}
+	f := &fleet{state: st, tokens: make([]string, len(st.Owners)), ids: make([]uint64, len(st.Owners))}
 	start := time.Now()
 	// Password hashing is deliberately slow: a few logins at a time.
 	err := forEach(ctx, len(st.Owners), 4, func(ctx context.Context, i int) error {
-		var err error
+		var (
+			sess loginResponse
+			err  error
+		)
 		if fresh {
-			f.tokens[i], err = api.signupOrLogin(ctx, ownerSignup(cfg.AccountPrefix, i))
+			sess, err = api.signupOrLogin(ctx, ownerSignup(cfg.AccountPrefix, i))
 		} else {
-			var out loginResponse
-			o := st.Owners[i]
-			err = api.do(ctx, http.MethodPost, "/api/v1/auth/login", "", loginRequest(o), &out)
-			f.tokens[i] = out.Token
+			sess, err = api.login(ctx, loginRequest(st.Owners[i]))
 		}
+		f.tokens[i], f.ids[i] = sess.Token, sess.User.ID
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: owners: %w", err)
+	}
+	if cfg.AdminLogin != "" {
+		if err := approveOwners(ctx, cfg, api, st, f.ids, logw); err != nil {
+			return nil, err
+		}
 	}
 	if fresh {
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x57a11))
@@ -79,7 +89,7 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 	st.Stalls = st.Stalls[:cfg.Stalls]
 	f.openedAt = make([]time.Time, len(st.Stalls))
 	var done atomic.Int64
-	err = forEach(ctx, len(st.Stalls), cfg.Dialers, func(ctx context.Context, i int) error {
+	open := func(ctx context.Context, i int) error {
 		s := &st.Stalls[i]
 		tok := f.tokens[s.Owner]
 		if s.ID == 0 {
@@ -90,6 +100,9 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 			s.ID = id
 		}
 		if err := api.openPocha(ctx, tok, s.ID, s.Point); err != nil {
+			if problemCode(err, "owner_not_approved") {
+				return &notApprovedError{cfg: cfg, logins: []string{st.Owners[s.Owner].LoginID}}
+			}
 			return err
 		}
 		f.openedAt[i] = time.Now()
@@ -97,12 +110,41 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 			fmt.Fprintf(logw, "  %d/%d stalls open\n", n, len(st.Stalls))
 		}
 		return nil
+	}
+	// Each owner's first stall first: an owner no admin approved stops
+	// the setup before it makes the other stalls, naming every such owner.
+	first, rest := firstStalls(st)
+	var (
+		mu      sync.Mutex
+		waiting []string
+	)
+	err = forEach(ctx, len(first), cfg.Dialers, func(ctx context.Context, k int) error {
+		err := open(ctx, first[k])
+		var na *notApprovedError
+		if errors.As(err, &na) {
+			mu.Lock()
+			waiting = append(waiting, na.logins...)
+			mu.Unlock()
+			return nil
+		}
+		return err
 	})
+	if err == nil && len(waiting) > 0 {
+		sort.Strings(waiting)
+		err = &notApprovedError{cfg: cfg, logins: waiting}
+	}
+	if err == nil {
+		err = forEach(ctx, len(rest), cfg.Dialers, func(ctx context.Context, k int) error { return open(ctx, rest[k]) })
+	}
 	if err != nil {
 		if fresh {
 			// Keep what was created so that a retry with --reuse could
 			// at least log in; stalls without ids are recreated.
 			_ = saveState(cfg.StatePath, st)
+		}
+		var na *notApprovedError
+		if errors.As(err, &na) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("loadgen: stalls: %w", err)
 	}
@@ -111,6 +153,21 @@ func prepareFleet(ctx context.Context, cfg *Config, api *apiClient, logw io.Writ
 		return nil, err
 	}
 	return f, nil
+}
+
+// firstStalls splits the stalls into the first of each owner and the rest
+// (indexes into st.Stalls).
+func firstStalls(st *State) (first, rest []int) {
+	seen := make(map[int]bool, len(st.Owners))
+	for i, s := range st.Stalls {
+		if seen[s.Owner] {
+			rest = append(rest, i)
+		} else {
+			seen[s.Owner] = true
+			first = append(first, i)
+		}
+	}
+	return first, rest
 }
 
 // forEach runs fn(i) for i in [0, n) on at most workers goroutines. The

@@ -38,7 +38,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "user":
 		return userCmd(ctx, args, getenv, stdout, stderr)
 	case "loadgen":
-		return loadgenCmd(ctx, args, stdout, stderr)
+		return loadgenCmd(ctx, args, getenv, stdout, stderr)
 	case "pos-bridge":
 		return posBridgeCmd(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":

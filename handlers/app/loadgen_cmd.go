@@ -9,7 +9,8 @@ import (
 )
 
 // loadgenCmd drives a running server: illuwa loadgen --help lists the flags.
-func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// The password of --admin-login comes from ILLUWA_LOADGEN_ADMIN_PASSWORD.
+func loadgenCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg loadgen.Config
 	fs := flag.NewFlagSet("illuwa loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -17,5 +18,6 @@ func loadgenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args); err != nil {
 		return quietHelp(err)
 	}
+	cfg.AdminPassword = getenv(loadgen.AdminPasswordEnv)
 	return loadgen.Run(ctx, cfg, stdout)
 }
