@@ -68,7 +68,26 @@ func (c *conn) enqueueLocked(b []byte) {
 		return
 	}
 	c.queue = append(c.queue, b)
+	if len(c.queue) <= backlogPerConn {
+		c.hub.backlog.Add(1)
+	}
 	c.startWriterLocked()
+}
+
+// backlogPerConn is how many of one connection's queued messages count in
+// the hub's backlog (see Options.MaxSendBacklog).
+const backlogPerConn = 32
+
+// shrunkLocked takes what the queue no longer holds, of its length before,
+// off the hub's backlog. c.mu held.
+func (c *conn) shrunkLocked(before int) {
+	c.hub.backlog.Add(int64(min(len(c.queue), backlogPerConn) - min(before, backlogPerConn)))
+}
+
+// dropQueueLocked empties the queue, for good. c.mu held.
+func (c *conn) dropQueueLocked() {
+	c.hub.backlog.Add(-int64(min(len(c.queue), backlogPerConn)))
+	c.queue = nil
 }
 
 func (c *conn) startWriterLocked() {
@@ -98,7 +117,7 @@ func (c *conn) closeLocked(code int, drop bool) {
 	c.closing = true
 	c.closeCode = code
 	if drop {
-		c.queue = nil
+		c.dropQueueLocked()
 	}
 	if c.readerDone && !c.writing {
 		return
@@ -154,7 +173,8 @@ func (c *conn) writeLoop() {
 				c.hub.metrics.writeTimeouts.Inc()
 			}
 			c.mu.Lock()
-			c.closing, c.closeSent, c.queue = true, true, nil
+			c.closing, c.closeSent = true, true
+			c.dropQueueLocked()
 			c.mu.Unlock()
 			_ = nc.Close() // unblocks the reader
 			continue
@@ -166,6 +186,8 @@ func (c *conn) writeLoop() {
 // takeLocked moves the queue's first messages, up to batchBytes of payload
 // and at least one, to dst. c.mu held.
 func (c *conn) takeLocked(dst [][]byte) [][]byte {
+	before := len(c.queue)
+	defer c.shrunkLocked(before)
 	n, size := 0, 0
 	for n < len(c.queue) && (n == 0 || size+len(c.queue[n]) <= batchBytes) {
 		size += len(c.queue[n])

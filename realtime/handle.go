@@ -87,9 +87,13 @@ func (c *conn) handleLocation(m *clientMessage) {
 }
 
 // startLocation takes one of the Options.MaxLocationsInFlight slots; false
-// when all are taken. A true result must be paired with
+// when all are taken, or when more than Options.MaxSendBacklog messages
+// wait to be written. A true result must be paired with
 // locationsInFlight.Add(-1) when the location has been applied.
 func (h *Hub) startLocation() bool {
+	if h.backlog.Load() > int64(h.opts.MaxSendBacklog) {
+		return false
+	}
 	if h.locationsInFlight.Add(1) > int64(h.opts.MaxLocationsInFlight) {
 		h.locationsInFlight.Add(-1)
 		return false

@@ -242,6 +242,9 @@ func startEnv(t testing.TB, hub *Hub, m *fakeMap, fake *fakeInbound, in Inbound,
 		if err := hub.Shutdown(sctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
+		if n := hub.backlog.Load(); n != 0 {
+			t.Errorf("send backlog %d after shutdown, want 0: the accounting leaks", n)
+		}
 		cancel()
 		<-runDone
 		srv.Close()

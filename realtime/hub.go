@@ -59,6 +59,7 @@ type Hub struct {
 	broker   Broker
 
 	locationsInFlight atomic.Int64 // location messages being applied (see Options.MaxLocationsInFlight)
+	backlog           atomic.Int64 // messages queued for writing, at most backlogPerConn counted per connection (see Options.MaxSendBacklog)
 
 	baseCtx    context.Context // cancelled by Shutdown; parent of connection work
 	baseCancel context.CancelFunc
@@ -107,7 +108,11 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 	}
 	h.pushes = newPushQueue(h, opts.PushQueue)
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{h.caps.refused, h.pushes.failed, h.metrics.resyncReplays} {
+		backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "illuwa_ws_send_backlog",
+			Help: "Messages waiting on this instance's connections to be written, at most 32 counted per connection; past Options.MaxSendBacklog locations are refused.",
+		}, func() float64 { return float64(h.backlog.Load()) })
+		for _, c := range []prometheus.Collector{h.caps.refused, h.pushes.failed, h.metrics.resyncReplays, backlog} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("realtime: register metrics: %w", err)
 			}

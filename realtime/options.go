@@ -25,6 +25,14 @@ type Options struct {
 	// server sheds updates instead of reading sockets more slowly and
 	// letting the delay grow.
 	MaxLocationsInFlight int
+	// MaxSendBacklog bounds the messages waiting on this instance's
+	// connections to be written (default 8192): while more wait, locations
+	// are refused as past MaxLocationsInFlight. It is the output side of the
+	// same back-pressure: past saturation the writers fall behind, and an
+	// accepted update would only wait in their queues. At most 32 messages
+	// of one connection count, so a few clients that stopped reading
+	// (each cut at SendQueue or the write timeout) cannot hold it.
+	MaxSendBacklog int
 	// MaxConns, MaxConnsPerUser and MaxConnsPerAddr cap the connections of
 	// this instance: in all (default 50000), of one signed-in user (default
 	// 16: a few phones, screens and POS boxes) and from one client address
@@ -80,6 +88,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxLocationsInFlight <= 0 {
 		o.MaxLocationsInFlight = 512
+	}
+	if o.MaxSendBacklog <= 0 {
+		o.MaxSendBacklog = 8192
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 50000

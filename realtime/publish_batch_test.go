@@ -307,3 +307,58 @@ func counterNow(t *testing.T, c interface{ Write(*dto.Metric) error }) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestLocationsRefusedPastTheSendBacklog holds a watcher's writer (an
+// in-process stream nobody reads) while events queue on it: past
+// MaxSendBacklog locations are refused, as past the in-flight bound; once
+// the consumer reads, they are accepted again, and the backlog counts
+// nothing left behind by a connection that closed with messages queued.
+func TestLocationsRefusedPastTheSendBacklog(t *testing.T) {
+	forEachBroker(t, func(t *testing.T, mk brokerMaker) {
+		e := newEnv(t, Options{MaxSendBacklog: 5}, nil, mk)
+		ctx := context.Background()
+		s, err := e.hub.OpenStream(ctx, Identity{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Watch(ctx, centerLat, centerLng, 1000); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 8 {
+			e.move(t, TypePochaMoved, uint64(100+i), pt(0, float64(10*i)), pt(0, float64(10*i+5)))
+		}
+		waitFor(t, "the events to queue on the stream", func() bool { return e.hub.backlog.Load() > 5 })
+		owner := e.dial(t, "user=7&role=owner")
+		loc := func(ref string) []byte {
+			return []byte(`{"type":"location","ref":"` + ref + `","pocha_id":12,"lat":37.57,"lng":126.99,"at":"2026-11-25T08:00:00.123Z"}`)
+		}
+		owner.sendRaw(1, loc("L1"))
+		if m := owner.expect(TypeError); m["code"] != CodeRateLimited || m["ref"] != "L1" {
+			t.Fatalf("got %v, want rate_limited for L1", m)
+		}
+		if got := counterNow(t, e.hub.metrics.locRefused); got != 1 {
+			t.Fatalf("illuwa_ws_locations_refused_total = %v, want 1", got)
+		}
+		for range 9 { // the snapshot and the 8 events
+			select {
+			case <-s.Messages():
+			case <-waitLong():
+				t.Fatal("the stream's messages did not arrive")
+			}
+		}
+		waitFor(t, "the backlog to drain", func() bool { return e.hub.backlog.Load() == 0 })
+		owner.sendRaw(1, loc("L2"))
+		waitFor(t, "the location to be accepted", func() bool { return e.in.locations.Load() == 1 })
+
+		// A connection closed with messages queued leaves nothing behind.
+		for i := range 40 {
+			e.move(t, TypePochaMoved, uint64(100+i%8), pt(0, float64(i)), pt(0, float64(i+1)))
+		}
+		waitFor(t, "events to queue again", func() bool { return e.hub.backlog.Load() > 5 })
+		if got := e.hub.backlog.Load(); got > backlogPerConn {
+			t.Fatalf("backlog %d: one connection counts at most %d", got, backlogPerConn)
+		}
+		s.Close()
+		waitFor(t, "the closed stream's messages to leave the backlog", func() bool { return e.hub.backlog.Load() == 0 })
+	})
+}

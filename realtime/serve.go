@@ -123,7 +123,8 @@ func (h *Hub) unregister(c *conn) {
 	c.mu.Lock()
 	c.readerDone = true
 	if !c.closing {
-		c.closing, c.closeSent, c.queue = true, true, nil
+		c.closing, c.closeSent = true, true
+		c.dropQueueLocked()
 	}
 	writing := c.writing
 	c.w = nil

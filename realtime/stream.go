@@ -110,6 +110,7 @@ func (c *conn) streamWriteLoop() {
 		b := c.queue[0]
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
+		c.shrunkLocked(len(c.queue) + 1)
 		c.mu.Unlock()
 		if b != nil {
 			c.stream.deliver(b)
