@@ -1,0 +1,63 @@
+package geo
+
+import (
+	"context"
+	"maps"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// commandCounter is a go-redis hook that counts what a client sends: the
+// commands, by name, and the round trips (one per command sent alone, one
+// per pipeline; a cluster client's pipeline goes to its masters in
+// parallel, and counts once).
+type commandCounter struct {
+	mu     sync.Mutex
+	byName map[string]int64
+	cmds   int64
+	trips  int64
+}
+
+func newCommandCounter() *commandCounter { return &commandCounter{byName: map[string]int64{}} }
+
+func (c *commandCounter) count(cmds ...redis.Cmder) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.trips++
+	for _, cmd := range cmds {
+		c.cmds++
+		c.byName[cmd.Name()]++
+	}
+}
+
+// reset forgets what was counted so far.
+func (c *commandCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byName, c.cmds, c.trips = map[string]int64{}, 0, 0
+}
+
+// totals returns the commands, the round trips and the commands by name
+// counted since the last reset.
+func (c *commandCounter) totals() (cmds, trips int64, byName map[string]int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cmds, c.trips, maps.Clone(c.byName)
+}
+
+func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.count(cmds...)
+		return next(ctx, cmds)
+	}
+}
