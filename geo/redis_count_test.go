@@ -11,7 +11,8 @@ import (
 // commandCounter is a go-redis hook that counts what a client sends: the
 // commands, by name, and the round trips (one per command sent alone, one
 // per pipeline; a cluster client's pipeline goes to its masters in
-// parallel, and counts once).
+// parallel, and counts once). The set-up of a new connection (HELLO,
+// CLIENT SETINFO, ...) is not counted: it is not the work of a call.
 type commandCounter struct {
 	mu     sync.Mutex
 	byName map[string]int64
@@ -24,10 +25,18 @@ func newCommandCounter() *commandCounter { return &commandCounter{byName: map[st
 func (c *commandCounter) count(cmds ...redis.Cmder) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.trips++
+	n := 0
 	for _, cmd := range cmds {
-		c.cmds++
-		c.byName[cmd.Name()]++
+		switch name := cmd.Name(); name {
+		case "hello", "client", "auth", "select":
+		default:
+			n++
+			c.byName[name]++
+		}
+	}
+	if n > 0 {
+		c.cmds += int64(n)
+		c.trips++
 	}
 }
 

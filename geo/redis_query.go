@@ -10,9 +10,10 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// Nearby implements Index: one pipeline of SMEMBERS over the stall cells
-// that may hold a hit, then one HMGET of the candidates. A stall moving
-// between the two round trips is judged by the position HMGET returns.
+// Nearby implements Index: one call of the nearby script (one command,
+// one round trip), which unions the stall cells that may hold a hit and
+// returns the positions of their stalls. Every candidate is judged by the
+// position the script returned.
 func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
 	if err := validateQuery(lat, lng, radiusM); err != nil {
 		return nil, err
@@ -26,56 +27,50 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 	}
 	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
 	sh := &r.shards[0]
-	cmds := make([]*redis.StringSliceCmd, 0, len(cover))
-	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for _, c := range cover {
-			if q.mayMeet(c) {
-				cmds = append(cmds, pipe.SMembers(ctx, sh.cellPfx+c.String()))
-			}
+	keys := make([]any, 1, 1+len(cover))
+	keys[0] = sh.posArg
+	for _, c := range cover {
+		if q.mayMeet(c) {
+			keys = append(keys, sh.cellPfx+c.String())
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
 	}
-	n := 0
-	for _, cmd := range cmds {
-		n += len(cmd.Val())
-	}
-	if n == 0 {
+	if len(keys) == 1 {
 		return nil, nil
 	}
-	// A stall is in one cell at a time, but a move between the SMEMBERS
-	// calls could list it twice.
-	seen := make(map[string]struct{}, n)
-	ids := make([]string, 0, n)
-	for _, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			if _, dup := seen[id]; !dup {
-				seen[id] = struct{}{}
-				ids = append(ids, id)
-			}
-		}
-	}
-	vals, err := r.client.HMGet(ctx, sh.posKey, ids...).Result()
+	cmds := runScripts(ctx, r.client, nearbyScript, len(keys), [][]any{keys})
+	hits, err := appendScriptHits(nil, q, radiusM, cmds[0])
 	if err != nil {
-		return nil, fmt.Errorf("geo: nearby: positions: %w", err)
-	}
-	hits := make([]Hit, 0, len(vals))
-	for i, v := range vals {
-		s, ok := v.(string)
-		if !ok {
-			continue // removed since SMEMBERS
-		}
-		id, err := strconv.ParseUint(ids[i], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("geo: nearby: bad id %q: %w", ids[i], err)
-		}
-		if hits, err = appendHit(hits, q, radiusM, id, s); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	return sortHits(hits, limit), nil
+}
+
+// appendScriptHits appends to hits the stalls of one nearby script's reply
+// (id, encoded position, ...) that lie within radiusM of the circle's
+// centre.
+func appendScriptHits(hits []Hit, q circle, radiusM float64, cmd *redis.Cmd) ([]Hit, error) {
+	res, err := cmd.Slice()
+	if err != nil {
+		return hits, fmt.Errorf("geo: nearby: %w", err)
+	}
+	if len(res)%2 != 0 {
+		return hits, fmt.Errorf("geo: nearby: reply of %d items, want pairs", len(res))
+	}
+	for i := 0; i < len(res); i += 2 {
+		idStr, _ := res[i].(string)
+		enc, ok := res[i+1].(string)
+		if !ok {
+			return hits, fmt.Errorf("geo: nearby: position of %q is %T", idStr, res[i+1])
+		}
+		id, err := strconv.ParseUint(idStr, 10, 64)
+		if err != nil {
+			return hits, fmt.Errorf("geo: nearby: bad id %q: %w", idStr, err)
+		}
+		if hits, err = appendHit(hits, q, radiusM, id, enc); err != nil {
+			return hits, err
+		}
+	}
+	return hits, nil
 }
 
 // mayMeet reports whether stall cell c may hold a point of the circle. The
