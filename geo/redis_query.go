@@ -10,10 +10,18 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// Nearby implements Index: one call of the nearby script (one command,
-// one round trip), which unions the stall cells that may hold a hit and
-// returns the positions of their stalls. Every candidate is judged by the
-// position the script returned.
+// Nearby implements Index in two round trips and two commands per shard:
+// one pipeline of one SUNION per shard over the stall cells that may hold
+// a hit (a shard's cell sets share a slot), then one pipeline of one HMGET
+// per shard of its candidates. On Redis Cluster go-redis splits each
+// pipeline per master and sends the parts in parallel. A stall moving
+// between the two round trips is judged by the position HMGET returns; one
+// that left the circle's cells meanwhile is missed, as a stall that moved
+// a moment before the query would be.
+//
+// A Lua script per shard doing both in one round trip was measured and
+// costs Redis more (each id and position crosses into Lua and back):
+// docs/performance.md.
 func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
 	if err := validateQuery(lat, lng, radiusM); err != nil {
 		return nil, err
@@ -22,55 +30,71 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 		return nil, ErrClosed
 	}
 	q := newCircle(lat, lng, radiusM)
+	var hexes []string
 	if r.sharded {
-		return r.nearbySharded(ctx, q, radiusM, limit)
-	}
-	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
-	sh := &r.shards[0]
-	keys := make([]any, 1, 1+len(cover))
-	keys[0] = sh.posArg
-	for _, c := range cover {
-		if q.mayMeet(c) {
-			keys = append(keys, sh.cellPfx+c.String())
+		cover := coverCells(lat, lng, radiusM, r.cellRes)
+		hexes = make([]string, len(cover))
+		for i, c := range cover {
+			hexes[i] = c.String()
+		}
+	} else {
+		cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
+		hexes = make([]string, 0, len(cover))
+		for _, c := range cover {
+			if q.mayMeet(c) {
+				hexes = append(hexes, c.String())
+			}
 		}
 	}
-	if len(keys) == 1 {
-		return nil, nil
-	}
-	cmds := runScripts(ctx, r.client, nearbyScript, len(keys), [][]any{keys})
-	hits, err := appendScriptHits(nil, q, radiusM, cmds[0])
+	unions := make([]*redis.StringSliceCmd, len(r.shards))
+	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i := range r.shards {
+			keys := make([]string, len(hexes))
+			for j, h := range hexes {
+				keys[j] = r.shards[i].cellPfx + h
+			}
+			unions[i] = pipe.SUnion(ctx, keys...)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
+	}
+	// A stall is in one cell set of one shard at a time, and SUNION lists
+	// each member once, so no candidate comes twice.
+	type shardIDs struct {
+		ids []string
+		cmd *redis.SliceCmd
+	}
+	found := make([]shardIDs, 0, len(unions))
+	_, err = r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, u := range unions {
+			if ids := u.Val(); len(ids) > 0 {
+				found = append(found, shardIDs{ids: ids, cmd: pipe.HMGet(ctx, r.shards[i].posKey, ids...)})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("geo: nearby: positions: %w", err)
+	}
+	var hits []Hit
+	for _, f := range found {
+		for j, v := range f.cmd.Val() {
+			enc, ok := v.(string)
+			if !ok {
+				continue // removed since SUNION
+			}
+			id, err := strconv.ParseUint(f.ids[j], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("geo: nearby: bad id %q: %w", f.ids[j], err)
+			}
+			if hits, err = appendHit(hits, q, radiusM, id, enc); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return sortHits(hits, limit), nil
-}
-
-// appendScriptHits appends to hits the stalls of one nearby script's reply
-// (id, encoded position, ...) that lie within radiusM of the circle's
-// centre.
-func appendScriptHits(hits []Hit, q circle, radiusM float64, cmd *redis.Cmd) ([]Hit, error) {
-	res, err := cmd.Slice()
-	if err != nil {
-		return hits, fmt.Errorf("geo: nearby: %w", err)
-	}
-	if len(res)%2 != 0 {
-		return hits, fmt.Errorf("geo: nearby: reply of %d items, want pairs", len(res))
-	}
-	for i := 0; i < len(res); i += 2 {
-		idStr, _ := res[i].(string)
-		enc, ok := res[i+1].(string)
-		if !ok {
-			return hits, fmt.Errorf("geo: nearby: position of %q is %T", idStr, res[i+1])
-		}
-		id, err := strconv.ParseUint(idStr, 10, 64)
-		if err != nil {
-			return hits, fmt.Errorf("geo: nearby: bad id %q: %w", idStr, err)
-		}
-		if hits, err = appendHit(hits, q, radiusM, id, enc); err != nil {
-			return hits, err
-		}
-	}
-	return hits, nil
 }
 
 // mayMeet reports whether stall cell c may hold a point of the circle. The

@@ -133,27 +133,3 @@ for _, id in ipairs(ids) do
 end
 return out
 `)
-
-// nearbyScript: KEYS = positions hash, then the cell sets to read.
-// Returns a flat list id1, encoded1, id2, encoded2, ... of the stalls in
-// those cells with their stored positions: Nearby's candidates in one call.
-// A stall is in one cell set at a time and the script is atomic, so each
-// stall comes once, with the position that put it in its cell. SUNION and
-// HMGET take at most 1,000 keys or ids a call, well inside Lua's stack.
-var nearbyScript = newSourcedScript(`
-local out, n, nk = {}, 0, #KEYS
-for i = 2, nk, 1000 do
-  local ids = redis.call('SUNION', unpack(KEYS, i, math.min(i + 999, nk)))
-  for a = 1, #ids, 1000 do
-    local b = math.min(a + 999, #ids)
-    local vals = redis.call('HMGET', KEYS[1], unpack(ids, a, b))
-    for k = a, b do
-      local v = vals[k - a + 1]
-      if v then
-        out[n + 1], out[n + 2], n = ids[k], v, n + 2
-      end
-    end
-  end
-end
-return out
-`)

@@ -50,35 +50,3 @@ type sourcedScript struct {
 func newSourcedScript(src string) sourcedScript {
 	return sourcedScript{Script: redis.NewScript(src), src: src}
 }
-
-// nearbySharded is Nearby on a sharded index: one pipeline of one nearby
-// script per shard over the cells that meet the circle (each shard's cell
-// sets and positions share a slot), so one round trip and one command per
-// shard. On Redis Cluster go-redis splits the pipeline per master and sends
-// the parts in parallel. A stall lives in one shard, so no stall comes
-// twice.
-func (r *RedisIndex) nearbySharded(ctx context.Context, q circle, radiusM float64, limit int) ([]Hit, error) {
-	cover := coverCells(q.lat, q.lng, radiusM, r.cellRes)
-	hexes := make([]string, len(cover))
-	for i, c := range cover {
-		hexes[i] = c.String()
-	}
-	calls := make([][]any, len(r.shards))
-	for i := range r.shards {
-		sh := &r.shards[i]
-		keys := make([]any, 1+len(hexes))
-		keys[0] = sh.posArg
-		for j, h := range hexes {
-			keys[1+j] = sh.cellPfx + h
-		}
-		calls[i] = keys
-	}
-	var hits []Hit
-	for _, cmd := range runScripts(ctx, r.client, nearbyScript, 1+len(hexes), calls) {
-		var err error
-		if hits, err = appendScriptHits(hits, q, radiusM, cmd); err != nil {
-			return nil, err
-		}
-	}
-	return sortHits(hits, limit), nil
-}
