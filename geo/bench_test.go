@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,6 +129,51 @@ func BenchmarkMoveMoving(b *testing.B) {
 	}
 }
 
+// serverCommandUsec returns the microseconds the Redis server (every
+// master of a cluster) has spent in commands, from INFO commandstats.
+func serverCommandUsec(b *testing.B, client redis.UniversalClient) float64 {
+	b.Helper()
+	ctx := context.Background()
+	sum := func(c redis.Cmdable) (float64, error) {
+		info, err := c.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return 0, err
+		}
+		var total float64
+		for line := range strings.Lines(info) {
+			_, rest, ok := strings.Cut(line, ",usec=")
+			if !ok {
+				continue
+			}
+			us, _, _ := strings.Cut(rest, ",")
+			v, err := strconv.ParseFloat(us, 64)
+			if err != nil {
+				return 0, fmt.Errorf("commandstats line %q: %w", line, err)
+			}
+			total += v
+		}
+		return total, nil
+	}
+	var total float64
+	var err error
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			v, err := sum(c)
+			mu.Lock()
+			total += v
+			mu.Unlock()
+			return err
+		})
+	} else {
+		total, err = sum(client)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
 // nearbyPoints returns 4,096 random points of Seoul, the same at every
 // call, with the covering cache warmed for 1 km circles around them, as on
 // a server that has been answering for a while (Seoul has about 8,300 stall
@@ -142,20 +189,26 @@ func nearbyPoints() [][2]float64 {
 }
 
 // BenchmarkNearby1km is a 1 km Nearby (a WebSocket snapshot's query) at
-// random points of Seoul (nearbyPoints) among 10,000 stalls. cpu-ns/op is this process's
-// CPU per query (the Redis server's is not included); on Redis, cmds/op and
-// trips/op are the commands the client sends and its round trips per query
-// (a pipeline is one round trip, on a cluster one per master in parallel).
+// random points of Seoul (nearbyPoints) among 10,000 stalls. cpu-ns/op is
+// this process's CPU per query (the Redis server's is not included). On
+// Redis, cmds/op and trips/op are the commands the client sends and its
+// round trips per query (a pipeline is one round trip, on a cluster one per
+// master in parallel), and redis-us/op is the time Redis spent in commands
+// per query (INFO commandstats, summed over the masters of a cluster). That
+// counts every client of the server: run it on a Redis of your own
+// (ILLUWA_TEST_REDIS_URL).
 func BenchmarkNearby1km(b *testing.B) {
 	for _, backend := range benchBackends {
 		b.Run(backend, func(b *testing.B) {
 			idx, _ := benchIndex(b, backend, benchStalls)
 			ctx := context.Background()
 			var counter *commandCounter
+			var redisUs float64
 			if r, ok := idx.(*RedisIndex); ok {
 				if _, err := idx.Nearby(ctx, 37.55, 127, 1000, 0); err != nil { // scripts loaded, connections open
 					b.Fatal(err)
 				}
+				redisUs = serverCommandUsec(b, r.client)
 				counter = newCommandCounter()
 				r.client.AddHook(counter)
 			}
@@ -177,6 +230,7 @@ func BenchmarkNearby1km(b *testing.B) {
 				cmds, trips, _ := counter.totals()
 				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
 				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
+				b.ReportMetric((serverCommandUsec(b, idx.(*RedisIndex).client)-redisUs)/float64(b.N), "redis-us/op")
 			}
 		})
 	}
