@@ -145,3 +145,43 @@ func TestRedisNearbyWideCircle(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisPositionsCommands: the positions of 200 stalls (a search's
+// candidates) are one round trip of one HMGET per shard, not a command and
+// a round trip per stall.
+func TestRedisPositionsCommands(t *testing.T) {
+	for _, tg := range redisTargets {
+		t.Run(tg.name, func(t *testing.T) {
+			client, prefix := tg.open(t)
+			idx := tg.index(client, prefix)
+			t.Cleanup(func() { _ = idx.Close() })
+			ps := fillAround(t, idx, 37.55, 126.99, 5000, 200, 37)
+			ids := make([]uint64, 0, 2*len(ps))
+			for _, p := range ps {
+				ids = append(ids, p.ID, p.ID+1000) // and as many without a position
+			}
+			if _, err := idx.Positions(context.Background(), ids); err != nil { // connections open
+				t.Fatal(err)
+			}
+			counter := newCommandCounter()
+			client.AddHook(counter)
+			got, err := idx.Positions(context.Background(), ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmds, trips, byName := counter.totals()
+			shards := int64(len(idx.shards))
+			if trips != 1 || cmds != shards || byName["hmget"] != shards {
+				t.Errorf("Positions of %d ids sent %v in %d round trips; want %d HMGET in 1", len(ids), byName, trips, shards)
+			}
+			if len(got) != len(ps) {
+				t.Fatalf("found %d positions, want %d", len(got), len(ps))
+			}
+			for _, p := range ps {
+				if !samePosition(got[p.ID], p) {
+					t.Errorf("position %d = %+v, want %+v", p.ID, got[p.ID], p)
+				}
+			}
+		})
+	}
+}
