@@ -282,3 +282,61 @@ func BenchmarkTopicResolution(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPositions200 reads the positions of 200 stalls (a search's
+// candidates), half of them without a position, among 10,000: "get" with
+// one Get per stall (how a search read them before), "positions" with one
+// Positions. The metrics are BenchmarkNearby1km's.
+func BenchmarkPositions200(b *testing.B) {
+	for _, backend := range benchBackends[1:] {
+		for _, mode := range []string{"get", "positions"} {
+			b.Run(backend+"/"+mode, func(b *testing.B) {
+				idx, _ := benchIndex(b, backend, benchStalls)
+				r := idx.(*RedisIndex)
+				ctx := context.Background()
+				rng := rand.New(rand.NewPCG(10, 11))
+				read := func() int {
+					ids := make([]uint64, 200)
+					for i := range ids {
+						ids[i] = uint64(rng.IntN(2 * benchStalls)) // ids above 10,000 have no position
+					}
+					if mode == "positions" {
+						ps, err := idx.Positions(ctx, ids)
+						if err != nil {
+							b.Fatal(err)
+						}
+						return len(ps)
+					}
+					n := 0
+					for _, id := range ids {
+						_, ok, err := idx.Get(ctx, id)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if ok {
+							n++
+						}
+					}
+					return n
+				}
+				read() // connections open
+				redisUs := serverCommandUsec(b, r.client)
+				counter := newCommandCounter()
+				r.client.AddHook(counter)
+				found := 0
+				start := cpuTime(b)
+				b.ResetTimer()
+				for b.Loop() {
+					found += read()
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(found)/float64(b.N), "found/op")
+				cmds, trips, _ := counter.totals()
+				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
+				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
+				b.ReportMetric((serverCommandUsec(b, r.client)-redisUs)/float64(b.N), "redis-us/op")
+			})
+		}
+	}
+}
