@@ -40,15 +40,8 @@ func (c *commandCounter) count(cmds ...redis.Cmder) {
 	}
 }
 
-// reset forgets what was counted so far.
-func (c *commandCounter) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.byName, c.cmds, c.trips = map[string]int64{}, 0, 0
-}
-
 // totals returns the commands, the round trips and the commands by name
-// counted since the last reset.
+// counted so far.
 func (c *commandCounter) totals() (cmds, trips int64, byName map[string]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
