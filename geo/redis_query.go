@@ -16,8 +16,8 @@ import (
 // per shard of its candidates. On Redis Cluster go-redis splits each
 // pipeline per master and sends the parts in parallel. A stall moving
 // between the two round trips is judged by the position HMGET returns; one
-// that left the circle's cells meanwhile is missed, as a stall that moved
-// a moment before the query would be.
+// that moved into the circle's cells after the SUNION is missed, as if it
+// had moved a moment after the query.
 //
 // A Lua script per shard doing both in one round trip was measured and
 // costs Redis more (each id and position crosses into Lua and back):
