@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,23 +129,111 @@ func BenchmarkMoveMoving(b *testing.B) {
 	}
 }
 
+// serverCPUUsec returns the CPU time, in microseconds, that the Redis
+// server (every master of a cluster) has used: INFO cpu, user plus system.
+// Unlike INFO commandstats it counts reading requests and writing replies,
+// and it counts the commands a Lua script calls once, not both in the
+// script's time and in their own.
+func serverCPUUsec(b *testing.B, client redis.UniversalClient) float64 {
+	b.Helper()
+	ctx := context.Background()
+	sum := func(c redis.Cmdable) (float64, error) {
+		info, err := c.Info(ctx, "cpu").Result()
+		if err != nil {
+			return 0, err
+		}
+		var total float64
+		for line := range strings.Lines(info) {
+			name, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if !ok || (name != "used_cpu_user" && name != "used_cpu_sys") {
+				continue
+			}
+			sec, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0, fmt.Errorf("INFO cpu line %q: %w", line, err)
+			}
+			total += sec * 1e6
+		}
+		return total, nil
+	}
+	var total float64
+	var err error
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			v, err := sum(c)
+			mu.Lock()
+			total += v
+			mu.Unlock()
+			return err
+		})
+	} else {
+		total, err = sum(client)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
+// nearbyPoints returns 4,096 random points of Seoul, the same at every
+// call, with the covering cache warmed for 1 km circles around them, as on
+// a server that has been answering for a while (Seoul has about 8,300 stall
+// cells).
+func nearbyPoints() [][2]float64 {
+	rng := rand.New(rand.NewPCG(4, 5))
+	pts := make([][2]float64, 4096)
+	for i := range pts {
+		pts[i][0], pts[i][1] = randomSeoul(rng)
+		cachedCover(cellOf(pts[i][0], pts[i][1], StallResolution), 1000)
+	}
+	return pts
+}
+
+// BenchmarkNearby1km is a 1 km Nearby (a WebSocket snapshot's query) at
+// random points of Seoul (nearbyPoints) among 10,000 stalls. cpu-ns/op is
+// this process's CPU per query (the Redis server's is not included). On
+// Redis, cmds/op and trips/op are the commands the client sends and its
+// round trips per query (a pipeline is one round trip, on a cluster one per
+// master in parallel), and redis-cpu-us/op is the Redis server's CPU per
+// query (serverCPUUsec, summed over the masters of a cluster). That counts
+// every client of the server: run it on a Redis of your own
+// (ILLUWA_TEST_REDIS_URL).
 func BenchmarkNearby1km(b *testing.B) {
 	for _, backend := range benchBackends {
 		b.Run(backend, func(b *testing.B) {
 			idx, _ := benchIndex(b, backend, benchStalls)
 			ctx := context.Background()
-			rng := rand.New(rand.NewPCG(4, 5))
+			var counter *commandCounter
+			var redisUs float64
+			if r, ok := idx.(*RedisIndex); ok {
+				if _, err := idx.Nearby(ctx, 37.55, 127, 1000, 0); err != nil { // scripts loaded, connections open
+					b.Fatal(err)
+				}
+				redisUs = serverCPUUsec(b, r.client)
+				counter = newCommandCounter()
+				r.client.AddHook(counter)
+			}
+			pts := nearbyPoints()
 			hits := 0
+			start := cpuTime(b)
 			b.ResetTimer()
-			for b.Loop() {
-				lat, lng := randomSeoul(rng)
-				h, err := idx.Nearby(ctx, lat, lng, 1000, 0)
+			for i := 0; b.Loop(); i++ {
+				pt := pts[i%len(pts)]
+				h, err := idx.Nearby(ctx, pt[0], pt[1], 1000, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
 				hits += len(h)
 			}
+			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
+			if counter != nil {
+				cmds, trips, _ := counter.totals()
+				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
+				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
+				b.ReportMetric((serverCPUUsec(b, idx.(*RedisIndex).client)-redisUs)/float64(b.N), "redis-cpu-us/op")
+			}
 		})
 	}
 }
@@ -190,6 +280,64 @@ func BenchmarkTopicResolution(b *testing.B) {
 				circle := math.Pi * radius * radius
 				b.ReportMetric(cells/float64(b.N), "topics/watch")
 				b.ReportMetric(area/float64(b.N)/circle, "area-ratio")
+			})
+		}
+	}
+}
+
+// BenchmarkPositions200 reads the positions of 200 stalls (a search's
+// candidates), half of them without a position, among 10,000: "get" with
+// one Get per stall (how a search read them before), "positions" with one
+// Positions. The metrics are BenchmarkNearby1km's.
+func BenchmarkPositions200(b *testing.B) {
+	for _, backend := range benchBackends[1:] {
+		for _, mode := range []string{"get", "positions"} {
+			b.Run(backend+"/"+mode, func(b *testing.B) {
+				idx, _ := benchIndex(b, backend, benchStalls)
+				r := idx.(*RedisIndex)
+				ctx := context.Background()
+				rng := rand.New(rand.NewPCG(10, 11))
+				read := func() int {
+					ids := make([]uint64, 200)
+					for i := range ids {
+						ids[i] = uint64(rng.IntN(2 * benchStalls)) // ids above 10,000 have no position
+					}
+					if mode == "positions" {
+						ps, err := idx.Positions(ctx, ids)
+						if err != nil {
+							b.Fatal(err)
+						}
+						return len(ps)
+					}
+					n := 0
+					for _, id := range ids {
+						_, ok, err := idx.Get(ctx, id)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if ok {
+							n++
+						}
+					}
+					return n
+				}
+				read() // connections open
+				redisUs := serverCPUUsec(b, r.client)
+				counter := newCommandCounter()
+				r.client.AddHook(counter)
+				found := 0
+				start := cpuTime(b)
+				b.ResetTimer()
+				for b.Loop() {
+					found += read()
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(found)/float64(b.N), "found/op")
+				cmds, trips, _ := counter.totals()
+				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
+				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
+				b.ReportMetric((serverCPUUsec(b, r.client)-redisUs)/float64(b.N), "redis-cpu-us/op")
 			})
 		}
 	}

@@ -67,6 +67,11 @@ type Index interface {
 	Remove(ctx context.Context, id uint64) (prev Position, existed bool, err error)
 	// Get returns the position of id; ok is false when there is none.
 	Get(ctx context.Context, id uint64) (p Position, ok bool, err error)
+	// Positions returns the positions of the ids that have one, by ID (an
+	// id without a position is absent; one given twice is read once). It
+	// is one read of the whole set: on Redis one round trip, with one
+	// command per shard that holds any of the ids. No ids is an empty map.
+	Positions(ctx context.Context, ids []uint64) (map[uint64]Position, error)
 	// Nearby returns every position within radiusM metres (haversine,
 	// inclusive) of the point, sorted by distance then by ID, at most limit
 	// of them (limit <= 0 means all). Each stall appears at most once.

@@ -29,6 +29,7 @@ func testIndex(t *testing.T, newIndex func(t *testing.T) Index) {
 	t.Run("concurrent_moves", func(t *testing.T) { testConcurrentMoves(t, newIndex(t)) })
 	t.Run("nearby_matches_brute_force", func(t *testing.T) { testNearbyMatchesBruteForce(t, newIndex(t)) })
 	t.Run("closed", func(t *testing.T) { testClosed(t, newIndex(t)) })
+	t.Run("positions", func(t *testing.T) { testPositions(t, newIndex(t)) })
 }
 
 var t0 = time.Date(2026, 5, 1, 19, 30, 0, 123456789, time.FixedZone("KST", 9*3600))
@@ -406,5 +407,57 @@ func testClosed(t *testing.T, idx Index) {
 	}
 	if _, err := idx.Expire(ctx, time.Now()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Expire after Close = %v", err)
+	}
+}
+
+// testPositions: Positions answers as Get would for each id, at once, for
+// ids spread over every shard, unknown, removed and repeated ones.
+func testPositions(t *testing.T, idx Index) {
+	ctx := context.Background()
+	stored := map[uint64]Position{}
+	for i := range 300 {
+		p := Position{ID: uint64(i*7 + 1), Name: fmt.Sprintf("포차 %d | %d", i, i), Lat: 37.5 + float64(i)*1e-4, Lng: 127,
+			At: t0.Add(time.Duration(i) * time.Second), Seen: t0}
+		mustUpsert(t, idx, p)
+		stored[p.ID] = normalize(p, t0)
+	}
+	for id := range stored {
+		if id%3 == 0 {
+			if _, _, err := idx.Remove(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			delete(stored, id)
+		}
+	}
+	var ids []uint64
+	for i := range 300 {
+		ids = append(ids, uint64(i*7+1), uint64(i*7+2)) // every stall ever stored, and as many unknown ids
+	}
+	ids = append(ids, 1, 1, 8) // repeated
+	got, err := idx.Positions(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(stored) {
+		t.Errorf("Positions found %d, want %d", len(got), len(stored))
+	}
+	for id, want := range stored {
+		if p, ok := got[id]; !ok || !samePosition(p, want) || p.At.Location() != time.UTC {
+			t.Errorf("Positions[%d] = %+v, %v; want %+v", id, p, ok, want)
+		}
+		if p, _, _ := idx.Get(ctx, id); !samePosition(p, got[id]) {
+			t.Errorf("Get(%d) = %+v, Positions %+v", id, p, got[id])
+		}
+	}
+	for _, none := range [][]uint64{nil, {}, {2, 3, 4}} {
+		if got, err := idx.Positions(ctx, none); err != nil || got == nil || len(got) != 0 {
+			t.Errorf("Positions(%v) = %v, %v; want an empty map", none, got, err)
+		}
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idx.Positions(ctx, []uint64{1}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Positions after Close = %v", err)
 	}
 }

@@ -153,6 +153,25 @@ func (m *MemoryIndex) Get(ctx context.Context, id uint64) (Position, bool, error
 	return e.pos, true, nil
 }
 
+// Positions implements Index, under one read lock.
+func (m *MemoryIndex) Positions(ctx context.Context, ids []uint64) (map[uint64]Position, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("geo: positions: %w", err)
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	out := make(map[uint64]Position, len(ids))
+	for _, id := range ids {
+		if e, ok := m.byID[id]; ok {
+			out[id] = e.pos
+		}
+	}
+	return out, nil
+}
+
 // Expire implements Index. It scans every position under the write lock.
 func (m *MemoryIndex) Expire(ctx context.Context, cutoff time.Time) ([]Position, error) {
 	if err := ctx.Err(); err != nil {

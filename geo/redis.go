@@ -31,9 +31,9 @@ const expireBatch = 500
 // lives in one hash slot and the shards spread over the cluster's masters.
 //
 // Upsert, Move, Remove and Expire are Lua scripts (one round trip,
-// atomic); Nearby is one pipeline of SMEMBERS over the covering cells and
-// one HMGET (sharded: a pipeline of one SUNION per shard, then one of one
-// HMGET per shard).
+// atomic); Nearby is one pipeline of one SUNION per shard over the covering
+// cells, then one of one HMGET per shard (on a single Redis: one SUNION and
+// one HMGET); Positions is one pipeline of one HMGET per shard.
 type RedisIndex struct {
 	client  redis.UniversalClient
 	shards  []redisShard
@@ -195,6 +195,62 @@ func (r *RedisIndex) Get(ctx context.Context, id uint64) (Position, bool, error)
 		return Position{}, false, err
 	}
 	return p, true, nil
+}
+
+// Positions implements Index: one pipeline of one HMGET per shard that
+// holds any of the ids (on Redis Cluster, split per master and sent in
+// parallel).
+func (r *RedisIndex) Positions(ctx context.Context, ids []uint64) (map[uint64]Position, error) {
+	if r.closed.Load() {
+		return nil, ErrClosed
+	}
+	out := make(map[uint64]Position, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// The ids of each shard, each once, in the order given.
+	perShard := make(map[*redisShard][]uint64)
+	seen := make(map[uint64]struct{}, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; dup {
+			continue
+		}
+		seen[id] = struct{}{}
+		sh := r.shardOf(id)
+		perShard[sh] = append(perShard[sh], id)
+	}
+	type read struct {
+		ids []uint64
+		cmd *redis.SliceCmd
+	}
+	reads := make([]read, 0, len(perShard))
+	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for sh, shIDs := range perShard {
+			fields := make([]string, len(shIDs))
+			for i, id := range shIDs {
+				fields[i] = strconv.FormatUint(id, 10)
+			}
+			reads = append(reads, read{ids: shIDs, cmd: pipe.HMGet(ctx, sh.posKey, fields...)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("geo: positions: %w", err)
+	}
+	for _, rd := range reads {
+		for i, v := range rd.cmd.Val() {
+			enc, ok := v.(string)
+			if !ok {
+				continue // no position
+			}
+			p, err := decodePosition(rd.ids[i], enc)
+			if err != nil {
+				return nil, err
+			}
+			out[p.ID] = p
+		}
+	}
+	return out, nil
 }
 
 // Close implements Index. It does not close the client.

@@ -10,9 +10,18 @@ import (
 	"github.com/uber/h3-go/v4"
 )
 
-// Nearby implements Index: one pipeline of SMEMBERS over the stall cells
-// that may hold a hit, then one HMGET of the candidates. A stall moving
-// between the two round trips is judged by the position HMGET returns.
+// Nearby implements Index in two round trips and two commands per shard:
+// one pipeline of one SUNION per shard over the stall cells that may hold
+// a hit (a shard's cell sets share a slot), then one pipeline of one HMGET
+// per shard of its candidates. On Redis Cluster go-redis splits each
+// pipeline per master and sends the parts in parallel. A stall moving
+// between the two round trips is judged by the position HMGET returns; one
+// that moved into the circle's cells after the SUNION is missed, as if it
+// had moved a moment after the query.
+//
+// A Lua script per shard doing both in one round trip was measured and
+// costs Redis more (each id and position crosses into Lua and back):
+// docs/performance.md.
 func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
 	if err := validateQuery(lat, lng, radiusM); err != nil {
 		return nil, err
@@ -21,58 +30,68 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 		return nil, ErrClosed
 	}
 	q := newCircle(lat, lng, radiusM)
+	var hexes []string
 	if r.sharded {
-		return r.nearbySharded(ctx, q, radiusM, limit)
-	}
-	cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
-	sh := &r.shards[0]
-	cmds := make([]*redis.StringSliceCmd, 0, len(cover))
-	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		cover := coverCells(lat, lng, radiusM, r.cellRes)
+		hexes = make([]string, len(cover))
+		for i, c := range cover {
+			hexes[i] = c.String()
+		}
+	} else {
+		cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
+		hexes = make([]string, 0, len(cover))
 		for _, c := range cover {
 			if q.mayMeet(c) {
-				cmds = append(cmds, pipe.SMembers(ctx, sh.cellPfx+c.String()))
+				hexes = append(hexes, c.String())
 			}
+		}
+	}
+	unions := make([]*redis.StringSliceCmd, len(r.shards))
+	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i := range r.shards {
+			keys := make([]string, len(hexes))
+			for j, h := range hexes {
+				keys[j] = r.shards[i].cellPfx + h
+			}
+			unions[i] = pipe.SUnion(ctx, keys...)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
 	}
-	n := 0
-	for _, cmd := range cmds {
-		n += len(cmd.Val())
+	// A stall is in one cell set of one shard at a time, and SUNION lists
+	// each member once, so no candidate comes twice.
+	type shardIDs struct {
+		ids []string
+		cmd *redis.SliceCmd
 	}
-	if n == 0 {
-		return nil, nil
-	}
-	// A stall is in one cell at a time, but a move between the SMEMBERS
-	// calls could list it twice.
-	seen := make(map[string]struct{}, n)
-	ids := make([]string, 0, n)
-	for _, cmd := range cmds {
-		for _, id := range cmd.Val() {
-			if _, dup := seen[id]; !dup {
-				seen[id] = struct{}{}
-				ids = append(ids, id)
+	found := make([]shardIDs, 0, len(unions))
+	_, err = r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, u := range unions {
+			if ids := u.Val(); len(ids) > 0 {
+				found = append(found, shardIDs{ids: ids, cmd: pipe.HMGet(ctx, r.shards[i].posKey, ids...)})
 			}
 		}
-	}
-	vals, err := r.client.HMGet(ctx, sh.posKey, ids...).Result()
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("geo: nearby: positions: %w", err)
 	}
-	hits := make([]Hit, 0, len(vals))
-	for i, v := range vals {
-		s, ok := v.(string)
-		if !ok {
-			continue // removed since SMEMBERS
-		}
-		id, err := strconv.ParseUint(ids[i], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("geo: nearby: bad id %q: %w", ids[i], err)
-		}
-		if hits, err = appendHit(hits, q, radiusM, id, s); err != nil {
-			return nil, err
+	var hits []Hit
+	for _, f := range found {
+		for j, v := range f.cmd.Val() {
+			enc, ok := v.(string)
+			if !ok {
+				continue // removed since SUNION
+			}
+			id, err := strconv.ParseUint(f.ids[j], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("geo: nearby: bad id %q: %w", f.ids[j], err)
+			}
+			if hits, err = appendHit(hits, q, radiusM, id, enc); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return sortHits(hits, limit), nil

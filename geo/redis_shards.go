@@ -2,8 +2,6 @@ package geo
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -51,66 +49,4 @@ type sourcedScript struct {
 
 func newSourcedScript(src string) sourcedScript {
 	return sourcedScript{Script: redis.NewScript(src), src: src}
-}
-
-// nearbySharded is Nearby on a sharded index, in two round trips as on a
-// single Redis: one pipeline of one SUNION per shard over the cells that
-// meet the circle (each shard's cell sets share a slot),
-// then one pipeline of one HMGET per shard of its candidates. On Redis
-// Cluster go-redis splits each pipeline per master and sends the parts in
-// parallel. (A Lua script per shard would save a round trip but costs each
-// master about 10 µs per call before it does anything.)
-func (r *RedisIndex) nearbySharded(ctx context.Context, q circle, radiusM float64, limit int) ([]Hit, error) {
-	cover := coverCells(q.lat, q.lng, radiusM, r.cellRes)
-	hexes := make([]string, len(cover))
-	for i, c := range cover {
-		hexes[i] = c.String()
-	}
-	unions := make([]*redis.StringSliceCmd, len(r.shards))
-	_, err := r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i := range r.shards {
-			keys := make([]string, len(hexes))
-			for j, h := range hexes {
-				keys[j] = r.shards[i].cellPfx + h
-			}
-			unions[i] = pipe.SUnion(ctx, keys...)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("geo: nearby: cells: %w", err)
-	}
-	type shardIDs struct {
-		ids []string
-		cmd *redis.SliceCmd
-	}
-	var found []shardIDs
-	_, err = r.client.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for i, u := range unions {
-			if ids := u.Val(); len(ids) > 0 {
-				found = append(found, shardIDs{ids: ids, cmd: pipe.HMGet(ctx, r.shards[i].posKey, ids...)})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("geo: nearby: positions: %w", err)
-	}
-	var hits []Hit
-	for _, f := range found {
-		for j, v := range f.cmd.Val() {
-			enc, ok := v.(string)
-			if !ok {
-				continue // removed since SUNION
-			}
-			id, err := strconv.ParseUint(f.ids[j], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("geo: nearby: bad id %q: %w", f.ids[j], err)
-			}
-			if hits, err = appendHit(hits, q, radiusM, id, enc); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return sortHits(hits, limit), nil
 }

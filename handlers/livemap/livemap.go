@@ -310,6 +310,21 @@ func (r Reader) LocationOf(ctx context.Context, id uint64) (Location, bool) {
 	return Location{Lat: p.Lat, Lng: p.Lng, At: p.At}, true
 }
 
+// LocationsOf returns the positions of those of ids that are on the map,
+// by id, read in one go (geo.Index.Positions); it is empty when the index
+// cannot be read, as LocationOf is false.
+func (r Reader) LocationsOf(ctx context.Context, ids []uint64) map[uint64]Location {
+	ps, err := r.Index.Positions(ctx, ids)
+	if err != nil {
+		return map[uint64]Location{}
+	}
+	out := make(map[uint64]Location, len(ps))
+	for id, p := range ps {
+		out[id] = Location{Lat: p.Lat, Lng: p.Lng, At: p.At}
+	}
+	return out
+}
+
 // Nearby lists up to limit open stalls within radiusM of lat, lng, nearest
 // first (0 is no limit).
 func (r Reader) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]geo.Hit, error) {

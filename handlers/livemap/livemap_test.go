@@ -113,6 +113,10 @@ func TestOpenMoveClose(t *testing.T) {
 		if loc, ok := f.live.LocationOf(ctx, f.pocha.ID); !ok || loc.Lat != 37.5661 {
 			t.Fatalf("location after the move: %+v %v", loc, ok)
 		}
+		if locs := f.live.LocationsOf(ctx, []uint64{f.pocha.ID, f.pocha.ID + 1}); len(locs) != 1 || locs[f.pocha.ID].Lat != 37.5661 ||
+			!locs[f.pocha.ID].At.Equal(*f.clock) {
+			t.Fatalf("locations after the move: %+v", locs)
+		}
 		if err := f.live.Close(ctx, f.pocha); err != nil {
 			t.Fatal(err)
 		}

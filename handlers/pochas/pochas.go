@@ -19,10 +19,11 @@ import (
 // ErrNotYourPocha refuses a change to a stall by anyone but its owner.
 var ErrNotYourPocha = errors.New("stalls: this stall belongs to another owner")
 
-// Locator tells where an open stall is on the live map; false when it is
-// not there. livemap.Reader (and so *livemap.Service) satisfies it.
+// Locator tells where open stalls are on the live map: the positions of
+// those of ids that are there, by id, read in one go. livemap.Reader (and
+// so *livemap.Service) satisfies it.
 type Locator interface {
-	LocationOf(ctx context.Context, id uint64) (livemap.Location, bool)
+	LocationsOf(ctx context.Context, ids []uint64) map[uint64]livemap.Location
 }
 
 var _ Locator = livemap.Reader{}

@@ -28,7 +28,13 @@ type fixture struct {
 // fixedMap is a Locator with every stall at one place.
 type fixedMap struct{ loc livemap.Location }
 
-func (m fixedMap) LocationOf(context.Context, uint64) (livemap.Location, bool) { return m.loc, true }
+func (m fixedMap) LocationsOf(_ context.Context, ids []uint64) map[uint64]livemap.Location {
+	out := map[uint64]livemap.Location{}
+	for _, id := range ids {
+		out[id] = m.loc
+	}
+	return out
+}
 
 func newFixture(t *testing.T, st *store.Store, locs Locator) *fixture {
 	t.Helper()

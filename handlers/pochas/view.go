@@ -51,17 +51,27 @@ func (s *Service) View(ctx context.Context, p store.Pocha) View {
 }
 
 // Views are the views of ps, in order, with their review summaries read in
-// one go.
+// one go, and the live positions of the open ones in another.
 func (s *Service) Views(ctx context.Context, ps []store.Pocha) []View {
 	cs := s.cardsOf(ctx, ps)
+	var locs map[uint64]livemap.Location
+	if s.locs != nil {
+		var open []uint64
+		for _, p := range ps {
+			if p.IsOpen {
+				open = append(open, p.ID)
+			}
+		}
+		if len(open) > 0 {
+			locs = s.locs.LocationsOf(ctx, open)
+		}
+	}
 	now := s.now()
 	out := make([]View, len(ps))
 	for i, p := range ps {
 		var loc *livemap.Location
-		if p.IsOpen && s.locs != nil {
-			if l, ok := s.locs.LocationOf(ctx, p.ID); ok {
-				loc = &l
-			}
+		if l, ok := locs[p.ID]; ok && p.IsOpen {
+			loc = &l
 		}
 		out[i] = viewOf(p, loc, cs[i], now)
 	}
