@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // Benchmarks: go test -run '^$' -bench . -benchmem ./geo/
@@ -204,14 +206,14 @@ func BenchmarkNearby1km(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			idx, _ := benchIndex(b, backend, benchStalls)
 			ctx := context.Background()
-			var counter *commandCounter
+			var counter *redistest.CommandCounter
 			var redisUs float64
 			if r, ok := idx.(*RedisIndex); ok {
 				if _, err := idx.Nearby(ctx, 37.55, 127, 1000, 0); err != nil { // scripts loaded, connections open
 					b.Fatal(err)
 				}
 				redisUs = serverCPUUsec(b, r.client)
-				counter = newCommandCounter()
+				counter = redistest.NewCommandCounter()
 				r.client.AddHook(counter)
 			}
 			pts := nearbyPoints()
@@ -229,7 +231,7 @@ func BenchmarkNearby1km(b *testing.B) {
 			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
 			if counter != nil {
-				cmds, trips, _ := counter.totals()
+				cmds, trips, _ := counter.Totals()
 				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
 				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
 				b.ReportMetric((serverCPUUsec(b, idx.(*RedisIndex).client)-redisUs)/float64(b.N), "redis-cpu-us/op")
@@ -323,7 +325,7 @@ func BenchmarkPositions200(b *testing.B) {
 				}
 				read() // connections open
 				redisUs := serverCPUUsec(b, r.client)
-				counter := newCommandCounter()
+				counter := redistest.NewCommandCounter()
 				r.client.AddHook(counter)
 				found := 0
 				start := cpuTime(b)
@@ -334,7 +336,7 @@ func BenchmarkPositions200(b *testing.B) {
 				b.StopTimer()
 				b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(found)/float64(b.N), "found/op")
-				cmds, trips, _ := counter.totals()
+				cmds, trips, _ := counter.Totals()
 				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")
 				b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
 				b.ReportMetric((serverCPUUsec(b, r.client)-redisUs)/float64(b.N), "redis-cpu-us/op")

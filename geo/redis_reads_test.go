@@ -55,11 +55,11 @@ func TestRedisNearbyCommands(t *testing.T) {
 			const lat, lng = 37.55, 126.99
 			ps := fillAround(t, idx, lat, lng, 2000, 600, 31)
 			mustNearby(t, idx, lat, lng, 1000, 0) // connections open
-			counter := newCommandCounter()
+			counter := redistest.NewCommandCounter()
 			client.AddHook(counter)
 			qlat, qlng := lat+0.001, lng+0.001
 			got := mustNearby(t, idx, qlat, qlng, 1000, 0)
-			cmds, trips, byName := counter.totals()
+			cmds, trips, byName := counter.Totals()
 			shards := int64(len(idx.shards))
 			if trips != 2 || byName["sunion"] != shards || byName["hmget"] < 1 || byName["hmget"] > shards ||
 				cmds != byName["sunion"]+byName["hmget"] {
@@ -163,13 +163,13 @@ func TestRedisPositionsCommands(t *testing.T) {
 			if _, err := idx.Positions(context.Background(), ids); err != nil { // connections open
 				t.Fatal(err)
 			}
-			counter := newCommandCounter()
+			counter := redistest.NewCommandCounter()
 			client.AddHook(counter)
 			got, err := idx.Positions(context.Background(), ids)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cmds, trips, byName := counter.totals()
+			cmds, trips, byName := counter.Totals()
 			shards := int64(len(idx.shards))
 			if trips != 1 || cmds != shards || byName["hmget"] != shards {
 				t.Errorf("Positions of %d ids sent %v in %d round trips; want %d HMGET in 1", len(ids), byName, trips, shards)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -15,45 +14,6 @@ import (
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/storetest"
 )
-
-// hmgetCounter is a go-redis hook counting the round trips a client makes
-// and the commands it sends, by name (connection set-up aside).
-type hmgetCounter struct {
-	mu     sync.Mutex
-	trips  int
-	byName map[string]int
-}
-
-func (c *hmgetCounter) count(cmds ...redis.Cmder) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, cmd := range cmds {
-		if name := cmd.Name(); name != "hello" && name != "client" {
-			c.byName[name]++
-			n++
-		}
-	}
-	if n > 0 {
-		c.trips++
-	}
-}
-
-func (c *hmgetCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *hmgetCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.count(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *hmgetCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.count(cmds...)
-		return next(ctx, cmds)
-	}
-}
 
 // TestSearchNearReadsPositionsAtOnce: a search with a position over 60 open
 // stalls on the Redis index (both layouts) reads their positions in one
@@ -90,16 +50,14 @@ func TestSearchNearReadsPositionsAtOnce(t *testing.T) {
 				}
 				want[v.ID] = math.Round(geo.DistanceM(lat, lng, plat, plng)*10) / 10
 			}
-			counter := &hmgetCounter{byName: map[string]int{}}
+			counter := redistest.NewCommandCounter()
 			client.AddHook(counter)
 			got, err := f.svc.Search(ctx, Query{Text: "포차", Near: &Point{Lat: lat, Lng: lng}, Limit: MaxSearchLimit})
 			if err != nil {
 				t.Fatal(err)
 			}
-			counter.mu.Lock()
-			trips, byName := counter.trips, counter.byName
-			counter.mu.Unlock()
-			if trips != 1 || byName["hmget"] != layout.shards || len(byName) != 1 {
+			_, trips, byName := counter.Totals()
+			if trips != 1 || byName["hmget"] != int64(layout.shards) || len(byName) != 1 {
 				t.Errorf("the search read %v from Redis in %d round trips; want %d HMGET in 1", byName, trips, layout.shards)
 			}
 			if len(got) != MaxSearchLimit {

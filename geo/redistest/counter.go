@@ -1,4 +1,4 @@
-package geo
+package redistest
 
 import (
 	"context"
@@ -8,21 +8,21 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// commandCounter is a go-redis hook that counts what a client sends: the
-// commands, by name, and the round trips (one per command sent alone, one
+// CommandCounter is a go-redis hook, for tests, that counts what a client
+// sends: the commands, by name, and the round trips (one per command sent alone, one
 // per pipeline; a cluster client's pipeline goes to its masters in
 // parallel, and counts once). The set-up of a new connection (HELLO,
 // CLIENT SETINFO, ...) is not counted: it is not the work of a call.
-type commandCounter struct {
+type CommandCounter struct {
 	mu     sync.Mutex
 	byName map[string]int64
 	cmds   int64
 	trips  int64
 }
 
-func newCommandCounter() *commandCounter { return &commandCounter{byName: map[string]int64{}} }
+func NewCommandCounter() *CommandCounter { return &CommandCounter{byName: map[string]int64{}} }
 
-func (c *commandCounter) count(cmds ...redis.Cmder) {
+func (c *CommandCounter) count(cmds ...redis.Cmder) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -40,24 +40,24 @@ func (c *commandCounter) count(cmds ...redis.Cmder) {
 	}
 }
 
-// totals returns the commands, the round trips and the commands by name
+// Totals returns the commands, the round trips and the commands by name
 // counted so far.
-func (c *commandCounter) totals() (cmds, trips int64, byName map[string]int64) {
+func (c *CommandCounter) Totals() (cmds, trips int64, byName map[string]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cmds, c.trips, maps.Clone(c.byName)
 }
 
-func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *CommandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (c *CommandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		c.count(cmd)
 		return next(ctx, cmd)
 	}
 }
 
-func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (c *CommandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.count(cmds...)
 		return next(ctx, cmds)
