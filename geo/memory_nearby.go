@@ -44,7 +44,7 @@ func (m *MemoryIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, lim
 		return nil, fmt.Errorf("geo: nearby: %w", err)
 	}
 	q := newCircle(lat, lng, radiusM)
-	cells := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
+	cells := cachedCover(cellOf(lat, lng, MemoryCellResolution), radiusM)
 	bufp := hitRefPool.Get().(*[]hitRef)
 	refs := (*bufp)[:0]
 	defer func() {
