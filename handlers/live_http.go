@@ -72,13 +72,15 @@ func (s *Server) nearby(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	hits, err := s.live.Nearby(c.Request.Context(), lat, lng, radius, int(limit))
+	sc := nearbyScratch.Get().(*nearbyWork)
+	defer sc.put()
+	var err error
+	sc.hits, err = s.live.AppendNearby(c.Request.Context(), sc.hits, lat, lng, radius, int(limit))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	sc := nearbyScratch.Get().(*nearbyWork)
-	defer sc.put()
+	hits := sc.hits
 	for i := range hits {
 		sc.ids = append(sc.ids, hits[i].ID)
 	}
@@ -91,6 +93,7 @@ func (s *Server) nearby(c *gin.Context) {
 
 // nearbyWork is the scratch of one GET /pochas/nearby, recycled.
 type nearbyWork struct {
+	hits  []geo.Hit
 	ids   []uint64
 	cards []pochas.Card
 	heads []*nearbyHead
@@ -105,9 +108,10 @@ func (w *nearbyWork) put() {
 	if cap(w.body) > 1<<20 || cap(w.ids) > 4096 {
 		return
 	}
+	clear(w.hits)
 	clear(w.cards)
 	clear(w.heads)
-	w.ids, w.cards, w.heads, w.body = w.ids[:0], w.cards[:0], w.heads[:0], w.body[:0]
+	w.hits, w.ids, w.cards, w.heads, w.body = w.hits[:0], w.ids[:0], w.cards[:0], w.heads[:0], w.body[:0]
 	nearbyScratch.Put(w)
 }
 
