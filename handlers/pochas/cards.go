@@ -186,7 +186,8 @@ func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
 		s.sweepLocked(now)
 	}
 	for i, p := range ps {
-		if _, cached := s.cards.m[p.ID]; cached && now.Before(s.cards.m[p.ID].until) {
+		if c, cached := s.cards.m[p.ID]; cached && now.Before(c.until) {
+			out[i] = c.Card // cached before, or by another answer meanwhile
 			continue
 		}
 		out[i] = cardOf(p, sums[p.ID])
