@@ -66,3 +66,15 @@ func TestDistanceM(t *testing.T) {
 		}
 	}
 }
+
+// resolutionOf reads what H3's getResolution returns, at every resolution.
+func TestResolutionOf(t *testing.T) {
+	for res := 0; res <= 15; res++ {
+		for _, p := range [][2]float64{{37.5665, 126.978}, {-33.9, 151.2}, {89.9, 0}, {0, -179.9}} {
+			c := cellOf(p[0], p[1], res)
+			if got := resolutionOf(c); got != res || got != c.Resolution() {
+				t.Fatalf("resolutionOf(%v) = %d, want %d (H3 says %d)", c, got, res, c.Resolution())
+			}
+		}
+	}
+}

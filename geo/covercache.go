@@ -37,10 +37,10 @@ type coverShard struct {
 
 var coverCache [coverShards]coverShard
 
-// cachedCover returns, sorted, the stall cells that may meet a circle of
-// radiusM around any point of the stall cell origin: for every point p in
-// origin, a superset of coverCells(p, radiusM, StallResolution). The
-// slice is shared: callers must not modify it. radiusM must be valid.
+// cachedCover returns, sorted, the cells of origin's resolution that may
+// meet a circle of radiusM around any point of the cell origin: for every
+// point p in origin, a superset of coverCells(p, radiusM, res of origin).
+// The slice is shared: callers must not modify it. radiusM must be valid.
 func cachedCover(origin h3.Cell, radiusM float64) []h3.Cell {
 	key := coverKey{origin: origin, radiusM: radiusM}
 	h := (uint64(origin) ^ math.Float64bits(radiusM)) * 0x9E3779B97F4A7C15
@@ -52,7 +52,7 @@ func cachedCover(origin h3.Cell, radiusM float64) []h3.Cell {
 		return cells
 	}
 	g := geometry(origin)
-	cells = coverCells(g.lat, g.lng, radiusM+g.radiusM+coverMarginM, StallResolution)
+	cells = coverCells(g.lat, g.lng, radiusM+g.radiusM+coverMarginM, resolutionOf(origin))
 	cells = cells[:len(cells):len(cells)] // an append by a caller copies
 	if len(cells) > coverShardMaxCells/16 {
 		return cells // a very wide circle: rare, and it would crowd out the rest

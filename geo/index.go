@@ -88,6 +88,13 @@ type Index interface {
 	Close() error
 }
 
+// NearbyAppender is an Index whose Nearby can fill a slice the caller keeps
+// between queries (MemoryIndex): AppendNearby appends to dst what Nearby
+// returns, and returns dst unchanged when there is none or on error.
+type NearbyAppender interface {
+	AppendNearby(ctx context.Context, dst []Hit, lat, lng, radiusM float64, limit int) ([]Hit, error)
+}
+
 // normalize returns p with At and Seen truncated to the microsecond in UTC,
 // and a zero Seen replaced by now.
 func normalize(p Position, now time.Time) Position {

@@ -10,7 +10,7 @@ import (
 )
 
 // MemoryIndex is an Index held in this process's memory: a map by ID and,
-// per stall cell, a packed list of the stalls in it, behind one RWMutex so
+// per cell of MemoryCellResolution, a packed list of the stalls in it, behind one RWMutex so
 // lookups run in parallel. It suits a single instance; positions are lost
 // when the process ends.
 type MemoryIndex struct {
@@ -53,7 +53,7 @@ func (m *MemoryIndex) Upsert(ctx context.Context, p Position) (Position, bool, e
 		return Position{}, false, fmt.Errorf("geo: upsert %d: %w", p.ID, err)
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cell := cellOf(p.Lat, p.Lng, MemoryCellResolution)
 	cos := cosLat(p.Lat)
 
 	m.mu.Lock()
@@ -85,7 +85,7 @@ func (m *MemoryIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64)
 		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, StallResolution)
+	cell := cellOf(p.Lat, p.Lng, MemoryCellResolution)
 	cos := cosLat(p.Lat)
 
 	m.mu.Lock()

@@ -37,14 +37,21 @@ var hitRefPool = sync.Pool{New: func() any { s := make([]hitRef, 0, 256); return
 // of its cells is tested against the query's bounding box, and only those
 // inside get the haversine.
 func (m *MemoryIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int) ([]Hit, error) {
+	return m.AppendNearby(ctx, nil, lat, lng, radiusM, limit)
+}
+
+var _ NearbyAppender = (*MemoryIndex)(nil)
+
+// AppendNearby implements NearbyAppender: Nearby, appending to dst.
+func (m *MemoryIndex) AppendNearby(ctx context.Context, dst []Hit, lat, lng, radiusM float64, limit int) ([]Hit, error) {
 	if err := validateQuery(lat, lng, radiusM); err != nil {
-		return nil, err
+		return dst, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("geo: nearby: %w", err)
+		return dst, fmt.Errorf("geo: nearby: %w", err)
 	}
 	q := newCircle(lat, lng, radiusM)
-	cells := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
+	cells := cachedCover(cellOf(lat, lng, MemoryCellResolution), radiusM)
 	bufp := hitRefPool.Get().(*[]hitRef)
 	refs := (*bufp)[:0]
 	defer func() {
@@ -58,7 +65,7 @@ func (m *MemoryIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, lim
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.closed {
-		return nil, ErrClosed
+		return dst, ErrClosed
 	}
 	for i := range cells {
 		for _, mb := range m.byCell[cells[i]] {
@@ -71,16 +78,16 @@ func (m *MemoryIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, lim
 		}
 	}
 	if len(refs) == 0 {
-		return nil, nil
+		return dst, nil
 	}
 	slices.SortFunc(refs, compareHitRefs)
 	n := len(refs)
 	if limit > 0 && n > limit {
 		n = limit
 	}
-	hits := make([]Hit, n)
-	for i := range hits {
-		hits[i] = Hit{Position: refs[i].e.pos, DistanceM: refs[i].d}
+	dst = slices.Grow(dst, n)
+	for _, r := range refs[:n] {
+		dst = append(dst, Hit{Position: r.e.pos, DistanceM: r.d})
 	}
-	return hits, nil
+	return dst, nil
 }

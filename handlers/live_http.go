@@ -1,19 +1,18 @@
 package handlers
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/check"
+	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/realtime"
@@ -73,138 +72,74 @@ func (s *Server) nearby(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	hits, err := s.live.Nearby(c.Request.Context(), lat, lng, radius, int(limit))
+	sc := nearbyScratch.Get().(*nearbyWork)
+	defer sc.put()
+	var err error
+	sc.hits, err = s.live.AppendNearby(c.Request.Context(), sc.hits, lat, lng, radius, int(limit))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	ids := make([]uint64, len(hits))
+	hits := sc.hits
 	for i := range hits {
-		ids[i] = hits[i].ID
+		sc.ids = append(sc.ids, hits[i].ID)
 	}
-	cards := s.pochas.Cards(c.Request.Context(), ids)
-	bufp := nearbyBufs.Get().(*[]byte)
-	body := appendNearbyJSON((*bufp)[:0], lat, lng, radius, hits, cards, time.Now())
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
-	if cap(body) <= 1<<20 {
-		*bufp = body[:0]
-		nearbyBufs.Put(bufp)
-	}
+	sc.cards = s.pochas.AppendCards(c.Request.Context(), sc.cards, sc.ids)
+	sc.heads = s.heads.get(sc.heads, hits)
+	sc.body = appendNearbyJSON(sc.body, lat, lng, radius, hits, sc.heads, sc.cards, time.Now())
+	c.Header("Content-Length", strconv.Itoa(len(sc.body)))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", sc.body)
 }
 
-// nearbyBufs recycles the answer buffers of GET /pochas/nearby.
-var nearbyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+// nearbyWork is the scratch of one GET /pochas/nearby, recycled.
+type nearbyWork struct {
+	hits  []geo.Hit
+	ids   []uint64
+	cards []pochas.Card
+	heads []*nearbyHead
+	body  []byte
+}
+
+var nearbyScratch = sync.Pool{New: func() any { return &nearbyWork{body: make([]byte, 0, 16<<10)} }}
+
+// put empties w (dropping what it points to) and recycles it, unless one
+// very wide answer made it large.
+func (w *nearbyWork) put() {
+	if cap(w.body) > 1<<20 || cap(w.ids) > 4096 {
+		return
+	}
+	clear(w.hits)
+	clear(w.cards)
+	clear(w.heads)
+	w.hits, w.ids, w.cards, w.heads, w.body = w.hits[:0], w.ids[:0], w.cards[:0], w.heads[:0], w.body[:0]
+	nearbyScratch.Put(w)
+}
 
 // appendNearbyJSON appends the nearbyResponse of the hits to b, byte for
 // byte what encoding/json makes of it (TestNearbyJSONMatchesEncodingJSON),
 // without reflection or an allocation per item. Distances are rounded to
-// 0.1 m as in the API. cards[i] describes hits[i]; at is the time
-// open_by_hours is for.
-func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, cards []pochas.Card, at time.Time) []byte {
+// 0.1 m as in the API. heads[i] and cards[i] describe hits[i]; at is the
+// time open_by_hours is for.
+func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads []*nearbyHead, cards []pochas.Card, at time.Time) []byte {
 	b = slices.Grow(b, 64+220*len(hits))
 	b = append(b, `{"lat":`...)
-	b = appendJSONFloat(b, lat)
+	b = jsonenc.Float(b, lat)
 	b = append(b, `,"lng":`...)
-	b = appendJSONFloat(b, lng)
+	b = jsonenc.Float(b, lng)
 	b = append(b, `,"radius_m":`...)
-	b = appendJSONFloat(b, radiusM)
+	b = jsonenc.Float(b, radiusM)
 	b = append(b, `,"items":[`...)
 	for i := range hits {
-		h := &hits[i]
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"id":`...)
-		b = strconv.AppendUint(b, h.ID, 10)
-		b = append(b, `,"name":`...)
-		b = appendJSONString(b, h.Name)
-		b = append(b, `,"lat":`...)
-		b = appendJSONFloat(b, h.Lat)
-		b = append(b, `,"lng":`...)
-		b = appendJSONFloat(b, h.Lng)
-		b = append(b, `,"at":`...)
-		b = appendJSONTime(b, h.At)
-		b = append(b, `,"distance_m":`...)
-		b = appendJSONFloat(b, math.Round(h.DistanceM*10)/10)
-		c := &cards[i]
-		b = append(b, `,"category":`...)
-		b = appendJSONString(b, c.Category)
-		b = append(b, `,"rating":`...)
-		b = appendJSONFloat(b, c.Rating)
-		b = append(b, `,"review_count":`...)
-		b = strconv.AppendInt(b, c.ReviewCount, 10)
-		b = append(b, `,"open_by_hours":`...)
-		switch open, known := c.OpenAt(at); {
-		case !known:
-			b = append(b, "null"...)
-		case open:
-			b = append(b, "true"...)
-		default:
-			b = append(b, "false"...)
-		}
+		b = append(b, heads[i].js...)
+		b = jsonenc.Tenths(b, hits[i].DistanceM)
+		b = append(b, ',')
+		b = cards[i].AppendJSON(b, at)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
-}
-
-// appendJSONFloat appends a finite float64 as encoding/json writes it.
-func appendJSONFloat(b []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' { // e-07 → e-7, as encoding/json does
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendJSONString appends s quoted as encoding/json writes it (HTML
-// characters escaped). Strings that need any escape take encoding/json
-// itself; stall names almost never do.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return appendJSONSlow(b, s)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
-			return appendJSONSlow(b, s)
-		}
-		i += size
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// appendJSONTime appends t as time.Time's MarshalJSON writes it.
-func appendJSONTime(b []byte, t time.Time) []byte {
-	if y := t.Year(); y < 0 || y > 9999 {
-		return appendJSONSlow(b, t) // MarshalJSON refuses it; so do we
-	}
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
-}
-
-// appendJSONSlow appends v as encoding/json writes it; on error (a time
-// out of range) it writes null.
-func appendJSONSlow(b []byte, v any) []byte {
-	js, err := json.Marshal(v)
-	if err != nil {
-		return append(b, "null"...)
-	}
-	return append(b, js...)
 }
 
 type openRequest struct {

@@ -162,6 +162,7 @@ type Server struct {
 	ready   []Check
 	account *accounts.Service
 	live    *livemap.Service
+	heads   nearbyHeads // of GET /pochas/nearby
 	hub     *realtime.Hub
 	orders  *ordering.Service
 	notes   *notify.Notifier

@@ -331,6 +331,16 @@ func (r Reader) Nearby(ctx context.Context, lat, lng, radiusM float64, limit int
 	return r.Index.Nearby(ctx, lat, lng, radiusM, limit)
 }
 
+// AppendNearby is Nearby appending to dst, which an index that can
+// (geo.NearbyAppender) fills without allocating.
+func (r Reader) AppendNearby(ctx context.Context, dst []geo.Hit, lat, lng, radiusM float64, limit int) ([]geo.Hit, error) {
+	if a, ok := r.Index.(geo.NearbyAppender); ok {
+		return a.AppendNearby(ctx, dst, lat, lng, radiusM, limit)
+	}
+	hits, err := r.Index.Nearby(ctx, lat, lng, radiusM, limit)
+	return append(dst, hits...), err
+}
+
 // Snapshot lists the open stalls within radiusM of lat, lng, nearest first.
 func (r Reader) Snapshot(ctx context.Context, lat, lng, radiusM float64) ([]realtime.StallView, error) {
 	hits, err := r.Index.Nearby(ctx, lat, lng, radiusM, 0)

@@ -3,16 +3,20 @@ package pochas
 import (
 	"context"
 	"math"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 )
 
 // Card is what a map or a list shows of a stall beside its name and
 // position: its category, its reviews' stars and whether its business hours
-// say it is open now.
+// say it is open now. A card from the service is read-only: AppendJSON
+// writes what it was made with.
 type Card struct {
 	Category    string
 	ReviewCount int64
@@ -21,6 +25,44 @@ type Card struct {
 	Rating float64
 	Hours  store.Hours
 	week   week // Hours, parsed once when the card is made
+	// js is the card's category, rating and review_count as AppendJSON
+	// writes them, encoded once when the card is made.
+	js []byte
+}
+
+// AppendJSON appends the card's fields at t to b as the members of a JSON
+// object, byte for byte as encoding/json writes them for realtime.StallView:
+//
+//	"category":"…","rating":4.5,"review_count":12,"open_by_hours":true
+//
+// (open_by_hours is null when the owner wrote no hours). A cached card
+// carries its first three members already encoded.
+func (c *Card) AppendJSON(b []byte, t time.Time) []byte {
+	if c.js != nil {
+		b = append(b, c.js...)
+	} else { // a card made by hand, not by cardOf
+		b = c.appendFixedJSON(b)
+	}
+	b = append(b, `,"open_by_hours":`...)
+	switch open, known := c.OpenAt(t); {
+	case !known:
+		return append(b, "null"...)
+	case open:
+		return append(b, "true"...)
+	default:
+		return append(b, "false"...)
+	}
+}
+
+// appendFixedJSON appends the members of AppendJSON that do not depend on
+// the time.
+func (c *Card) appendFixedJSON(b []byte) []byte {
+	b = append(b, `"category":`...)
+	b = jsonenc.String(b, c.Category)
+	b = append(b, `,"rating":`...)
+	b = jsonenc.Float(b, c.Rating)
+	b = append(b, `,"review_count":`...)
+	return strconv.AppendInt(b, c.ReviewCount, 10)
 }
 
 // OpenAt is whether the card's hours say the stall is open at t; known is
@@ -69,8 +111,18 @@ type cards struct {
 // two queries; a failed read leaves them zero: the answers they decorate
 // stay useful without them.
 func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
+	return s.AppendCards(ctx, nil, ids)
+}
+
+// AppendCards appends the card of each stall in ids to dst, in order, as
+// Cards returns them: with a dst kept from an earlier call, the hot paths
+// allocate nothing for the cached ones.
+func (s *Service) AppendCards(ctx context.Context, dst []Card, ids []uint64) []Card {
+	n := len(dst)
+	dst = slices.Grow(dst, len(ids))[:n+len(ids)]
+	out := dst[n:]
+	clear(out)
 	now := s.now()
-	out := make([]Card, len(ids))
 	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
@@ -82,7 +134,7 @@ func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	}
 	s.cards.mu.RUnlock()
 	if len(missing) == 0 {
-		return out
+		return dst
 	}
 	want := make([]uint64, len(missing))
 	for j, i := range missing {
@@ -90,7 +142,7 @@ func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	}
 	found, err := s.store.PochasByIDs(ctx, want)
 	if err != nil {
-		return out
+		return dst
 	}
 	// A stall the database does not know (deleted, or not yet committed)
 	// gets a zero card, cached too, so that it costs no read per answer
@@ -103,7 +155,7 @@ func (s *Service) Cards(ctx context.Context, ids []uint64) []Card {
 	for j, c := range s.cardsOf(ctx, rows) {
 		out[missing[j]] = c
 	}
-	return out
+	return dst
 }
 
 // cardsOf returns the cards of ps, in order, from the cache or from the rows
@@ -134,7 +186,8 @@ func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
 		s.sweepLocked(now)
 	}
 	for i, p := range ps {
-		if _, cached := s.cards.m[p.ID]; cached && now.Before(s.cards.m[p.ID].until) {
+		if c, cached := s.cards.m[p.ID]; cached && now.Before(c.until) {
+			out[i] = c.Card // cached before, or by another answer meanwhile
 			continue
 		}
 		out[i] = cardOf(p, sums[p.ID])
@@ -184,5 +237,6 @@ func cardOf(p store.Pocha, sum store.ReviewSummary) Card {
 	if sum.Count > 0 {
 		c.Rating = math.Round(float64(sum.Sum)/float64(sum.Count)*10) / 10
 	}
+	c.js = c.appendFixedJSON(make([]byte, 0, 48+len(c.Category)))
 	return c
 }

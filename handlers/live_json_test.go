@@ -1,0 +1,201 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/illuwa/illuwa/geo"
+	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/store"
+)
+
+// TestNearbyJSONMatchesEncodingJSON checks that the hand-written answer of
+// GET /pochas/nearby is byte for byte what encoding/json makes of
+// nearbyResponse, for names that need escaping and numbers of every size,
+// both with heads made for the answer and with heads kept from earlier
+// answers: a few stall IDs come back with the same position, or with one
+// that differs only in how it is written (0 and -0, the same instant in
+// another zone), which must not reuse the old head.
+func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	names := []string{"", "떡볶이 포차", `quote " and \ back`, "<b>&amp;</b>", "x<y", "x>y", "x&y", "tab\tnl\ncr\rbs\bff\f\x01\x1f\x7f",
+		"line\u2028para\u2029", "bad utf8 \xff\xfe end", "bad utf8 \xe2\x80", "emoji 🍢", "a|b", "\u2027\u202a"}
+	negZero := math.Copysign(0, -1)
+	floats := []float64{0, negZero, 1, -1, 37.5665, 126.978, 1e-7, -3.5e-9, 1e21, 123456789012345680000, 0.1, 1000, 999.95, 5e-324}
+	dists := []float64{0, 0.04, 0.05, 0.15, 0.25, 999.95, 1234.5678, 1e14 + 0.3, 2e15, 1e300, 5e-324}
+	kst := time.FixedZone("KST", 9*60*60)
+	rng := rand.New(rand.NewPCG(5, 6))
+	at := time.Date(2026, 5, 1, 19, 30, 0, 123456000, time.UTC)
+	var kept nearbyHeads
+	last := map[uint64]geo.Position{}
+	for round := range 400 {
+		n := rng.IntN(6)
+		if round == 0 {
+			n = 0
+		}
+		hits := make([]geo.Hit, n)
+		cards := make([]pochas.Card, n)
+		want := nearbyResponse{Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
+			RadiusM: floats[rng.IntN(len(floats))], Items: make([]nearbyItem, n)}
+		for i := range hits {
+			// Few stalls, each met again as it was or changed in one field,
+			// sometimes only in how the value is written.
+			id := uint64(rng.IntN(8))
+			p, seen := last[id]
+			if !seen {
+				p = geo.Position{ID: id, Name: names[rng.IntN(len(names))], Lat: floats[rng.IntN(len(floats))],
+					Lng: floats[rng.IntN(len(floats))], At: at.Add(time.Duration(rng.IntN(3600)) * time.Second)}
+			}
+			switch rng.IntN(10) {
+			case 0:
+				p.Lat = negZero
+			case 1:
+				p.Lat = 0
+			case 2:
+				p.Lng = -p.Lng
+			case 3:
+				p.At = p.At.In(kst) // the same instant, written +09:00
+			case 4:
+				p.At = p.At.UTC()
+			case 5:
+				p.Name = names[rng.IntN(len(names))]
+			case 6:
+				p.Lat = rng.NormFloat64() * 90
+			case 7:
+				p.At = p.At.Add(time.Duration(rng.IntN(2000)) * time.Millisecond)
+			}
+			last[id] = p
+			h := geo.Hit{Position: p, DistanceM: rng.Float64() * 5000}
+			if rng.IntN(3) == 0 {
+				h.DistanceM = dists[rng.IntN(len(dists))]
+			}
+			hits[i] = h
+			c := pochas.Card{Category: names[rng.IntN(len(names))], ReviewCount: rng.Int64N(1000),
+				Rating: float64(rng.IntN(41)+10) / 10}
+			switch rng.IntN(3) {
+			case 1: // open at this hour every day
+				c.Hours = store.Hours{"mon": {{Open: "00:00", Close: "24:00"}}, "tue": {{Open: "00:00", Close: "24:00"}},
+					"wed": {{Open: "00:00", Close: "24:00"}}, "thu": {{Open: "00:00", Close: "24:00"}},
+					"fri": {{Open: "00:00", Close: "24:00"}}, "sat": {{Open: "00:00", Close: "24:00"}},
+					"sun": {{Open: "00:00", Close: "24:00"}}}
+			case 2: // a day, but not this one
+				c.Hours = store.Hours{"mon": {{Open: "10:00", Close: "11:00"}}}
+			}
+			cards[i] = c
+			open, known := pochas.OpenByHours(c.Hours, at)
+			var obh *bool
+			if known {
+				obh = &open
+			}
+			want.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10,
+				Category: c.Category, Rating: c.Rating, ReviewCount: c.ReviewCount, OpenByHours: obh}
+		}
+		js, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := make([]*nearbyHead, n)
+		for i := range hits {
+			fresh[i] = newNearbyHead(&hits[i].Position)
+		}
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, fresh, cards, at); string(got) != string(js) {
+			t.Fatalf("round %d, new heads:\n got %s\nwant %s", round, got, js)
+		}
+		heads := kept.get(nil, hits)
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, heads, cards, at); string(got) != string(js) {
+			t.Fatalf("round %d, kept heads:\n got %s\nwant %s", round, got, js)
+		}
+	}
+	if len(kept.m) == 0 || len(kept.m) > 8 {
+		t.Fatalf("%d heads kept for 8 stalls", len(kept.m))
+	}
+}
+
+// TestNearbyAnswerPinned: through the whole server, the answer of GET
+// /pochas/nearby is byte for byte what encoding/json makes of
+// nearbyResponse built from the live map's hits and the stalls' records:
+// the first time (heads and cards made), again (both kept), and after a
+// stall moved and was renamed on the map and another's category changed
+// (kept ones replaced).
+func TestNearbyAnswerPinned(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, store.SQLite, withLive)
+	ctx := context.Background()
+	owner, _ := api.signupLogin("pinned-owner", "owner")
+	// A day two days away in Korea: closed now, whatever the hour.
+	far := store.Weekdays[(int(time.Now().In(time.FixedZone("KST", 9*60*60)).Weekday())+6+2)%7]
+	names := []string{"을지로 포차", `"따옴표" 포차`, "<b>&</b> 포차", "emoji 🍢", "plain"}
+	const lat, lng = 37.5665, 126.978
+	rng := rand.New(rand.NewPCG(9, 10))
+	var ids []uint64
+	for i := range 12 {
+		id, _ := api.createPocha(owner, names[i%len(names)]+" "+strconv.Itoa(i), 3000)
+		patch := map[string]any{"category": []string{"", "tteokbokki", "hotteok"}[i%3]}
+		switch i % 3 {
+		case 1:
+			patch["hours"] = allWeek("00:00", "24:00")
+		case 2:
+			patch["hours"] = map[string]any{far: []map[string]string{{"open": "10:00", "close": "11:00"}}}
+		}
+		path := "/api/v1/pochas/" + itoa(id)
+		api.do("PATCH", path, owner, patch).mustStatus(t, http.StatusOK)
+		api.do("POST", path+"/open", owner, map[string]any{"lat": lat + (rng.Float64()-0.5)*0.01,
+			"lng": lng + (rng.Float64()-0.5)*0.01}).mustStatus(t, http.StatusOK)
+		ids = append(ids, id)
+	}
+	const query = "/api/v1/pochas/nearby?lat=37.5665&lng=126.978&radius_m=1500"
+	expect := func() string {
+		t.Helper()
+		hits, err := api.srv.live.Nearby(ctx, lat, lng, 1500, defaultNearbyLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := nearbyResponse{Lat: lat, Lng: lng, RadiusM: 1500, Items: []nearbyItem{}}
+		for _, h := range hits {
+			p, err := api.store.PochaByID(ctx, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10,
+				Category: p.Category}
+			if open, known := pochas.OpenByHours(p.Hours, time.Now()); known {
+				it.OpenByHours = &open
+			}
+			want.Items = append(want.Items, it)
+		}
+		if len(want.Items) != len(ids) {
+			t.Fatalf("%d stalls on the map, want %d", len(want.Items), len(ids))
+		}
+		js, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(js)
+	}
+	check := func(when string) {
+		t.Helper()
+		want := expect()
+		if got := api.do("GET", query, "", nil).mustStatus(t, http.StatusOK).Body; string(got) != want {
+			t.Fatalf("%s:\n got %s\nwant %s", when, got, want)
+		}
+	}
+	check("first answer")
+	check("second answer")
+	moved := geo.Position{ID: ids[0], Name: "새 이름 <포차>", Lat: lat + 0.001, Lng: lng - 0.002, At: time.Now().UTC().Truncate(time.Microsecond)}
+	if _, _, err := api.srv.live.Index.Upsert(ctx, moved); err != nil {
+		t.Fatal(err)
+	}
+	api.do("PATCH", "/api/v1/pochas/"+itoa(ids[1]), owner, map[string]any{"category": "eomuk"}).mustStatus(t, http.StatusOK)
+	check("after a move, a new name and a new category")
+	if body := string(api.do("GET", query, "", nil).Body); !strings.Contains(body, `"name":"새 이름 \u003c포차\u003e"`) ||
+		!strings.Contains(body, `"category":"eomuk"`) {
+		t.Fatalf("the changes are not in the answer: %s", body)
+	}
+}
