@@ -6,19 +6,11 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime returns the user plus system CPU time this process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/illuwa/illuwa/bench/cputime"
+)
 
 // BenchmarkLocationUpdate is an owner's location update as the live map
 // makes it: before, Get then Upsert (two round trips on Redis); now, one
@@ -47,7 +39,7 @@ func BenchmarkLocationUpdate(b *testing.B) {
 				idx, ps := benchIndex(b, backend, benchStalls)
 				ctx := context.Background()
 				rng := rand.New(rand.NewPCG(2, 3))
-				start := cpuTime(b)
+				start := cputime.Self()
 				b.ResetTimer()
 				for b.Loop() {
 					p := &ps[rng.IntN(len(ps))]
@@ -57,7 +49,7 @@ func BenchmarkLocationUpdate(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Self()-start)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
@@ -97,7 +89,7 @@ func BenchmarkMoveParallel(b *testing.B) {
 				b.Fatal(err)
 			}
 			var next atomic.Int64
-			start := cpuTime(b)
+			start := cputime.Self()
 			b.SetParallelism(16)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
@@ -121,7 +113,7 @@ func BenchmarkMoveParallel(b *testing.B) {
 					}
 				}
 			})
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Self()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/illuwa/illuwa/geo/redistest"
+
+	"github.com/illuwa/illuwa/bench/cputime"
 )
 
 // Benchmarks: go test -run '^$' -bench . -benchmem ./geo/
@@ -218,7 +220,7 @@ func BenchmarkNearby1km(b *testing.B) {
 			}
 			pts := nearbyPoints()
 			hits := 0
-			start := cpuTime(b)
+			start := cputime.Self()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				pt := pts[i%len(pts)]
@@ -228,7 +230,7 @@ func BenchmarkNearby1km(b *testing.B) {
 				}
 				hits += len(h)
 			}
-			b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Self()-start)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
 			if counter != nil {
 				cmds, trips, _ := counter.Totals()
@@ -328,13 +330,13 @@ func BenchmarkPositions200(b *testing.B) {
 				counter := redistest.NewCommandCounter()
 				r.client.AddHook(counter)
 				found := 0
-				start := cpuTime(b)
+				start := cputime.Self()
 				b.ResetTimer()
 				for b.Loop() {
 					found += read()
 				}
 				b.StopTimer()
-				b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Self()-start)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(float64(found)/float64(b.N), "found/op")
 				cmds, trips, _ := counter.Totals()
 				b.ReportMetric(float64(cmds)/float64(b.N), "cmds/op")

@@ -16,6 +16,8 @@ import (
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/blob"
 	"github.com/illuwa/illuwa/store/storetest"
+
+	"github.com/illuwa/illuwa/bench/cputime"
 )
 
 // Benchmarks of the live map over HTTP:
@@ -85,7 +87,7 @@ func BenchmarkNearbyHTTP(b *testing.B) {
 			}
 			var bytes int
 			i := 0
-			cpu0 := processCPU()
+			cpu0 := cputime.Self()
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodGet, urls[i%len(urls)], nil)
 				rec := httptest.NewRecorder()
@@ -96,7 +98,7 @@ func BenchmarkNearbyHTTP(b *testing.B) {
 				bytes += rec.Body.Len()
 				i++
 			}
-			if cpu := processCPU() - cpu0; cpu > 0 {
+			if cpu := cputime.Self() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 			b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")

@@ -5,21 +5,13 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// cpuTime returns the user plus system CPU time this process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/illuwa/illuwa/bench/cputime"
+)
 
 // BenchmarkRedisPublish publishes a stall event's payload (about 200
 // bytes) on the Redis broker, from one goroutine and from 32, to one topic
@@ -54,7 +46,7 @@ func BenchmarkRedisPublish(b *testing.B) {
 					publish := paths[path]
 					ctx := context.Background()
 					b.ReportAllocs()
-					start := cpuTime(b)
+					start := cputime.Self()
 					b.ResetTimer()
 					if goroutines == 1 {
 						for range b.N {
@@ -73,7 +65,7 @@ func BenchmarkRedisPublish(b *testing.B) {
 							}
 						})
 					}
-					b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(cputime.Self()-start)/float64(b.N), "cpu-ns/op")
 				})
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/illuwa/illuwa/bench/cputime"
 )
 
 // groupSize is the number of movers paced by one sender goroutine.
@@ -167,13 +169,13 @@ func runMap(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error) {
 	if cfg.Warmup > 0 {
 		m0, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	}
-	m0At, cpu0 := time.Now(), selfCPU()
+	m0At, cpu0 := time.Now(), cputime.Self()
 	senders.Wait()
 	r.win.end.Store(stop.UnixNano())
 	sleepUntil(ctx, stop.Add(cfg.Drain))
 	m1, _ := scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
 	m1Secs := time.Since(m0At).Seconds()
-	clientCores := (selfCPU() - cpu0).Seconds() / m1Secs
+	clientCores := (cputime.Self() - cpu0).Seconds() / m1Secs
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("loadgen: map run: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/illuwa/illuwa/bench/cputime"
 )
 
 // runNearby hammers GET /api/v1/pochas/nearby from cfg.NearbyClients
@@ -64,11 +66,11 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 	var cpu0, cpu1 time.Duration
 	if sleepUntil(ctx, winStart) {
 		m0, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
-		cpu0 = selfCPU()
+		cpu0 = cputime.Self()
 	}
 	if sleepUntil(ctx, stop) {
 		m1, _ = scrapeLogged(ctx, api.http, cfg.metricsURL(), logw)
-		cpu1 = selfCPU()
+		cpu1 = cputime.Self()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {

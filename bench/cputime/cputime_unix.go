@@ -1,15 +1,15 @@
 //go:build unix
 
-package loadgen
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// selfCPU is the CPU time (user + system) this process has used so far,
-// or 0 when the system does not say.
-func selfCPU() time.Duration {
+// Self is the CPU time (user + system) this process has used so far, or 0
+// when the system does not say.
+func Self() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
