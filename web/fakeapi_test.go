@@ -50,6 +50,9 @@ type fakeAPI struct {
 	calls           []apiCall
 	orders          map[int]map[string]any
 	confirmFailures int
+	// holdReads, when set, holds every GET /orders/{id} answer (the order
+	// as it was when asked) until it is closed.
+	holdReads chan struct{}
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -219,6 +222,16 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if action == "accept" {
 				o["ready_in_minutes"] = body["ready_in_minutes"]
 			}
+		}
+		if hold := a.holdReads; r.Method == "GET" && hold != nil {
+			then := make(map[string]any, len(o))
+			for k, v := range o {
+				then[k] = v
+			}
+			a.mu.Unlock()
+			<-hold
+			a.mu.Lock()
+			o = then
 		}
 		reply(w, 200, o)
 	default:

@@ -126,9 +126,57 @@ func TestBrowserPayAndOrderStatus(t *testing.T) {
 	// A push missed while disconnected is read from the API after reconnecting.
 	api.mu.Lock()
 	api.orders[5]["status"] = "ready"
+	api.orders[5]["updated_at"] = time.Now().Add(2 * time.Minute).UTC().Format(time.RFC3339Nano)
 	api.mu.Unlock()
 	ws.dropAll()
 	waitFor(t, ctx, "ready after the reconnect", `illuwa.state === "live" && document.getElementById("order-status").dataset.status === "ready"`)
+	if errs := pageErrors(); len(errs) > 0 {
+		t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// TestBrowserOrderReadAnsweredAfterAPush: the read a (re)connect starts is
+// answered after a newer push arrived; the page keeps the newer status
+// instead of going back to the one the read saw.
+func TestBrowserOrderReadAnsweredAfterAPush(t *testing.T) {
+	b := browsertest.Start(t)
+	api := newFakeAPI(t)
+	order := api.addOrder(6, "paid")
+	ws := newFakeRealtime(t)
+	srv := mustServePages(t, api, ws)
+	ctx, pageErrors := openPhoneTab(t, b, srv.URL, "tok-customer")
+	do(t, ctx, "open the order page", chromedp.Navigate(srv.URL+"/order.html?id=6"))
+	waitFor(t, ctx, "the order page, paid", `illuwa.state === "live" && document.getElementById("order-status").dataset.status === "paid"`)
+
+	hold := make(chan struct{})
+	api.mu.Lock()
+	api.holdReads = hold
+	api.mu.Unlock()
+	reads := len(api.callsTo("GET /api/v1/orders/6"))
+	ws.dropAll() // the page reconnects and reads the order again: held
+	deadline := time.Now().Add(15 * time.Second)
+	for len(api.callsTo("GET /api/v1/orders/6")) == reads {
+		if time.Now().After(deadline) {
+			t.Fatal("the page did not read the order again after reconnecting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	accepted := copyOrder(order, "accepted", time.Now().Add(time.Minute))
+	accepted["ready_in_minutes"] = 9
+	ws.send(map[string]any{"type": "order.updated", "order": accepted})
+	waitFor(t, ctx, "accepted, from the push", `document.getElementById("order-status").dataset.status === "accepted"`)
+	api.mu.Lock()
+	api.holdReads = nil
+	api.mu.Unlock()
+	close(hold) // the read answers now, with the order as it was: paid
+	time.Sleep(1500 * time.Millisecond)
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("order-status").dataset.status`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != "accepted" {
+		t.Fatalf("status %q after the older read was answered, want accepted", status)
+	}
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Errorf("page errors:\n%s", strings.Join(errs, "\n"))
 	}

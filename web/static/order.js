@@ -21,17 +21,18 @@ let probed = false;
 
 async function refresh() {
   try {
-    apply(await api("GET", `/orders/${id}`), true);
+    apply(await api("GET", `/orders/${id}`));
   } catch (err) {
     showError($("page-error"), err.status === 404 ? { message: t("order.not_found") } : err);
   }
 }
 
-// apply shows o unless it is older than the order shown (a push that crossed
-// a fresh read); a read from the API always wins.
-function apply(o, fromAPI = false) {
+// apply shows o unless it is older than the order shown: a push that
+// crossed a fresh read, or a read (the one every connect starts) answered
+// after a newer push had arrived.
+function apply(o) {
   const cur = illuwa.order;
-  if (cur && !fromAPI && new Date(o.updated_at) < new Date(cur.updated_at)) return;
+  if (cur && new Date(o.updated_at) < new Date(cur.updated_at)) return;
   if (cur && cur.status !== "ready" && o.status === "ready") {
     beep(); // when audio was unlocked on this page
     navigator.vibrate?.([200, 100, 200]);
