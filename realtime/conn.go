@@ -18,7 +18,8 @@ const (
 )
 
 // conn is one client connection: one reader goroutine for its whole life
-// (serve), and a writer goroutine only while messages are queued.
+// (serve; between messages it parks in a shallow wait for the socket, see
+// idleread.go), and a writer goroutine only while messages are queued.
 type conn struct {
 	hub *Hub
 	ws  *websocket.Conn
