@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/illuwa/illuwa/handlers/accounts"
 )
 
 // Owners who sign up wait for an admin's approval before a stall of theirs
@@ -16,17 +18,10 @@ import (
 // says how to give it one.
 
 // businessNumber is owner i's 사업자등록번호 (123-45-67890): nine digits
-// from i and the check digit the server verifies (weights 1,3,7,1,3,7,1,3,5,
-// plus the tens of the ninth digit times 5).
+// from i and the check digit the server verifies.
 func businessNumber(i int) string {
 	d := fmt.Sprintf("9%08d", i%100000000)
-	weights := [9]int{1, 3, 7, 1, 3, 7, 1, 3, 5}
-	sum := 0
-	for k, w := range weights {
-		sum += int(d[k]-'0') * w
-	}
-	sum += int(d[8]-'0') * 5 / 10
-	return fmt.Sprintf("%s-%s-%s%d", d[:3], d[3:5], d[5:], (10-sum%10)%10)
+	return fmt.Sprintf("%s-%s-%s%c", d[:3], d[3:5], d[5:], accounts.BusinessCheckDigit(d))
 }
 
 // approveOwners approves, as cfg.AdminLogin, those of the owners (user ids
