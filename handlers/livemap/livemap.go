@@ -299,20 +299,9 @@ type Describer interface {
 	Describe(ctx context.Context, vs []realtime.StallView)
 }
 
-// LocationOf returns the position of an open stall; false when it is not on
-// the map (or the index cannot be read: an answer without a position is
-// still an answer).
-func (r Reader) LocationOf(ctx context.Context, id uint64) (Location, bool) {
-	p, ok, err := r.Index.Get(ctx, id)
-	if err != nil || !ok {
-		return Location{}, false
-	}
-	return Location{Lat: p.Lat, Lng: p.Lng, At: p.At}, true
-}
-
 // LocationsOf returns the positions of those of ids that are on the map,
 // by id, read in one go (geo.Index.Positions); it is empty when the index
-// cannot be read, as LocationOf is false.
+// cannot be read (an answer without positions is still an answer).
 func (r Reader) LocationsOf(ctx context.Context, ids []uint64) map[uint64]Location {
 	ps, err := r.Index.Positions(ctx, ids)
 	if err != nil {

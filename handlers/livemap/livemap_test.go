@@ -110,9 +110,6 @@ func TestOpenMoveClose(t *testing.T) {
 		if err := f.live.Location(ctx, f.ownerID(), msg); err != nil {
 			t.Fatal(err)
 		}
-		if loc, ok := f.live.LocationOf(ctx, f.pocha.ID); !ok || loc.Lat != 37.5661 {
-			t.Fatalf("location after the move: %+v %v", loc, ok)
-		}
 		if locs := f.live.LocationsOf(ctx, []uint64{f.pocha.ID, f.pocha.ID + 1}); len(locs) != 1 || locs[f.pocha.ID].Lat != 37.5661 ||
 			!locs[f.pocha.ID].At.Equal(*f.clock) {
 			t.Fatalf("locations after the move: %+v", locs)
@@ -227,7 +224,7 @@ func TestRestartKeepsTheMap(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("restored %d %v, want 1", n, err)
 		}
-		loc, ok := again.LocationOf(ctx, f.pocha.ID)
+		loc, ok := again.LocationsOf(ctx, []uint64{f.pocha.ID})[f.pocha.ID]
 		if !ok || loc.Lat != 37.5662 || !loc.At.Equal(msg.At) {
 			t.Fatalf("restored location %+v %v, want the last saved one", loc, ok)
 		}
@@ -254,7 +251,7 @@ func TestPositionRevivesALostStall(t *testing.T) {
 		if err := f.live.Location(ctx, f.ownerID(), msg); err != nil {
 			t.Fatalf("position of a lost open stall: %v", err)
 		}
-		if loc, ok := f.live.LocationOf(ctx, f.pocha.ID); !ok || loc.Lat != 37.5663 {
+		if loc, ok := f.live.LocationsOf(ctx, []uint64{f.pocha.ID})[f.pocha.ID]; !ok || loc.Lat != 37.5663 {
 			t.Fatalf("after the position: %+v %v", loc, ok)
 		}
 		if got := f.pub.types(); got[len(got)-1] != realtime.TypePochaOpened {

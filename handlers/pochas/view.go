@@ -70,7 +70,7 @@ func (s *Service) Views(ctx context.Context, ps []store.Pocha) []View {
 	out := make([]View, len(ps))
 	for i, p := range ps {
 		var loc *livemap.Location
-		if l, ok := locs[p.ID]; ok && p.IsOpen {
+		if l, ok := locs[p.ID]; ok { // only open stalls were asked
 			loc = &l
 		}
 		out[i] = viewOf(p, loc, cs[i], now)
