@@ -30,20 +30,11 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 		return nil, ErrClosed
 	}
 	q := newCircle(lat, lng, radiusM)
-	var hexes []string
-	if r.sharded {
-		cover := coverCells(lat, lng, radiusM, r.cellRes)
-		hexes = make([]string, len(cover))
-		for i, c := range cover {
-			hexes[i] = c.String()
-		}
-	} else {
-		cover := cachedCover(cellOf(lat, lng, StallResolution), radiusM)
-		hexes = make([]string, 0, len(cover))
-		for _, c := range cover {
-			if q.mayMeet(c) {
-				hexes = append(hexes, c.String())
-			}
+	cover := cachedCover(cellOf(lat, lng, r.cellRes), radiusM)
+	hexes := make([]string, 0, len(cover))
+	for _, c := range cover {
+		if q.mayMeet(c) {
+			hexes = append(hexes, c.String())
 		}
 	}
 	unions := make([]*redis.StringSliceCmd, len(r.shards))
@@ -97,7 +88,7 @@ func (r *RedisIndex) Nearby(ctx context.Context, lat, lng, radiusM float64, limi
 	return sortHits(hits, limit), nil
 }
 
-// mayMeet reports whether stall cell c may hold a point of the circle. The
+// mayMeet reports whether cell c may hold a point of the circle. The
 // cover cache holds cells for any point of the centre cell; a round trip
 // is worth a test against this point.
 func (q circle) mayMeet(c h3.Cell) bool {
