@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/illuwa/illuwa/handlers/accounts"
 )
 
 // apiClient calls the server's HTTP API.
@@ -88,16 +90,6 @@ func (a *apiClient) do(ctx context.Context, method, path, token string, body, ou
 	return nil
 }
 
-type signupRequest struct {
-	LoginID        string `json:"login_id"`
-	Password       string `json:"password"`
-	Nickname       string `json:"nickname"`
-	Email          string `json:"email"`
-	Phone          string `json:"phone"`
-	Role           string `json:"role"`
-	BusinessNumber string `json:"business_number,omitempty"` // an owner's 사업자등록번호, which approval needs
-}
-
 type loginRequest struct {
 	LoginID  string `json:"login_id"`
 	Password string `json:"password"`
@@ -117,7 +109,7 @@ type pochaCreated struct {
 
 // signupOrLogin creates the owner account (an existing one is fine) and
 // logs in.
-func (a *apiClient) signupOrLogin(ctx context.Context, s signupRequest) (loginResponse, error) {
+func (a *apiClient) signupOrLogin(ctx context.Context, s accounts.NewUser) (loginResponse, error) {
 	err := a.do(ctx, http.MethodPost, "/api/v1/auth/signup", "", s, nil)
 	var se *statusError
 	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusConflict) {

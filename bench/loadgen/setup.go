@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/illuwa/illuwa/handlers/accounts"
 )
 
 // fleet is what a map run drives: owner tokens and open stalls.
@@ -22,9 +24,9 @@ type fleet struct {
 
 // ownerSignup is the signup of owner i: deterministic names so that a run
 // without a state file logs in to accounts an earlier run created.
-func ownerSignup(prefix string, i int) signupRequest {
+func ownerSignup(prefix string, i int) accounts.NewUser {
 	id := fmt.Sprintf("%s.owner%04d", prefix, i)
-	return signupRequest{
+	return accounts.NewUser{
 		LoginID: id, Password: "loadgen-" + id, Nickname: fmt.Sprintf("load owner %d", i),
 		Email: id + "@example.com", Phone: fmt.Sprintf("010-%04d-%04d", 9000+i/10000, i%10000), Role: "owner",
 		BusinessNumber: businessNumber(i),
