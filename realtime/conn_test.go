@@ -103,6 +103,26 @@ func testInvalidMessages(t *testing.T, mk brokerMaker) {
 			t.Fatalf("got %v", m)
 		}
 	})
+	// The decoder is strict: a name given twice (which one would win?), a
+	// name in the wrong case or invalid UTF-8 make the message malformed,
+	// and the location is not applied.
+	for _, tc := range []struct{ name, msg string }{
+		{"repeated_name", `{"type":"location","ref":"d1","pocha_id":1,"lat":37.5,"lat":38.5,"lng":127,"at":"2026-11-25T08:00:00Z"}`},
+		{"wrong_case_name", `{"type":"location","ref":"d1","pocha_id":1,"Lat":37.5,"lng":127,"at":"2026-11-25T08:00:00Z"}`},
+		{"invalid_utf8", "{\"type\":\"location\",\"ref\":\"d1\",\"pocha_id\":1,\"lat\":37.5,\"lng\":127,\"at\":\"2026-11-25T08:00:00Z\",\"x\":\"\xff\"}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := e.dial(t, "user=7&role=owner")
+			before := e.in.locations.Load()
+			c.sendRaw(websocket.TextMessage, []byte(tc.msg))
+			if m := c.expect(TypeError); m["code"] != CodeInvalidMessage {
+				t.Fatalf("got %v", m)
+			}
+			if n := e.in.locations.Load(); n != before {
+				t.Fatalf("%d locations applied, want %d", n, before)
+			}
+		})
+	}
 	t.Run("bad_radius", func(t *testing.T) {
 		c := e.dial(t, "")
 		c.send(WatchMessage{Type: TypeWatch, Lat: centerLat, Lng: centerLng, RadiusM: 5001})
