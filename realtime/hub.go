@@ -75,7 +75,8 @@ type Hub struct {
 	subMu      sync.Mutex // serialises broker (un)subscribes
 	subscribed map[string]struct{}
 
-	pushes *pushQueue // user and stall pushes, published off the caller's path
+	pushes *pushQueue   // user and stall pushes, published off the caller's path
+	deep   *deepWorkers // run the readers' deep work (conn.shallow)
 }
 
 var (
@@ -107,6 +108,7 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 		caps:       newConnCaps(),
 	}
 	h.pushes = newPushQueue(h, opts.PushQueue)
+	h.deep = newDeepWorkers(ctx.Done())
 	if opts.Registerer != nil {
 		backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "illuwa_ws_send_backlog",

@@ -15,7 +15,8 @@ import (
 // the read path from NextReader down to the poller), which was half of
 // what an idle watcher cost. So the reader goroutine parks in a shallow
 // wait for readability instead (waitReadable), and reads the socket only
-// on a short-lived goroutine once bytes have arrived (see conn.readLoop).
+// on one of the hub's deep workers once bytes have arrived (see conn.readLoop
+// and deepWorkers).
 //
 // Two things make that work with gorilla's reader, which keeps a buffer of
 // its own and, once inside NextReader, reads on until a data frame comes:

@@ -59,7 +59,7 @@ func (h *Hub) ServeWS(w http.ResponseWriter, r *http.Request, who Identity, in I
 func (c *conn) serve() {
 	h := c.hub
 	defer h.unregister(c)
-	shallow(func() {
+	c.shallow(func() {
 		if c.userTopic != "" {
 			if err := h.syncTopics(h.baseCtx, []string{c.userTopic}); err != nil {
 				c.sendError("", CodeInternal, "order pushes are unavailable on this connection")
@@ -82,18 +82,12 @@ func (c *conn) serve() {
 	c.readLoop()
 }
 
-// shallow runs f on a short-lived goroutine and waits for it. The reader
-// goroutine spends its life parked in a read; running the deep work (JSON,
-// broker and index calls) elsewhere keeps its stack at the runtime's
-// smallest sizes, which is most of what an idle connection costs.
-func shallow(f func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	<-done
-}
+// shallow runs f on one of the hub's deep workers and waits for it. The
+// reader goroutine spends its life parked in a read; running the deep work
+// (JSON, broker and index calls) elsewhere keeps its stack at the runtime's
+// smallest sizes, which is most of what an idle connection costs, and the
+// workers keep the large stacks that work needs (see deepWorkers).
+func (c *conn) shallow(f func()) { c.hub.deep.run(f) }
 
 // register lists c in the hub (and under its user topic); false when the
 // hub is shutting down.
@@ -156,7 +150,7 @@ func (h *Hub) unregister(c *conn) {
 
 // readLoop reads client messages until the connection fails or closes.
 // Between messages the goroutine parks in a shallow wait for the socket
-// (waitReadable); the reading itself runs on a short-lived goroutine (see
+// (waitReadable); the reading itself runs on a deep worker (see
 // idleread.go), except where the socket cannot be waited on (fc nil).
 func (c *conn) readLoop() {
 	h := c.hub
@@ -174,7 +168,7 @@ func (c *conn) readLoop() {
 			return
 		}
 		more := true
-		shallow(func() {
+		c.shallow(func() {
 			if err := c.fc.fill(); err != nil {
 				more = false
 				return
@@ -234,9 +228,9 @@ func (c *conn) readMessage() bool {
 	}
 	c.extendDeadline()
 	if c.fc == nil {
-		shallow(func() { c.handle(mt, data) })
+		c.shallow(func() { c.handle(mt, data) })
 	} else {
-		c.handle(mt, data) // on readLoop's short-lived goroutine already
+		c.handle(mt, data) // on readLoop's deep worker already
 	}
 	return true
 }
