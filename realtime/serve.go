@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -212,7 +213,14 @@ func (c *conn) readMessage() bool {
 	if c.isClosing() {
 		return true // waiting for the client's close reply; the rest is discarded
 	}
-	data, err := readLimited(r, h.opts.ReadLimit)
+	bp := msgBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledMsg {
+			msgBufs.Put(bp)
+		}
+	}()
+	data, err := readLimited(r, h.opts.ReadLimit, *bp)
+	*bp = data[:0] // handle keeps nothing of data
 	if errors.Is(err, errTooLarge) {
 		c.closeWith(ClosePolicyViolation, false)
 		return true
@@ -249,16 +257,34 @@ func (c *conn) extendDeadline() {
 	}
 }
 
-// readLimited reads one message of at most limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+// msgBufs hold client messages while they are read and handled: one
+// message at a time per reader, so a pooled buffer instead of a new one
+// (io.ReadAll's 512 bytes and up) for every message.
+var msgBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledMsg is the largest buffer put back into msgBufs.
+const maxPooledMsg = 8 << 10
+
+// readLimited reads one message of at most limit bytes into buf[:0],
+// growing it as needed.
+func readLimited(r io.Reader, limit int64, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, errTooLarge
-	}
-	return data, nil
 }
 
 // originChecker implements Options.AllowedOrigins.
