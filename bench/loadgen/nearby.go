@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -43,12 +44,23 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 			cs.errs = map[string]int64{}
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)+0x9e37))
 			var buf bytes.Buffer
+			raw := newRawGetter(cfg.URL, 30*time.Second)
+			if raw != nil {
+				defer raw.close()
+			}
+			var rawBuf []byte
 			for ctx.Err() == nil {
 				t0 := time.Now()
 				if !t0.Before(stop) {
 					return
 				}
-				n, errKind := nearbyOnce(ctx, api, cfg.Area.Random(rng), cfg.RadiusM, &buf)
+				var n int
+				var errKind string
+				if raw != nil {
+					n, errKind, rawBuf = nearbyRaw(raw, cfg.Area.Random(rng), cfg.RadiusM, rawBuf)
+				} else {
+					n, errKind = nearbyOnce(ctx, api, cfg.Area.Random(rng), cfg.RadiusM, &buf)
+				}
 				t1 := time.Now()
 				if t0.Before(winStart) {
 					continue
@@ -104,11 +116,30 @@ func runNearby(ctx context.Context, cfg *Config, logw io.Writer) (*Result, error
 	return res, nil
 }
 
+// nearbyPath is the path and query of a nearby query at p.
+func nearbyPath(p Point, radiusM float64) string {
+	return "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(p.Lat, 'f', 6, 64) +
+		"&lng=" + strconv.FormatFloat(p.Lng, 'f', 6, 64) + "&radius_m=" + strconv.FormatFloat(radiusM, 'f', -1, 64)
+}
+
+// nearbyRaw is nearbyOnce through a rawGetter; buf is the reused body.
+func nearbyRaw(g *rawGetter, p Point, radiusM float64, buf []byte) (int, string, []byte) {
+	body, status, err := g.get(nearbyPath(p, radiusM), buf)
+	switch {
+	case errors.Is(err, errUnsupportedFraming):
+		return 0, "unsupported_framing", body
+	case err != nil:
+		return 0, "transport", body
+	case status != http.StatusOK:
+		return 0, "status_" + strconv.Itoa(status), body
+	}
+	return countStalls(body), "", body
+}
+
 // nearbyOnce runs one query and returns the number of stalls in the answer,
 // or an error kind ("status_503", "transport").
 func nearbyOnce(ctx context.Context, api *apiClient, p Point, radiusM float64, buf *bytes.Buffer) (int, string) {
-	url := api.base + "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(p.Lat, 'f', 6, 64) +
-		"&lng=" + strconv.FormatFloat(p.Lng, 'f', 6, 64) + "&radius_m=" + strconv.FormatFloat(radiusM, 'f', -1, 64)
+	url := api.base + nearbyPath(p, radiusM)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, "request"
