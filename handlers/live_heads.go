@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"sync"
@@ -8,33 +9,44 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/jsonenc"
+	"github.com/illuwa/illuwa/handlers/pochas"
 )
 
-// An item of GET /pochas/nearby starts with what the live map knows of the
-// stall, which changes only when the stall moves or is renamed:
+// An item of GET /pochas/nearby is what the live map knows of the stall,
+// which changes only when the stall moves or is renamed, then its distance,
+// then its card (category, stars, hours), which changes on an edit or a
+// review:
 //
-//	{"id":7,"name":"…","lat":37.5,"lng":127,"at":"…","distance_m":
+//	{"id":7,"name":"…","lat":37.5,"lng":127,"at":"…","distance_m":12.3,"category":"…","rating":4.5,"review_count":12,"open_by_hours":true}
 //
 // Encoding those floats and that time again for every answer was the
 // largest part of writing one (most stalls stand still between answers), so
-// the heads are kept encoded, each with the position it was made of: a
-// head is used only for a hit whose name, coordinates and time are exactly
-// those, whatever the index.
+// each stall's item is kept encoded but for its distance and open_by_hours,
+// in one buffer, with the position it was made of and the cache's card it
+// was made with. It is used only for a hit whose name, coordinates and time
+// are exactly those, whatever the index, while that card is still the one
+// the cards' cache serves (pochas.CachedCard.Current): one lookup per stall
+// and an answer, instead of one for the head and one for the card.
 
-// maxNearbyHeads bounds the heads kept; past it they start over (a stall
-// that closed keeps its head until then).
+// maxNearbyHeads bounds the items kept; past it they start over (a stall
+// that closed keeps its item until then).
 const maxNearbyHeads = 100_000
 
-// nearbyHead is the encoded head of one stall's item and what it was made of.
+// nearbyHead is the encoded item of one stall, without its distance and
+// open_by_hours, and what it was made of.
 type nearbyHead struct {
 	name     string
 	lat, lng uint64 // math.Float64bits: 0 and -0 are written differently
 	at       time.Time
-	js       []byte
+	card     *pochas.CachedCard
+	// js is the head up to "distance_m": (js[:split]), then ',' and the
+	// card's members that do not depend on the time (js[split:]).
+	js    []byte
+	split int
 }
 
-func newNearbyHead(p *geo.Position) *nearbyHead {
-	b := make([]byte, 0, 96+len(p.Name))
+func newNearbyHead(p *geo.Position, card *pochas.CachedCard) nearbyHead {
+	b := make([]byte, 0, 160+len(p.Name)+len(card.Category))
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, p.ID, 10)
 	b = append(b, `,"name":`...)
@@ -46,7 +58,10 @@ func newNearbyHead(p *geo.Position) *nearbyHead {
 	b = append(b, `,"at":`...)
 	b = jsonenc.Time(b, p.At)
 	b = append(b, `,"distance_m":`...)
-	return &nearbyHead{name: p.Name, lat: math.Float64bits(p.Lat), lng: math.Float64bits(p.Lng), at: p.At, js: b}
+	split := len(b)
+	b = append(b, ',')
+	b = card.AppendFixedJSON(b)
+	return nearbyHead{name: p.Name, lat: math.Float64bits(p.Lat), lng: math.Float64bits(p.Lng), at: p.At, card: card, js: b, split: split}
 }
 
 // of reports whether h was made of p (whose ID is h's key). Times compare
@@ -55,24 +70,40 @@ func (h *nearbyHead) of(p *geo.Position) bool {
 	return h.name == p.Name && h.lat == math.Float64bits(p.Lat) && h.lng == math.Float64bits(p.Lng) && h.at == p.At
 }
 
-// nearbyHeads are the heads of the stalls seen in answers, by stall ID.
-type nearbyHeads struct {
-	mu sync.RWMutex
-	m  map[uint64]*nearbyHead
+// appendItem appends the item of the hit h was made for, at distance d
+// and, for open_by_hours, at time t.
+func (h *nearbyHead) appendItem(b []byte, d float64, t time.Time) []byte {
+	b = append(b, h.js[:h.split]...)
+	b = jsonenc.Tenths(b, d)
+	b = append(b, h.js[h.split:]...)
+	b = h.card.AppendOpenJSON(b, t)
+	return append(b, '}')
 }
 
-// get returns the head of each hit in order, reusing the kept ones (one read
-// lock for all) and keeping the ones it has to make.
-func (hs *nearbyHeads) get(dst []*nearbyHead, hits []geo.Hit) []*nearbyHead {
+// nearbyHeads are the items of the stalls seen in answers, by stall ID.
+type nearbyHeads struct {
+	mu sync.RWMutex
+	m  map[uint64]nearbyHead // by value: a lookup reads the slot, not a pointer to follow
+}
+
+// cardSource gives the cards' cache (pochas.Service).
+type cardSource interface {
+	Now() time.Time
+	AppendCachedCards(ctx context.Context, dst []*pochas.CachedCard, ids []uint64) []*pochas.CachedCard
+}
+
+// get returns the item of each hit in order, reusing the kept ones (one read
+// lock for all) and making the others, with the cards that cards gives for
+// them; it keeps those made with a card the cache holds.
+func (hs *nearbyHeads) get(ctx context.Context, dst []nearbyHead, hits []geo.Hit, cards cardSource) []nearbyHead {
 	dst = dst[:0]
 	var made []int // indexes into hits
+	now := cards.Now()
 	hs.mu.RLock()
 	for i := range hits {
-		h := hs.m[hits[i].ID]
-		if h != nil && !h.of(&hits[i].Position) {
-			h = nil
-		}
-		if h == nil {
+		h, ok := hs.m[hits[i].ID]
+		if !ok || !h.of(&hits[i].Position) || !h.card.Current(now) {
+			h = nearbyHead{}
 			made = append(made, i)
 		}
 		dst = append(dst, h)
@@ -81,16 +112,30 @@ func (hs *nearbyHeads) get(dst []*nearbyHead, hits []geo.Hit) []*nearbyHead {
 	if len(made) == 0 {
 		return dst
 	}
-	for _, i := range made {
-		dst[i] = newNearbyHead(&hits[i].Position)
+	ids := make([]uint64, len(made))
+	for j, i := range made {
+		ids[j] = hits[i].ID
+	}
+	cs := cards.AppendCachedCards(ctx, nil, ids)
+	keep := 0
+	for j, i := range made {
+		dst[i] = newNearbyHead(&hits[i].Position, cs[j])
+		if cs[j].Current(now) {
+			keep++
+		}
+	}
+	if keep == 0 {
+		return dst
 	}
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	if hs.m == nil || len(hs.m)+len(made) > maxNearbyHeads {
-		hs.m = make(map[uint64]*nearbyHead)
+	if hs.m == nil || len(hs.m)+keep > maxNearbyHeads {
+		hs.m = make(map[uint64]nearbyHead)
 	}
 	for _, i := range made {
-		hs.m[hits[i].ID] = dst[i]
+		if dst[i].card.Current(now) {
+			hs.m[hits[i].ID] = dst[i]
+		}
 	}
 	return dst
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/illuwa/illuwa/handlers/check"
 	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/handlers/livemap"
-	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/realtime"
 )
 
@@ -80,13 +79,8 @@ func (s *Server) nearby(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	hits := sc.hits
-	for i := range hits {
-		sc.ids = append(sc.ids, hits[i].ID)
-	}
-	sc.cards = s.pochas.AppendCards(c.Request.Context(), sc.cards, sc.ids)
-	sc.heads = s.heads.get(sc.heads, hits)
-	sc.body = appendNearbyJSON(sc.body, lat, lng, radius, hits, sc.heads, sc.cards, time.Now())
+	sc.heads = s.heads.get(c.Request.Context(), sc.heads, sc.hits, s.pochas)
+	sc.body = appendNearbyJSON(sc.body, lat, lng, radius, sc.hits, sc.heads, time.Now())
 	c.Header("Content-Length", strconv.Itoa(len(sc.body)))
 	c.Data(http.StatusOK, "application/json; charset=utf-8", sc.body)
 }
@@ -94,9 +88,7 @@ func (s *Server) nearby(c *gin.Context) {
 // nearbyWork is the scratch of one GET /pochas/nearby, recycled.
 type nearbyWork struct {
 	hits  []geo.Hit
-	ids   []uint64
-	cards []pochas.Card
-	heads []*nearbyHead
+	heads []nearbyHead
 	body  []byte
 }
 
@@ -105,22 +97,21 @@ var nearbyScratch = sync.Pool{New: func() any { return &nearbyWork{body: make([]
 // put empties w (dropping what it points to) and recycles it, unless one
 // very wide answer made it large.
 func (w *nearbyWork) put() {
-	if cap(w.body) > 1<<20 || cap(w.ids) > 4096 {
+	if cap(w.body) > 1<<20 || cap(w.hits) > 4096 {
 		return
 	}
 	clear(w.hits)
-	clear(w.cards)
 	clear(w.heads)
-	w.hits, w.ids, w.cards, w.heads, w.body = w.hits[:0], w.ids[:0], w.cards[:0], w.heads[:0], w.body[:0]
+	w.hits, w.heads, w.body = w.hits[:0], w.heads[:0], w.body[:0]
 	nearbyScratch.Put(w)
 }
 
 // appendNearbyJSON appends the nearbyResponse of the hits to b, byte for
 // byte what encoding/json makes of it (TestNearbyJSONMatchesEncodingJSON),
 // without reflection or an allocation per item. Distances are rounded to
-// 0.1 m as in the API. heads[i] and cards[i] describe hits[i]; at is the
-// time open_by_hours is for.
-func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads []*nearbyHead, cards []pochas.Card, at time.Time) []byte {
+// 0.1 m as in the API. heads[i] describes hits[i]; at is the time
+// open_by_hours is for.
+func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads []nearbyHead, at time.Time) []byte {
 	b = slices.Grow(b, 64+220*len(hits))
 	b = append(b, `{"lat":`...)
 	b = jsonenc.Float(b, lat)
@@ -133,11 +124,7 @@ func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, heads[i].js...)
-		b = jsonenc.Tenths(b, hits[i].DistanceM)
-		b = append(b, ',')
-		b = cards[i].AppendJSON(b, at)
-		b = append(b, '}')
+		b = heads[i].appendItem(b, hits[i].DistanceM, at)
 	}
 	return append(b, "]}"...)
 }

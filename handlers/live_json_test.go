@@ -19,10 +19,11 @@ import (
 // TestNearbyJSONMatchesEncodingJSON checks that the hand-written answer of
 // GET /pochas/nearby is byte for byte what encoding/json makes of
 // nearbyResponse, for names that need escaping and numbers of every size,
-// both with heads made for the answer and with heads kept from earlier
+// both with items made for the answer and with items kept from earlier
 // answers: a few stall IDs come back with the same position, or with one
 // that differs only in how it is written (0 and -0, the same instant in
-// another zone), which must not reuse the old head.
+// another zone), which must not reuse the old item, and their cards expire
+// now and then, which must not either.
 func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	names := []string{"", "떡볶이 포차", `quote " and \ back`, "<b>&amp;</b>", "x<y", "x>y", "x&y", "tab\tnl\ncr\rbs\bff\f\x01\x1f\x7f",
@@ -35,13 +36,14 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 	at := time.Date(2026, 5, 1, 19, 30, 0, 123456000, time.UTC)
 	var kept nearbyHeads
 	last := map[uint64]geo.Position{}
+	src := &fakeCards{now: at, cards: map[uint64]*pochas.CachedCard{}}
 	for round := range 400 {
+		src.now = src.now.Add(time.Minute)
 		n := rng.IntN(6)
 		if round == 0 {
 			n = 0
 		}
 		hits := make([]geo.Hit, n)
-		cards := make([]pochas.Card, n)
 		want := nearbyResponse{Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
 			RadiusM: floats[rng.IntN(len(floats))], Items: make([]nearbyItem, n)}
 		for i := range hits {
@@ -77,6 +79,10 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 				h.DistanceM = dists[rng.IntN(len(dists))]
 			}
 			hits[i] = h
+			if cc := src.cards[id]; cc != nil && cc.Current(src.now) {
+				want.Items[i] = nearbyItemOf(h, &cc.Card, at)
+				continue
+			}
 			c := pochas.Card{Category: names[rng.IntN(len(names))], ReviewCount: rng.Int64N(1000),
 				Rating: float64(rng.IntN(41)+10) / 10}
 			switch rng.IntN(3) {
@@ -88,34 +94,68 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 			case 2: // a day, but not this one
 				c.Hours = store.Hours{"mon": {{Open: "10:00", Close: "11:00"}}}
 			}
-			cards[i] = c
-			open, known := pochas.OpenByHours(c.Hours, at)
-			var obh *bool
-			if known {
-				obh = &open
-			}
-			want.Items[i] = nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10,
-				Category: c.Category, Rating: c.Rating, ReviewCount: c.ReviewCount, OpenByHours: obh}
+			// Kept for 1 to 3 rounds.
+			src.cards[id] = pochas.NewCachedCard(c, src.now.Add(time.Duration(1+rng.IntN(3))*time.Minute))
+			want.Items[i] = nearbyItemOf(h, &c, at)
 		}
 		js, err := json.Marshal(want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := make([]*nearbyHead, n)
+		fresh := make([]nearbyHead, n)
 		for i := range hits {
-			fresh[i] = newNearbyHead(&hits[i].Position)
+			fresh[i] = newNearbyHead(&hits[i].Position, src.cards[hits[i].ID])
 		}
-		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, fresh, cards, at); string(got) != string(js) {
-			t.Fatalf("round %d, new heads:\n got %s\nwant %s", round, got, js)
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, fresh, at); string(got) != string(js) {
+			t.Fatalf("round %d, new items:\n got %s\nwant %s", round, got, js)
 		}
-		heads := kept.get(nil, hits)
-		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, heads, cards, at); string(got) != string(js) {
-			t.Fatalf("round %d, kept heads:\n got %s\nwant %s", round, got, js)
+		src.hits += len(hits)
+		heads := kept.get(context.Background(), nil, hits, src)
+		for i := range heads {
+			if heads[i].card != src.cards[hits[i].ID] {
+				t.Fatalf("round %d: item %d made with another card than the cache's", round, i)
+			}
+		}
+		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, heads, at); string(got) != string(js) {
+			t.Fatalf("round %d, kept items:\n got %s\nwant %s", round, got, js)
 		}
 	}
 	if len(kept.m) == 0 || len(kept.m) > 8 {
-		t.Fatalf("%d heads kept for 8 stalls", len(kept.m))
+		t.Fatalf("%d items kept for 8 stalls", len(kept.m))
 	}
+	if src.asked == 0 || src.asked >= src.hits {
+		t.Fatalf("cards asked for %d of %d hits: the kept items were never or always remade", src.asked, src.hits)
+	}
+}
+
+// nearbyItemOf is the item encoding/json is given for h with card c at t.
+func nearbyItemOf(h geo.Hit, c *pochas.Card, at time.Time) nearbyItem {
+	open, known := pochas.OpenByHours(c.Hours, at)
+	var obh *bool
+	if known {
+		obh = &open
+	}
+	return nearbyItem{ID: h.ID, Name: h.Name, Lat: h.Lat, Lng: h.Lng, At: h.At, DistanceM: math.Round(h.DistanceM*10) / 10,
+		Category: c.Category, Rating: c.Rating, ReviewCount: c.ReviewCount, OpenByHours: obh}
+}
+
+// fakeCards is a cards' cache whose clock the test sets, holding the cards
+// the test made.
+type fakeCards struct {
+	now   time.Time
+	cards map[uint64]*pochas.CachedCard
+	asked int // cards given
+	hits  int // hits seen by the caller, counted in Now
+}
+
+func (f *fakeCards) Now() time.Time { return f.now }
+
+func (f *fakeCards) AppendCachedCards(_ context.Context, dst []*pochas.CachedCard, ids []uint64) []*pochas.CachedCard {
+	for _, id := range ids {
+		dst = append(dst, f.cards[id])
+	}
+	f.asked += len(ids)
+	return dst
 }
 
 // TestNearbyAnswerPinned: through the whole server, the answer of GET

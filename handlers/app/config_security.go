@@ -11,6 +11,7 @@ type SecurityConfig struct {
 	WSMaxConnsPerAddr int
 	UnpaidOrderTTL    time.Duration
 	MetricsAddr       string
+	MetricsPprof      bool // Go's profiles at /debug/pprof/ on the metrics listener
 	WebhookRate       int
 	WritesPerMinute   int
 
@@ -31,6 +32,8 @@ func securitySettings(c *SecurityConfig) []setting {
 			intValue{&c.WSMaxConnsPerAddr, 1, 10_000_000}},
 		{"ILLUWA_METRICS_ADDR", "metrics-addr", "127.0.0.1:9090", "listen address of /metrics, apart from the API (keep it off the public network; port 0 picks a free one)",
 			hostPortValue{&c.MetricsAddr}},
+		{"ILLUWA_METRICS_PPROF", "metrics-pprof", "false", "true serves Go's profiles (net/http/pprof) at /debug/pprof/ on the metrics listener only, never on the API port",
+			boolValue{&c.MetricsPprof}},
 		{"ILLUWA_UNPAID_ORDER_TTL", "unpaid-order-ttl", "30m", "an order not paid within this of being placed is cancelled by the system",
 			durationValue{&c.UnpaidOrderTTL, time.Minute}},
 		{"ILLUWA_WEBHOOK_RATE", "webhook-rate", "120", "payment webhook calls one source address may make per minute; past it 429 rate_limited",

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
@@ -17,14 +18,25 @@ type metricsServer struct {
 	ln  net.Listener
 }
 
-// listenMetrics opens the metrics listener and serves h at /metrics on it.
-func listenMetrics(addr string, h http.Handler, log *slog.Logger) (*metricsServer, error) {
+// listenMetrics opens the metrics listener and serves h at /metrics on it;
+// with withPprof (ILLUWA_METRICS_PPROF) also Go's profiles at /debug/pprof/.
+// They are registered on this listener's own mux, never on
+// http.DefaultServeMux, so the API's port cannot serve them.
+func listenMetrics(addr string, h http.Handler, withPprof bool, log *slog.Logger) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s (ILLUWA_METRICS_ADDR): %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
+	if withPprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	m := &metricsServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}}
 	go func() {

@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 			WritesPerMinute: cfg.Security.WritesPerMinute,
 		},
 	})
-	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), log)
+	metrics, err := listenMetrics(cfg.Security.MetricsAddr, api.MetricsHandler(), cfg.Security.MetricsPprof, log)
 	if err != nil {
 		_ = svc.broker.Close()
 		return err

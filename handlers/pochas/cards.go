@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/illuwa/illuwa/handlers/jsonenc"
@@ -38,11 +39,22 @@ type Card struct {
 // (open_by_hours is null when the owner wrote no hours). A cached card
 // carries its first three members already encoded.
 func (c *Card) AppendJSON(b []byte, t time.Time) []byte {
+	return c.AppendOpenJSON(c.AppendFixedJSON(b), t)
+}
+
+// AppendFixedJSON appends the members of AppendJSON that do not depend on
+// the time, "category":…,"review_count":12, the cached encoding when the
+// card has one.
+func (c *Card) AppendFixedJSON(b []byte) []byte {
 	if c.js != nil {
-		b = append(b, c.js...)
-	} else { // a card made by hand, not by cardOf
-		b = c.appendFixedJSON(b)
+		return append(b, c.js...)
 	}
+	return c.appendFixedJSON(b) // a card made by hand, not by cardOf
+}
+
+// AppendOpenJSON appends the member of AppendJSON that depends on the time,
+// ,"open_by_hours":true (with its leading comma).
+func (c *Card) AppendOpenJSON(b []byte, t time.Time) []byte {
 	b = append(b, `,"open_by_hours":`...)
 	switch open, known := c.OpenAt(t); {
 	case !known:
@@ -93,17 +105,40 @@ const cardTTL = 30 * time.Second
 // is not enough the cache starts over.
 const maxCards = 100_000
 
-type cachedCard struct {
+// CachedCard is a card as the cache holds it: read-only, with the time it
+// is served until. Once the cache lets go of it (an edit or a review through
+// this instance, a newer read, a sweep) it is dropped for good, so a caller
+// that keeps the pointer can tell, with Current, whether the cache would
+// still answer with it, without a lookup.
+type CachedCard struct {
 	Card
-	until time.Time
+	until   time.Time
+	dropped atomic.Bool
 }
+
+type cachedCard = CachedCard
+
+// NewCachedCard returns c as a cached card served until until, which no
+// cache drops: for a cache of the caller's own (and tests).
+func NewCachedCard(c Card, until time.Time) *CachedCard {
+	return &CachedCard{Card: c, until: until}
+}
+
+// Current reports whether the cache still serves c at now (the service's
+// clock, Service.Now): not dropped and not expired.
+func (c *CachedCard) Current(now time.Time) bool {
+	return now.Before(c.until) && !c.dropped.Load()
+}
+
+// Now is the service's clock, which the cards' expiry is judged by.
+func (s *Service) Now() time.Time { return s.now() }
 
 // cards caches the Card of each stall for the hot paths (GET /pochas/nearby,
 // the WebSocket snapshot), which would otherwise read the database once per
 // answer.
 type cards struct {
 	mu sync.RWMutex
-	m  map[uint64]cachedCard
+	m  map[uint64]*cachedCard // by pointer: a lookup touches 16 bytes, and callers may keep the card
 }
 
 // Cards returns the card of each stall in ids, in order (a zero Card for a
@@ -126,7 +161,7 @@ func (s *Service) AppendCards(ctx context.Context, dst []Card, ids []uint64) []C
 	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
-		if c, ok := s.cards.m[id]; ok && now.Before(c.until) {
+		if c := s.cards.m[id]; c != nil && now.Before(c.until) {
 			out[i] = c.Card
 		} else {
 			missing = append(missing, i)
@@ -136,38 +171,92 @@ func (s *Service) AppendCards(ctx context.Context, dst []Card, ids []uint64) []C
 	if len(missing) == 0 {
 		return dst
 	}
+	for j, c := range s.readCards(ctx, ids, missing) {
+		out[missing[j]] = c.Card
+	}
+	return dst
+}
+
+// AppendCachedCards is AppendCards giving the cache's own cards (read-only)
+// instead of copies, so that a caller may keep them and ask Current later
+// instead of looking them up again. A card that could not be read is a zero
+// card that is never Current.
+func (s *Service) AppendCachedCards(ctx context.Context, dst []*CachedCard, ids []uint64) []*CachedCard {
+	n := len(dst)
+	dst = slices.Grow(dst, len(ids))[:n+len(ids)]
+	out := dst[n:]
+	now := s.now()
+	var missing []int // indexes into ids
+	s.cards.mu.RLock()
+	for i, id := range ids {
+		if c := s.cards.m[id]; c != nil && now.Before(c.until) {
+			out[i] = c
+		} else {
+			out[i] = nil
+			missing = append(missing, i)
+		}
+	}
+	s.cards.mu.RUnlock()
+	if len(missing) == 0 {
+		return dst
+	}
+	for j, c := range s.readCards(ctx, ids, missing) {
+		out[missing[j]] = c
+	}
+	return dst
+}
+
+// readCards reads the cards of ids[missing[j]] from the database (two
+// queries), caching them. A stall the database does not know (deleted, or
+// not yet committed) gets a zero card, cached too, so that it costs no read
+// per answer either; a failed read gives zero cards, not cached.
+func (s *Service) readCards(ctx context.Context, ids []uint64, missing []int) []*CachedCard {
 	want := make([]uint64, len(missing))
 	for j, i := range missing {
 		want[j] = ids[i]
 	}
 	found, err := s.store.PochasByIDs(ctx, want)
 	if err != nil {
-		return dst
+		return uncachedCards(len(want))
 	}
-	// A stall the database does not know (deleted, or not yet committed)
-	// gets a zero card, cached too, so that it costs no read per answer
-	// either.
 	rows := make([]store.Pocha, len(want))
 	for j, id := range want {
 		rows[j] = found[id]
 		rows[j].ID = id
 	}
-	for j, c := range s.cardsOf(ctx, rows) {
-		out[missing[j]] = c
+	return s.cachedCardsOf(ctx, rows)
+}
+
+// uncachedCards returns n zero cards that are never Current.
+func uncachedCards(n int) []*CachedCard {
+	zero := make([]CachedCard, n)
+	out := make([]*CachedCard, n)
+	for i := range zero {
+		out[i] = &zero[i]
 	}
-	return dst
+	return out
 }
 
 // cardsOf returns the cards of ps, in order, from the cache or from the rows
 // given and one read of the review summaries of those not cached.
 func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
-	now := s.now()
 	out := make([]Card, len(ps))
+	for i, c := range s.cachedCardsOf(ctx, ps) {
+		out[i] = c.Card
+	}
+	return out
+}
+
+// cachedCardsOf is cardsOf giving the cache's cards (zero ones, never
+// Current, where the review summaries could not be read).
+func (s *Service) cachedCardsOf(ctx context.Context, ps []store.Pocha) []*CachedCard {
+	now := s.now()
+	out := make([]*CachedCard, len(ps))
 	var missing []uint64
 	s.cards.mu.RLock()
 	for i, p := range ps {
-		if c, ok := s.cards.m[p.ID]; ok && now.Before(c.until) {
-			out[i] = c.Card
+		if c := s.cards.m[p.ID]; c != nil && now.Before(c.until) {
+			out[i] = c
 		} else {
 			missing = append(missing, p.ID)
 		}
@@ -178,6 +267,11 @@ func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
 	}
 	sums, err := s.store.ReviewSummaries(ctx, missing)
 	if err != nil {
+		for i, c := range uncachedCards(len(ps)) {
+			if out[i] == nil {
+				out[i] = c
+			}
+		}
 		return out
 	}
 	s.cards.mu.Lock()
@@ -186,12 +280,16 @@ func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
 		s.sweepLocked(now)
 	}
 	for i, p := range ps {
-		if c, cached := s.cards.m[p.ID]; cached && now.Before(c.until) {
-			out[i] = c.Card // cached before, or by another answer meanwhile
+		if c := s.cards.m[p.ID]; c != nil && now.Before(c.until) {
+			out[i] = c // cached before, or by another answer meanwhile
 			continue
 		}
-		out[i] = cardOf(p, sums[p.ID])
-		s.cards.m[p.ID] = cachedCard{Card: out[i], until: now.Add(cardTTL)}
+		c := &cachedCard{Card: cardOf(p, sums[p.ID]), until: now.Add(cardTTL)}
+		if old := s.cards.m[p.ID]; old != nil {
+			old.dropped.Store(true)
+		}
+		s.cards.m[p.ID] = c
+		out[i] = c
 	}
 	return out
 }
@@ -211,16 +309,20 @@ func (s *Service) Describe(ctx context.Context, vs []realtime.StallView) {
 
 func (s *Service) sweepLocked(now time.Time) {
 	if s.cards.m == nil {
-		s.cards.m = map[uint64]cachedCard{}
+		s.cards.m = map[uint64]*cachedCard{}
 		return
 	}
 	for id, c := range s.cards.m {
 		if !now.Before(c.until) {
+			c.dropped.Store(true)
 			delete(s.cards.m, id)
 		}
 	}
 	if len(s.cards.m) > maxCards/2 {
-		s.cards.m = map[uint64]cachedCard{}
+		for _, c := range s.cards.m {
+			c.dropped.Store(true)
+		}
+		s.cards.m = map[uint64]*cachedCard{}
 	}
 }
 
@@ -228,7 +330,10 @@ func (s *Service) sweepLocked(now time.Time) {
 // (an edit, a review), so its next answers show it.
 func (s *Service) Forget(id uint64) {
 	s.cards.mu.Lock()
-	delete(s.cards.m, id)
+	if c := s.cards.m[id]; c != nil {
+		c.dropped.Store(true)
+		delete(s.cards.m, id)
+	}
 	s.cards.mu.Unlock()
 }
 
