@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/geo"
-	"github.com/illuwa/illuwa/handlers/jsonenc"
+	"github.com/illuwa/illuwa/realtime/jsonenc"
 )
 
 // An item of GET /pochas/nearby starts with what the live map knows of the

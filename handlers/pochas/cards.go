@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/realtime/jsonenc"
 	"github.com/illuwa/illuwa/store"
 )
 
