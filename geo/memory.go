@@ -53,7 +53,7 @@ func (m *MemoryIndex) Upsert(ctx context.Context, p Position) (Position, bool, e
 		return Position{}, false, fmt.Errorf("geo: upsert %d: %w", p.ID, err)
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, MemoryCellResolution)
+	cell := memoCell(p.Lat, p.Lng, MemoryCellResolution)
 	cos := cosLat(p.Lat)
 
 	m.mu.Lock()
@@ -85,7 +85,7 @@ func (m *MemoryIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64)
 		return Position{}, fmt.Errorf("geo: move %d: %w", p.ID, err)
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, MemoryCellResolution)
+	cell := memoCell(p.Lat, p.Lng, MemoryCellResolution)
 	cos := cosLat(p.Lat)
 
 	m.mu.Lock()

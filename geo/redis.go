@@ -143,7 +143,7 @@ func (r *RedisIndex) Upsert(ctx context.Context, p Position) (Position, bool, er
 		return Position{}, false, ErrClosed
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, r.cellRes)
+	cell := memoCell(p.Lat, p.Lng, r.cellRes)
 	bp := packBufs.Get().(*[]byte)
 	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
 	b = append(b, '|')

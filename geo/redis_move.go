@@ -21,7 +21,7 @@ func (r *RedisIndex) Move(ctx context.Context, p Position, maxSpeedKmh float64) 
 		return Position{}, ErrClosed
 	}
 	p = normalize(p, time.Now())
-	cell := cellOf(p.Lat, p.Lng, r.cellRes)
+	cell := memoCell(p.Lat, p.Lng, r.cellRes)
 	bp := packBufs.Get().(*[]byte)
 	b := strconv.AppendUint((*bp)[:0], p.ID, 10)
 	b = append(b, '|')

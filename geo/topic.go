@@ -1,19 +1,17 @@
 package geo
 
-import "github.com/uber/h3-go/v4"
-
 // TopicPrefix starts every topic name returned by Topic and TopicsCovering.
 const TopicPrefix = "cell:"
 
 // Topic returns the fan-out topic of the TopicResolution cell containing the
 // point: TopicPrefix followed by the cell id in lower-case hex. Equal points
-// always give equal topics. It returns "" when the point is invalid
-// (see ValidateCoord).
+// always give equal topics; recent answers are remembered (see memoCell).
+// It returns "" when the point is invalid (see ValidateCoord).
 func Topic(lat, lng float64) string {
 	if ValidateCoord(lat, lng) != nil {
 		return ""
 	}
-	return topicName(cellOf(lat, lng, TopicResolution))
+	return memoTopic(lat, lng)
 }
 
 // TopicsCovering returns, sorted and without duplicates, the topic of every
@@ -32,8 +30,4 @@ func TopicsCovering(lat, lng, radiusM float64) []string {
 		out[i] = topicName(c)
 	}
 	return out
-}
-
-func topicName(c h3.Cell) string {
-	return TopicPrefix + c.String()
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/illuwa/illuwa/geo"
-	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/handlers/pochas"
+	"github.com/illuwa/illuwa/realtime/jsonenc"
 )
 
 // An item of GET /pochas/nearby is what the live map knows of the stall,

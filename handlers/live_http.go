@@ -12,9 +12,9 @@ import (
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/check"
-	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/realtime/jsonenc"
 )
 
 // Bounds of GET /pochas/nearby.

@@ -382,7 +382,8 @@ func later(now, last time.Time) time.Time {
 // movedTopics are the fan-out topics of a change: the cell the stall is in
 // now and, when it had a position in another cell, the one it left.
 func movedTopics(now geo.Position, prev *geo.Position) []string {
-	topics := []string{geo.Topic(now.Lat, now.Lng)}
+	topics := make([]string, 1, 2) // one allocation when the stall changes cells
+	topics[0] = geo.Topic(now.Lat, now.Lng)
 	if prev != nil {
 		if t := geo.Topic(prev.Lat, prev.Lng); t != topics[0] {
 			topics = append(topics, t)

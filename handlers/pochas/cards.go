@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/illuwa/illuwa/handlers/jsonenc"
 	"github.com/illuwa/illuwa/realtime"
+	"github.com/illuwa/illuwa/realtime/jsonenc"
 	"github.com/illuwa/illuwa/store"
 )
 

@@ -1,6 +1,7 @@
 // Package jsonenc appends JSON values to a byte slice exactly as
 // encoding/json writes them, for the hot answers that are written by hand
-// (GET /pochas/nearby and the stall cards it carries).
+// (GET /pochas/nearby and the stall cards it carries, the stall events the
+// hub publishes).
 package jsonenc
 
 import (
