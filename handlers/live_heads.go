@@ -45,7 +45,7 @@ type nearbyHead struct {
 	split int
 }
 
-func newNearbyHead(p *geo.Position, card *pochas.CachedCard) nearbyHead {
+func newNearbyHead(p *geo.Position, card *pochas.CachedCard) *nearbyHead {
 	b := make([]byte, 0, 160+len(p.Name)+len(card.Category))
 	b = append(b, `{"id":`...)
 	b = strconv.AppendUint(b, p.ID, 10)
@@ -61,7 +61,7 @@ func newNearbyHead(p *geo.Position, card *pochas.CachedCard) nearbyHead {
 	split := len(b)
 	b = append(b, ',')
 	b = card.AppendFixedJSON(b)
-	return nearbyHead{name: p.Name, lat: math.Float64bits(p.Lat), lng: math.Float64bits(p.Lng), at: p.At, card: card, js: b, split: split}
+	return &nearbyHead{name: p.Name, lat: math.Float64bits(p.Lat), lng: math.Float64bits(p.Lng), at: p.At, card: card, js: b, split: split}
 }
 
 // of reports whether h was made of p (whose ID is h's key). Times compare
@@ -83,7 +83,7 @@ func (h *nearbyHead) appendItem(b []byte, d float64, t time.Time) []byte {
 // nearbyHeads are the items of the stalls seen in answers, by stall ID.
 type nearbyHeads struct {
 	mu sync.RWMutex
-	m  map[uint64]nearbyHead // by value: a lookup reads the slot, not a pointer to follow
+	m  map[uint64]*nearbyHead
 }
 
 // cardSource gives the cards' cache (pochas.Service).
@@ -95,15 +95,17 @@ type cardSource interface {
 // get returns the item of each hit in order, reusing the kept ones (one read
 // lock for all) and making the others, with the cards that cards gives for
 // them; it keeps those made with a card the cache holds.
-func (hs *nearbyHeads) get(ctx context.Context, dst []nearbyHead, hits []geo.Hit, cards cardSource) []nearbyHead {
+func (hs *nearbyHeads) get(ctx context.Context, dst []*nearbyHead, hits []geo.Hit, cards cardSource) []*nearbyHead {
 	dst = dst[:0]
 	var made []int // indexes into hits
 	now := cards.Now()
 	hs.mu.RLock()
 	for i := range hits {
-		h, ok := hs.m[hits[i].ID]
-		if !ok || !h.of(&hits[i].Position) || !h.card.Current(now) {
-			h = nearbyHead{}
+		h := hs.m[hits[i].ID]
+		if h != nil && (!h.of(&hits[i].Position) || !h.card.Current(now)) {
+			h = nil
+		}
+		if h == nil {
 			made = append(made, i)
 		}
 		dst = append(dst, h)
@@ -130,7 +132,7 @@ func (hs *nearbyHeads) get(ctx context.Context, dst []nearbyHead, hits []geo.Hit
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	if hs.m == nil || len(hs.m)+keep > maxNearbyHeads {
-		hs.m = make(map[uint64]nearbyHead)
+		hs.m = make(map[uint64]*nearbyHead)
 	}
 	for _, i := range made {
 		if dst[i].card.Current(now) {

@@ -88,7 +88,7 @@ func (s *Server) nearby(c *gin.Context) {
 // nearbyWork is the scratch of one GET /pochas/nearby, recycled.
 type nearbyWork struct {
 	hits  []geo.Hit
-	heads []nearbyHead
+	heads []*nearbyHead
 	body  []byte
 }
 
@@ -111,7 +111,7 @@ func (w *nearbyWork) put() {
 // without reflection or an allocation per item. Distances are rounded to
 // 0.1 m as in the API. heads[i] describes hits[i]; at is the time
 // open_by_hours is for.
-func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads []nearbyHead, at time.Time) []byte {
+func appendNearbyJSON(b []byte, lat, lng, radiusM float64, hits []geo.Hit, heads []*nearbyHead, at time.Time) []byte {
 	b = slices.Grow(b, 64+220*len(hits))
 	b = append(b, `{"lat":`...)
 	b = jsonenc.Float(b, lat)

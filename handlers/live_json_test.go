@@ -102,7 +102,7 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := make([]nearbyHead, n)
+		fresh := make([]*nearbyHead, n)
 		for i := range hits {
 			fresh[i] = newNearbyHead(&hits[i].Position, src.cards[hits[i].ID])
 		}
