@@ -10,7 +10,8 @@ func TestDeepWorkersReuseAndEnd(t *testing.T) {
 	done := make(chan struct{})
 	d := newDeepWorkers(done)
 
-	// One caller at a time: one worker does it all.
+	// One caller at a time: the workers are reused (a caller may come back
+	// before the worker that served it waits again, so a few may start).
 	var ran int
 	for range 100 {
 		d.run(func() { ran++ }) // run waits, so no race on ran
@@ -18,9 +19,9 @@ func TestDeepWorkersReuseAndEnd(t *testing.T) {
 	if ran != 100 {
 		t.Fatalf("ran %d of 100", ran)
 	}
-	waitFor(t, "one idle worker", func() bool { return d.idle.Load() == 1 })
-	if n := d.live.Load(); n != 1 {
-		t.Fatalf("%d workers after 100 sequential runs, want 1", n)
+	waitFor(t, "the workers to wait", func() bool { return d.live.Load() > 0 && d.idle.Load() == d.live.Load() })
+	if n := d.live.Load(); n > 10 {
+		t.Fatalf("%d workers after 100 sequential runs, want a few reused", n)
 	}
 
 	// Many blocked at once: each gets a worker (no caller waits for
