@@ -390,7 +390,7 @@ func TestWebAppOwnerPages(t *testing.T) {
 	// The stall page: the picture, the notice, and a badge by the hours.
 	stallPage := "/pochas/" + itoa(w.stallID)
 	want := "live_off_hours"
-	if tuesdayInSeoul() {
+	if openNowInSeoul(stall.Hours) {
 		want = "open"
 	}
 	visit(t, ctx, base, stallPage, fmt.Sprintf(`illuwa.state === "ready" && !document.getElementById("main-image").hidden &&
@@ -463,9 +463,25 @@ func ownerStalls(t *testing.T, w *demoWorld) []struct{ ID uint64 } {
 	return mine.Items
 }
 
-// tuesdayInSeoul reports whether it is Tuesday in Korea (no daylight saving).
-func tuesdayInSeoul() bool {
-	return time.Now().In(time.FixedZone("KST", 9*3600)).Weekday() == time.Tuesday
+// openNowInSeoul reports whether now, in Korea (no daylight saving), falls in
+// one of the stall's spans of hours: today's, or yesterday's running past
+// midnight (18:00–02:00). The stall's other days keep their hours, so
+// Tuesday alone does not decide it.
+func openNowInSeoul(hours map[string][]struct{ Open, Close string }) bool {
+	now := time.Now().In(time.FixedZone("KST", 9*3600))
+	day := func(t time.Time) string { return strings.ToLower(t.Weekday().String()[:3]) }
+	hm := now.Format("15:04")
+	for _, sp := range hours[day(now)] {
+		if sp.Open <= hm && (hm < sp.Close || sp.Close <= sp.Open) {
+			return true
+		}
+	}
+	for _, sp := range hours[day(now.AddDate(0, 0, -1))] {
+		if sp.Close <= sp.Open && hm < sp.Close {
+			return true
+		}
+	}
+	return false
 }
 
 // brokenWords returns the Hangul words inside sel that the layout breaks
