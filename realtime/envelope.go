@@ -83,14 +83,17 @@ func kindOf(eventType string) (byte, bool) {
 
 // encodeEnvelope returns header+msg.
 func encodeEnvelope(kind byte, id uint64, lat, lng float64, at int64, msg []byte) []byte {
-	b := make([]byte, headerSize, headerSize+len(msg))
-	b[0] = envelopeVersion
-	b[1] = kind
-	binary.BigEndian.PutUint64(b[2:], id)
-	binary.BigEndian.PutUint64(b[10:], math.Float64bits(lat))
-	binary.BigEndian.PutUint64(b[18:], math.Float64bits(lng))
-	binary.BigEndian.PutUint64(b[26:], uint64(at))
+	b := appendHeader(make([]byte, 0, headerSize+len(msg)), kind, id, lat, lng, at)
 	return append(b, msg...)
+}
+
+// appendHeader appends the header of a broker payload.
+func appendHeader(b []byte, kind byte, id uint64, lat, lng float64, at int64) []byte {
+	b = append(b, envelopeVersion, kind)
+	b = binary.BigEndian.AppendUint64(b, id)
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(lat))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(lng))
+	return binary.BigEndian.AppendUint64(b, uint64(at))
 }
 
 // decodeEnvelope reads the header of p; the JSON part aliases p.

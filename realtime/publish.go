@@ -25,14 +25,23 @@ func (h *Hub) PublishPocha(ctx context.Context, ev PochaEvent, topics []string) 
 		ev.Reason = ""
 	}
 	at := ev.At.UTC()
-	msg, err := json.Marshal(PochaMessage{
+	msg := PochaMessage{
 		Type: ev.Type, ID: ev.ID, Name: ev.Name, Lat: ev.Lat, Lng: ev.Lng,
 		At: at, Reason: ev.Reason, ServerTime: now(),
-	})
-	if err != nil {
-		return fmt.Errorf("realtime: publish pocha: %w", err)
 	}
-	payload := encodeEnvelope(kind, ev.ID, ev.Lat, ev.Lng, at.UnixNano(), msg)
+	// The header and the JSON (written as encoding/json would) in one new
+	// slice: the broker keeps the payload, so it is never reused.
+	payload := appendHeader(make([]byte, 0, headerSize+pochaJSONSize(&msg)), kind, ev.ID, ev.Lat, ev.Lng, at.UnixNano())
+	payload, ok = appendPochaJSON(payload, &msg)
+	if !ok {
+		// What encoding/json refuses (a coordinate not finite, a year out
+		// of range): its error.
+		js, err := json.Marshal(msg)
+		if err != nil {
+			return fmt.Errorf("realtime: publish pocha: %w", err)
+		}
+		payload = encodeEnvelope(kind, ev.ID, ev.Lat, ev.Lng, at.UnixNano(), js)
+	}
 	if err := h.publishTopics(ctx, dedupTopics(topics), payload); err != nil {
 		return fmt.Errorf("realtime: publish pocha %d: %w", ev.ID, err)
 	}

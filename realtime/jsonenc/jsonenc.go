@@ -86,3 +86,15 @@ func slow(b []byte, v any) []byte {
 	}
 	return append(b, js...)
 }
+
+// TimeStrict appends t as time.Time's MarshalJSON writes it and reports
+// true, or reports false and appends nothing when MarshalJSON refuses t (a
+// year outside 0..9999, a zone offset of 24 hours or more), where
+// encoding/json fails.
+func TimeStrict(b []byte, t time.Time) ([]byte, bool) {
+	out, err := t.AppendText(append(b, '"'))
+	if err != nil {
+		return b, false
+	}
+	return append(out, '"'), true
+}

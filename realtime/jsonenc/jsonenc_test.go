@@ -56,6 +56,15 @@ func TestMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("Time(%v) = %s, want %s", tm, got, want)
 		}
 	}
+	for _, tm := range append(times, time.Date(2026, 5, 1, 19, 30, 0, 5, time.FixedZone("", -(23*3600+59*60+59))),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 5, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600)), time.Date(2026, 5, 1, 0, 0, 0, 0, time.FixedZone("", -100*3600))) {
+		js, err := json.Marshal(tm)
+		got, ok := TimeStrict([]byte("x"), tm)
+		if ok != (err == nil) || string(got) != "x"+string(js) {
+			t.Fatalf("TimeStrict(%v) = %s, %v; encoding/json: %s, %v", tm, got, ok, js, err)
+		}
+	}
 	if got := string(Time(nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))); got != "null" {
 		t.Fatalf("Time of the year 10000 = %s, want null", got)
 	}
