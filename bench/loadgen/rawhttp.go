@@ -33,6 +33,10 @@ type rawGetter struct {
 
 var errUnsupportedFraming = errors.New("answer neither chunked nor with a Content-Length")
 
+// maxRawBody bounds an answer's body: a nearby answer is tens of kilobytes,
+// and a wrong length must not make the tool allocate gigabytes.
+const maxRawBody = 64 << 20
+
 // newRawGetter returns a getter for base, or nil when base is not plain
 // http:// (https goes through net/http).
 func newRawGetter(base string, timeout time.Duration) *rawGetter {
@@ -118,6 +122,9 @@ func (g *rawGetter) roundTrip(target string, buf []byte) ([]byte, int, error) {
 			if err != nil || n < 0 {
 				return buf, 0, fmt.Errorf("malformed Content-Length %q", value)
 			}
+			if n > maxRawBody {
+				return buf, 0, fmt.Errorf("Content-Length %d past the tool's limit of %d bytes", n, maxRawBody)
+			}
 			length = n
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			if !bytes.EqualFold(value, []byte("chunked")) {
@@ -163,6 +170,9 @@ func readChunked(br *bufio.Reader, buf []byte) ([]byte, error) {
 		n, err := strconv.ParseInt(string(bytes.TrimSpace(size)), 16, 32)
 		if err != nil || n < 0 {
 			return buf, fmt.Errorf("malformed chunk size %q", line)
+		}
+		if int64(len(buf))+n > maxRawBody {
+			return buf, fmt.Errorf("chunked body past the tool's limit of %d bytes", maxRawBody)
 		}
 		if n == 0 {
 			for { // trailers, up to the empty line

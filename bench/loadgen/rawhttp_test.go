@@ -37,6 +37,11 @@ func TestRawGetter(t *testing.T) {
 		w.Header().Set("Connection", "close")
 		_, _ = w.Write([]byte("ok"))
 	})
+	mux.HandleFunc("GET /p/huge", func(w http.ResponseWriter, r *http.Request) {
+		c, _, _ := w.(http.Hijacker).Hijack()
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nshort"))
+		_ = c.Close()
+	})
 	mux.HandleFunc("GET /p/unframed", func(w http.ResponseWriter, r *http.Request) {
 		c, _, _ := w.(http.Hijacker).Hijack()
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close"))
@@ -74,14 +79,17 @@ func TestRawGetter(t *testing.T) {
 	if b, status, err := g.get("/close", buf); err != nil || status != 200 || string(b) != "ok" || g.conn != nil {
 		t.Fatalf("close: %d %v %q, conn kept %v", status, err, b, g.conn != nil)
 	}
+	if _, _, err := g.get("/huge", buf); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("a Content-Length past the limit: %v", err)
+	}
 	if _, _, err := g.get("/unframed", buf); !errors.Is(err, errUnsupportedFraming) {
 		t.Fatalf("unframed: %v, want errUnsupportedFraming", err)
 	}
 	if b, status, err := g.get("/sized?lat=37.5", buf); err != nil || status != 200 || len(b) != len(body) {
 		t.Fatalf("after an error: %d %v", status, err)
 	}
-	if n := conns.Load(); n != 3 {
-		t.Fatalf("%d connections, want 3 (the first, after close, after the error)", n)
+	if n := conns.Load(); n != 4 {
+		t.Fatalf("%d connections, want 4 (the first, after close, after each error)", n)
 	}
 	if newRawGetter("https://example.com", time.Second) != nil {
 		t.Fatal("a raw getter for https")
@@ -89,7 +97,7 @@ func TestRawGetter(t *testing.T) {
 }
 
 func TestReadChunkedRefusesMalformed(t *testing.T) {
-	for _, in := range []string{"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcX\r\n0\r\n\r\n", "5\r\nab"} {
+	for _, in := range []string{"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcX\r\n0\r\n\r\n", "5\r\nab", "7fffffff\r\nabc"} {
 		if _, err := readChunked(bufio.NewReader(strings.NewReader(in)), nil); err == nil {
 			t.Errorf("%q read without error", in)
 		}
