@@ -20,8 +20,9 @@ type metricsServer struct {
 
 // listenMetrics opens the metrics listener and serves h at /metrics on it;
 // with withPprof (ILLUWA_METRICS_PPROF) also Go's profiles at /debug/pprof/.
-// They are registered on this listener's own mux, never on
-// http.DefaultServeMux, so the API's port cannot serve them.
+// They are registered on this listener's own mux. (Importing net/http/pprof
+// also registers them on http.DefaultServeMux; no server of this program
+// serves that mux, and the API's port answers them 404, which a test checks.)
 func listenMetrics(addr string, h http.Handler, withPprof bool, log *slog.Logger) (*metricsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
