@@ -65,8 +65,8 @@ func (w *nearbyItemsWork) query(ctx context.Context, b *testing.B, srv *Server, 
 }
 
 // measured is query in the timed loop only, returning the items, so that a
-// profiler can count the timed queries alone
-// (valgrind --toggle-collect='*nearbyItemsWork).measured').
+// profiler can count the timed queries alone (the inclusive cost of
+// measured in callgrind_annotate --inclusive=yes).
 //
 //go:noinline
 func (w *nearbyItemsWork) measured(ctx context.Context, b *testing.B, srv *Server, pt [2]float64) int {
