@@ -39,6 +39,9 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 	src := &fakeCards{now: at, cards: map[uint64]*pochas.CachedCard{}}
 	for round := range 400 {
 		src.now = src.now.Add(time.Minute)
+		// open_by_hours at a time that goes back and forth over the minutes
+		// where a card's hours open and close (the cards remember a minute's).
+		at := at.Add(time.Duration(rng.IntN(600)-300) * time.Second)
 		n := rng.IntN(6)
 		if round == 0 {
 			n = 0
@@ -46,6 +49,7 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 		hits := make([]geo.Hit, n)
 		want := nearbyResponse{Lat: floats[rng.IntN(len(floats))], Lng: floats[rng.IntN(len(floats))],
 			RadiusM: floats[rng.IntN(len(floats))], Items: make([]nearbyItem, n)}
+		hours := make([]store.Hours, n) // of each item's card
 		for i := range hits {
 			// Few stalls, each met again as it was or changed in one field,
 			// sometimes only in how the value is written.
@@ -81,11 +85,12 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 			hits[i] = h
 			if cc := src.cards[id]; cc != nil && cc.Current(src.now) {
 				want.Items[i] = nearbyItemOf(h, &cc.Card, at)
+				hours[i] = cc.Hours
 				continue
 			}
 			c := pochas.Card{Category: names[rng.IntN(len(names))], ReviewCount: rng.Int64N(1000),
 				Rating: float64(rng.IntN(41)+10) / 10}
-			switch rng.IntN(3) {
+			switch rng.IntN(4) {
 			case 1: // open at this hour every day
 				c.Hours = store.Hours{"mon": {{Open: "00:00", Close: "24:00"}}, "tue": {{Open: "00:00", Close: "24:00"}},
 					"wed": {{Open: "00:00", Close: "24:00"}}, "thu": {{Open: "00:00", Close: "24:00"}},
@@ -93,10 +98,13 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 					"sun": {{Open: "00:00", Close: "24:00"}}}
 			case 2: // a day, but not this one
 				c.Hours = store.Hours{"mon": {{Open: "10:00", Close: "11:00"}}}
+			case 3: // opening and closing within minutes of at (04:30 in Korea, a Saturday)
+				c.Hours = store.Hours{"sat": {{Open: "04:28", Close: "04:29"}, {Open: "04:30", Close: "04:32"}}, "fri": {{Open: "23:00", Close: "04:27"}}}
 			}
 			// Kept for 1 to 3 rounds.
 			src.cards[id] = pochas.NewCachedCard(c, src.now.Add(time.Duration(1+rng.IntN(3))*time.Minute))
 			want.Items[i] = nearbyItemOf(h, &c, at)
+			hours[i] = c.Hours
 		}
 		js, err := json.Marshal(want)
 		if err != nil {
@@ -118,6 +126,23 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, heads, at); string(got) != string(js) {
 			t.Fatalf("round %d, kept items:\n got %s\nwant %s", round, got, js)
+		}
+		// The same items later and earlier, in other minutes and the same.
+		for _, d := range []time.Duration{59 * time.Second, -61 * time.Second, 2*time.Minute + time.Nanosecond, -time.Nanosecond, 0} {
+			at := at.Add(d)
+			for i := range want.Items {
+				want.Items[i].OpenByHours = nil
+				if open, known := pochas.OpenByHours(hours[i], at); known {
+					want.Items[i].OpenByHours = &open
+				}
+			}
+			js, err := json.Marshal(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := appendNearbyJSON(nil, want.Lat, want.Lng, want.RadiusM, hits, heads, at); string(got) != string(js) {
+				t.Fatalf("round %d, kept items %v later:\n got %s\nwant %s", round, d, got, js)
+			}
 		}
 	}
 	if len(kept.m) == 0 || len(kept.m) > 8 {

@@ -55,8 +55,15 @@ func (c *Card) AppendFixedJSON(b []byte) []byte {
 // AppendOpenJSON appends the member of AppendJSON that depends on the time,
 // ,"open_by_hours":true (with its leading comma).
 func (c *Card) AppendOpenJSON(b []byte, t time.Time) []byte {
+	open, known := c.OpenAt(t)
+	return appendOpenJSON(b, open, known)
+}
+
+// appendOpenJSON appends ,"open_by_hours": with open, or null when not
+// known.
+func appendOpenJSON(b []byte, open, known bool) []byte {
 	b = append(b, `,"open_by_hours":`...)
-	switch open, known := c.OpenAt(t); {
+	switch {
 	case !known:
 		return append(b, "null"...)
 	case open:
@@ -110,10 +117,17 @@ const maxCards = 100_000
 // this instance, a newer read, a sweep) it is dropped for good, so a caller
 // that keeps the pointer can tell, with Current, whether the cache would
 // still answer with it, without a lookup.
+//
+// What Current and OpenAt read per answer (until, dropped, the minute's
+// open state) comes first, so that one cache line serves them; the card
+// follows.
 type CachedCard struct {
-	Card
 	until   time.Time
 	dropped atomic.Bool
+	// minute memoises OpenAt for one minute: packMinute(unix minute,
+	// open, known), 0 for none yet.
+	minute atomic.Uint64
+	Card
 }
 
 type cachedCard = CachedCard
@@ -128,6 +142,51 @@ func NewCachedCard(c Card, until time.Time) *CachedCard {
 // clock, Service.Now): not dropped and not expired.
 func (c *CachedCard) Current(now time.Time) bool {
 	return now.Before(c.until) && !c.dropped.Load()
+}
+
+// OpenAt is Card.OpenAt, remembered for the minute of t: business hours
+// are whole minutes of Korea time, whose offset from UTC is whole hours, so
+// the answer is the same for every t in one minute since the Unix epoch.
+// Reading it back touches only the line Current reads, not the week.
+func (c *CachedCard) OpenAt(t time.Time) (open, known bool) {
+	sec := t.Unix() // rounded down
+	if sec < 0 || sec >= maxMemoSecond {
+		return c.Card.OpenAt(t)
+	}
+	m := uint64(sec) / 60
+	if v := c.minute.Load(); v>>2 == m+1 {
+		return v&1 != 0, v&2 != 0
+	}
+	open, known = c.Card.OpenAt(t)
+	c.minute.Store(packMinute(m, open, known))
+	return open, known
+}
+
+// maxMemoSecond bounds the Unix seconds whose minute fits packMinute.
+const maxMemoSecond = 1 << 60
+
+// packMinute packs a Unix minute (below 1<<61) with an OpenAt answer; it is
+// never 0.
+func packMinute(m uint64, open, known bool) uint64 {
+	v := (m + 1) << 2
+	if open {
+		v |= 1
+	}
+	if known {
+		v |= 2
+	}
+	return v
+}
+
+// AppendOpenJSON is Card.AppendOpenJSON with the remembered OpenAt.
+func (c *CachedCard) AppendOpenJSON(b []byte, t time.Time) []byte {
+	open, known := c.OpenAt(t)
+	return appendOpenJSON(b, open, known)
+}
+
+// AppendJSON is Card.AppendJSON with the remembered OpenAt.
+func (c *CachedCard) AppendJSON(b []byte, t time.Time) []byte {
+	return c.AppendOpenJSON(c.AppendFixedJSON(b), t)
 }
 
 // Now is the service's clock, which the cards' expiry is judged by.
