@@ -1,22 +1,14 @@
 package handlers
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/illuwa/illuwa/geo"
-	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
-	"github.com/illuwa/illuwa/store/blob"
-	"github.com/illuwa/illuwa/store/storetest"
 )
 
 // BenchmarkNearbyGraphQLAgainstREST is nearby on one server, 2,000 stalls
@@ -30,34 +22,10 @@ import (
 // which adds a batch read of the stalls and one of their review stats.
 // req/s is one goroutine's rate through the whole Server; compare the ratio.
 func BenchmarkNearbyGraphQLAgainstREST(b *testing.B) {
-	ctx := context.Background()
-	st := storetest.Open(b, store.SQLite)
-	images, err := blob.OpenDir(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = images.Close() })
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	idx := geo.NewMemoryIndex()
-	b.Cleanup(func() { _ = idx.Close() })
-	owner := store.User{LoginID: "bench_owner", PasswordHash: "x", Nickname: "사장", Email: "o@example.com", Role: store.RoleOwner}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	now := time.Now().UTC()
-	for i := range 2000 {
-		p := store.Pocha{OwnerID: owner.ID, Name: "포차 " + strconv.Itoa(i), IsOpen: true}
-		if err := st.CreatePocha(ctx, &p); err != nil {
-			b.Fatal(err)
-		}
-		lat, lng := benchSeoul(rng)
-		if _, _, err := idx.Upsert(ctx, geo.Position{ID: p.ID, Name: p.Name, Lat: lat, Lng: lng, At: now, Seen: now}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	live := livemap.New(livemap.Deps{Index: idx, Store: st, Log: log})
-	srv := New(Deps{Store: st, Images: images, Log: log, Live: live})
+	srv := benchStoredServer(b, 2000, func(i int) store.Pocha {
+		return store.Pocha{Name: "포차 " + strconv.Itoa(i)}
+	})
+	rng := rand.New(rand.NewPCG(5, 6))
 
 	points := make([][2]string, 1024)
 	for i := range points {

@@ -70,38 +70,42 @@ func BenchmarkNearbyHTTP(b *testing.B) {
 		level slog.Level
 	}{{"log=info", slog.LevelInfo}, {"log=warn", slog.LevelWarn}} {
 		b.Run(lv.name, func(b *testing.B) {
-			srv := benchNearbyAPI(b, 10_000, lv.level)
-			// A fixed set of URLs, so building them is not measured.
-			rng := rand.New(rand.NewPCG(3, 4))
-			urls := make([]string, 1024)
-			for i := range urls {
-				lat, lng := benchSeoul(rng)
-				urls[i] = "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(lat, 'f', 6, 64) +
-					"&lng=" + strconv.FormatFloat(lng, 'f', 6, 64) + "&radius_m=1000"
-			}
-			// One pass first, as a server that has run a while: the stalls'
-			// cards (category, stars, hours) are cached. (The first answers
-			// after a start read them from the database, 2 queries each.)
-			for _, u := range urls {
-				srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, u, nil))
-			}
-			var bytes int
-			i := 0
-			cpu0 := cputime.Self()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, urls[i%len(urls)], nil)
-				rec := httptest.NewRecorder()
-				srv.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-				bytes += rec.Body.Len()
-				i++
-			}
-			if cpu := cputime.Self() - cpu0; cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-			}
-			b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")
+			runNearbyHTTP(b, benchNearbyAPI(b, 10_000, lv.level))
 		})
 	}
+}
+
+// runNearbyHTTP times GET /api/v1/pochas/nearby on srv, 1 km at 1,024
+// fixed random points of Seoul, reporting CPU and answer bytes per request.
+func runNearbyHTTP(b *testing.B, srv *Server) {
+	// A fixed set of URLs, so building them is not measured.
+	rng := rand.New(rand.NewPCG(3, 4))
+	urls := make([]string, 1024)
+	for i := range urls {
+		lat, lng := benchSeoul(rng)
+		urls[i] = "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(lat, 'f', 6, 64) +
+			"&lng=" + strconv.FormatFloat(lng, 'f', 6, 64) + "&radius_m=1000"
+	}
+	// One pass first, as a server that has run a while: the stalls' cards
+	// (category, stars, hours) are cached. (The first answers after a start
+	// read them from the database, 2 queries each.)
+	for _, u := range urls {
+		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, u, nil))
+	}
+	var bytes int
+	i := 0
+	cpu0 := cputime.Self()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, urls[i%len(urls)], nil))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		bytes += rec.Body.Len()
+		i++
+	}
+	if cpu := cputime.Self() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+	b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")
 }

@@ -5,13 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/illuwa/illuwa/bench/cputime"
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
@@ -24,6 +21,26 @@ import (
 // category and business hours (two spans a day, the evening one past
 // midnight, one day closed), logging at level warn to io.Discard.
 func benchHoursServer(b *testing.B) *Server {
+	return benchStoredServer(b, 10_000, func(i int) store.Pocha {
+		h := store.Hours{}
+		for d, day := range store.Weekdays {
+			if (i+d)%7 == 0 {
+				continue // a closed day
+			}
+			open := 16 + (i+d)%4
+			h[day] = []store.Span{
+				{Open: "11:30", Close: "14:00"},
+				{Open: strconv.Itoa(open) + ":00", Close: "0" + strconv.Itoa((i+d)%4) + ":30"},
+			}
+		}
+		return store.Pocha{Name: "포차 " + strconv.Itoa(i+1), Category: "tteokbokki", Hours: h}
+	})
+}
+
+// benchStoredServer returns a real Server on SQLite whose live map holds n
+// open stalls at random points of Seoul, each stored as stall(i) gives it
+// (owned by one owner), logging at level warn to io.Discard.
+func benchStoredServer(b *testing.B, n int, stall func(i int) store.Pocha) *Server {
 	b.Helper()
 	ctx := context.Background()
 	st := storetest.Open(b, store.SQLite)
@@ -41,19 +58,9 @@ func benchHoursServer(b *testing.B) *Server {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	at := time.Now().UTC().Truncate(time.Second)
-	for i := range 10_000 {
-		h := store.Hours{}
-		for d, day := range store.Weekdays {
-			if (i+d)%7 == 0 {
-				continue // a closed day
-			}
-			open := 16 + (i+d)%4
-			h[day] = []store.Span{
-				{Open: "11:30", Close: "14:00"},
-				{Open: strconv.Itoa(open) + ":00", Close: "0" + strconv.Itoa((i+d)%4) + ":30"},
-			}
-		}
-		p := store.Pocha{OwnerID: owner.ID, Name: "포차 " + strconv.Itoa(i+1), Category: "tteokbokki", Hours: h, IsOpen: true}
+	for i := range n {
+		p := stall(i)
+		p.OwnerID, p.IsOpen = owner.ID, true
 		if err := st.CreatePocha(ctx, &p); err != nil {
 			b.Fatal(err)
 		}
@@ -71,31 +78,5 @@ func benchHoursServer(b *testing.B) *Server {
 // day, the evening one past midnight), so that every item's card has a
 // week to read for open_by_hours, as on a real server.
 func BenchmarkNearbyHTTPHours(b *testing.B) {
-	srv := benchHoursServer(b)
-	rng := rand.New(rand.NewPCG(3, 4))
-	urls := make([]string, 1024)
-	for i := range urls {
-		lat, lng := benchSeoul(rng)
-		urls[i] = "/api/v1/pochas/nearby?lat=" + strconv.FormatFloat(lat, 'f', 6, 64) +
-			"&lng=" + strconv.FormatFloat(lng, 'f', 6, 64) + "&radius_m=1000"
-	}
-	for _, u := range urls { // the cards cached, as on a server that has run a while
-		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, u, nil))
-	}
-	var bytes int
-	i := 0
-	cpu0 := cputime.Self()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, urls[i%len(urls)], nil))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-		bytes += rec.Body.Len()
-		i++
-	}
-	if cpu := cputime.Self() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	}
-	b.ReportMetric(float64(bytes)/float64(b.N), "resp-bytes/op")
+	runNearbyHTTP(b, benchHoursServer(b))
 }
