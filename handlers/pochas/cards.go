@@ -184,11 +184,6 @@ func (c *CachedCard) AppendOpenJSON(b []byte, t time.Time) []byte {
 	return appendOpenJSON(b, open, known)
 }
 
-// AppendJSON is Card.AppendJSON with the remembered OpenAt.
-func (c *CachedCard) AppendJSON(b []byte, t time.Time) []byte {
-	return c.AppendOpenJSON(c.AppendFixedJSON(b), t)
-}
-
 // Now is the service's clock, which the cards' expiry is judged by.
 func (s *Service) Now() time.Time { return s.now() }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // TestCachedCardOpenAtMatchesHours checks that a cached card's remembered
-// OpenAt (and the open_by_hours it writes) is OpenByHours for every t:
+// OpenAt (and the open_by_hours AppendOpenJSON writes) is OpenByHours for every t:
 // walking seconds and nanoseconds around the edges of spans (past midnight,
 // Sunday into Monday, 24:00), going back and forth in time, in any zone,
 // before 1970 and far from now, where the minute is not remembered.
@@ -43,8 +43,8 @@ func TestCachedCardOpenAtMatchesHours(t *testing.T) {
 				if open, known := c.OpenAt(at); open != wantOpen || known != wantKnown {
 					t.Fatalf("hours %d, card %d, at %v: OpenAt = %v, %v; want %v, %v", hi, ci, at, open, known, wantOpen, wantKnown)
 				}
-				if got, want := string(c.AppendJSON(nil, at)), string(c.Card.AppendJSON(nil, at)); got != want {
-					t.Fatalf("hours %d, card %d, at %v: AppendJSON %s, want %s", hi, ci, at, got, want)
+				if got, want := string(c.AppendOpenJSON(nil, at)), string(c.Card.AppendOpenJSON(nil, at)); got != want {
+					t.Fatalf("hours %d, card %d, at %v: AppendOpenJSON %s, want %s", hi, ci, at, got, want)
 				}
 			}
 			for _, e := range edges {
