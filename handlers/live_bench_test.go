@@ -30,16 +30,10 @@ import (
 // included), which a busy machine inflates less than it does ns/op.
 
 // benchNearbyAPI returns a real Server on SQLite whose live map holds
-// stalls open stalls spread over Seoul, logging JSON at level to io.Discard.
+// stalls open stalls spread over Seoul (not in the database, so their cards
+// are empty), logging JSON at level to io.Discard.
 func benchNearbyAPI(b *testing.B, stalls int, level slog.Level) *Server {
 	b.Helper()
-	st := storetest.Open(b, store.SQLite)
-	images, err := blob.OpenDir(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = images.Close() })
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 	idx := geo.NewMemoryIndex()
 	b.Cleanup(func() { _ = idx.Close() })
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -51,6 +45,48 @@ func benchNearbyAPI(b *testing.B, stalls int, level slog.Level) *Server {
 			b.Fatal(err)
 		}
 	}
+	return benchServer(b, storetest.Open(b, store.SQLite), idx, level)
+}
+
+// benchStoredServer returns a real Server on SQLite whose live map holds n
+// open stalls at random points of Seoul, each stored as stall(i) gives it
+// (owned by one owner), logging at level warn to io.Discard.
+func benchStoredServer(b *testing.B, n int, stall func(i int) store.Pocha) *Server {
+	b.Helper()
+	ctx := context.Background()
+	st := storetest.Open(b, store.SQLite)
+	idx := geo.NewMemoryIndex()
+	b.Cleanup(func() { _ = idx.Close() })
+	owner := store.User{LoginID: "bench_owner", PasswordHash: "x", Nickname: "사장", Email: "o@example.com", Role: store.RoleOwner}
+	if err := st.CreateUser(ctx, &owner); err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	at := time.Now().UTC().Truncate(time.Second)
+	for i := range n {
+		p := stall(i)
+		p.OwnerID, p.IsOpen = owner.ID, true
+		if err := st.CreatePocha(ctx, &p); err != nil {
+			b.Fatal(err)
+		}
+		lat, lng := benchSeoul(rng)
+		if _, _, err := idx.Upsert(ctx, geo.Position{ID: p.ID, Name: p.Name, Lat: lat, Lng: lng, At: at, Seen: at}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return benchServer(b, st, idx, slog.LevelWarn)
+}
+
+// benchServer returns a real Server on st whose live map reads idx, with
+// images in a temporary folder, logging JSON at level to io.Discard.
+func benchServer(b *testing.B, st *store.Store, idx geo.Index, level slog.Level) *Server {
+	b.Helper()
+	images, err := blob.OpenDir(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = images.Close() })
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 	live := livemap.New(livemap.Deps{Index: idx, Store: st, Log: log})
 	return New(Deps{Store: st, Images: images, Log: log, Live: live})
 }

@@ -1,19 +1,10 @@
 package handlers
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/illuwa/illuwa/geo"
-	"github.com/illuwa/illuwa/handlers/livemap"
 	"github.com/illuwa/illuwa/store"
-	"github.com/illuwa/illuwa/store/blob"
-	"github.com/illuwa/illuwa/store/storetest"
 )
 
 // benchHoursServer returns a real Server on SQLite whose live map holds
@@ -35,42 +26,6 @@ func benchHoursServer(b *testing.B) *Server {
 		}
 		return store.Pocha{Name: "포차 " + strconv.Itoa(i+1), Category: "tteokbokki", Hours: h}
 	})
-}
-
-// benchStoredServer returns a real Server on SQLite whose live map holds n
-// open stalls at random points of Seoul, each stored as stall(i) gives it
-// (owned by one owner), logging at level warn to io.Discard.
-func benchStoredServer(b *testing.B, n int, stall func(i int) store.Pocha) *Server {
-	b.Helper()
-	ctx := context.Background()
-	st := storetest.Open(b, store.SQLite)
-	images, err := blob.OpenDir(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = images.Close() })
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	idx := geo.NewMemoryIndex()
-	b.Cleanup(func() { _ = idx.Close() })
-	owner := store.User{LoginID: "bench_owner", PasswordHash: "x", Nickname: "사장", Email: "o@example.com", Role: store.RoleOwner}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	at := time.Now().UTC().Truncate(time.Second)
-	for i := range n {
-		p := stall(i)
-		p.OwnerID, p.IsOpen = owner.ID, true
-		if err := st.CreatePocha(ctx, &p); err != nil {
-			b.Fatal(err)
-		}
-		lat, lng := benchSeoul(rng)
-		if _, _, err := idx.Upsert(ctx, geo.Position{ID: p.ID, Name: p.Name, Lat: lat, Lng: lng, At: at, Seen: at}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	live := livemap.New(livemap.Deps{Index: idx, Store: st, Log: log})
-	return New(Deps{Store: st, Images: images, Log: log, Live: live})
 }
 
 // BenchmarkNearbyHTTPHours is BenchmarkNearbyHTTP (log=warn) with stalls
