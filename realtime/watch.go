@@ -175,18 +175,18 @@ func (c *conn) deliverLocked(e *envelope) {
 	case e.kind == kindClosed:
 		if known && k.in {
 			c.enqueueLocked(e.json)
-			w.setKnown(e.id, e.at, false)
+			w.updateKnown(e.id, e.at, false, k, known)
 		} else if known {
-			w.setKnown(e.id, e.at, false)
+			w.updateKnown(e.id, e.at, false, k, known)
 		}
 	case w.contains(e.lat, e.lng, e.cosLat, e.geoOK):
 		c.enqueueLocked(e.json)
-		w.setKnown(e.id, e.at, true)
+		w.updateKnown(e.id, e.at, true, k, known)
 	case known && k.in:
 		c.enqueueLocked(e.leftJSON())
-		w.setKnown(e.id, e.at, false)
+		w.updateKnown(e.id, e.at, false, k, known)
 	case known:
-		w.setKnown(e.id, e.at, false)
+		w.updateKnown(e.id, e.at, false, k, known)
 	}
 }
 
@@ -196,10 +196,16 @@ func (c *conn) deliverLocked(e *envelope) {
 const maxTombstones = 512
 
 func (w *watchState) setKnown(id uint64, at int64, in bool) {
+	old, had := w.known[id]
+	w.updateKnown(id, at, in, old, had)
+}
+
+// updateKnown is setKnown given what w.known holds for id now (old, had):
+// deliverLocked has just looked it up.
+func (w *watchState) updateKnown(id uint64, at int64, in bool, old knownStall, had bool) {
 	if w.known == nil {
 		w.known = make(map[uint64]knownStall)
 	}
-	old, had := w.known[id]
 	switch {
 	case !in && (!had || old.in):
 		w.tombs++
