@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,24 +17,54 @@ import (
 
 // Context keys set by the middleware.
 const (
-	ctxRequestID = "illuwa.request_id"
-	ctxLogger    = "illuwa.logger"
-	ctxUser      = "illuwa.user"
-	ctxToken     = "illuwa.token_hash"
+	ctxRequest = "illuwa.request" // *requestInfo
+	ctxUser    = "illuwa.user"
+	ctxToken   = "illuwa.token_hash"
 )
+
+// requestIDHeader is X-Request-ID as net/http spells it: no canonicalizing
+// (which allocates for "X-Request-ID") on reading or writing it.
+const requestIDHeader = "X-Request-Id"
+
+// requestInfo is what requestID keeps for a request.
+type requestInfo struct {
+	id     string
+	header [1]string // the X-Request-ID answer header's value, id
+	// path is what the access log records as the request's path: the path
+	// as it came, or as LogPathAs redacted it.
+	path string
+	base *slog.Logger
+	log  atomic.Pointer[slog.Logger] // base with the request_id, once something logged through it
+}
+
+// logger returns the request's logger, making it on first use: most
+// requests log nothing but their access line, and that names the id itself.
+func (ri *requestInfo) logger() *slog.Logger {
+	if l := ri.log.Load(); l != nil {
+		return l
+	}
+	l := ri.base.With(slog.String("request_id", ri.id))
+	if !ri.log.CompareAndSwap(nil, l) {
+		return ri.log.Load()
+	}
+	return l
+}
 
 // requestID gives every request an id (a well-formed incoming X-Request-ID is
 // kept), echoes it in the response and puts it on every log line.
 func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
+	id := c.Request.Header.Get(requestIDHeader)
 	if !validRequestID(id) {
 		var b [12]byte
 		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		var h [24]byte
+		hex.Encode(h[:], b[:])
+		id = string(h[:])
 	}
-	c.Set(ctxRequestID, id)
-	c.Set(ctxLogger, s.log.With(slog.String("request_id", id)))
-	c.Header("X-Request-ID", id)
+	ri := &requestInfo{id: id, path: c.Request.URL.Path, base: s.log}
+	ri.header[0] = id
+	c.Set(ctxRequest, ri)
+	c.Writer.Header()[requestIDHeader] = ri.header[:]
 	c.Next()
 }
 
@@ -49,10 +80,25 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// requestState returns what requestID keeps for the request, nil outside it.
+func requestState(c *gin.Context) *requestInfo {
+	v, _ := c.Get(ctxRequest)
+	ri, _ := v.(*requestInfo)
+	return ri
+}
+
+// requestIDOf returns the request's id ("" outside requestID).
+func requestIDOf(c *gin.Context) string {
+	if ri := requestState(c); ri != nil {
+		return ri.id
+	}
+	return ""
+}
+
 // logger returns the request's logger.
 func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
+	if ri := requestState(c); ri != nil {
+		return ri.logger()
 	}
 	return slog.Default()
 }
@@ -62,40 +108,59 @@ func logger(c *gin.Context) *slog.Logger {
 // replaces the path it logs.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
-	logged := &loggedPath{path: c.Request.URL.Path}
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), loggedPathKey{}, logged))
 	c.Next()
+	status := responseStatus(c)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	ctx := c.Request.Context()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	ri := requestState(c)
+	id, path := "", c.Request.URL.Path
+	if ri != nil {
+		id, path = ri.id, ri.path
+	}
 	route := c.FullPath()
 	if route == "" {
 		route = "unmatched"
 	}
-	level := slog.LevelInfo
-	if responseStatus(c) >= 500 {
-		level = slog.LevelError
-	}
-	logger(c).LogAttrs(c.Request.Context(), level, "request",
+	// The request's id first, where the request's logger puts it, without
+	// making that logger.
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("request_id", id),
 		slog.String("method", methodLabel(c.Request.Method)),
 		slog.String("route", route),
-		slog.String("path", logged.path),
-		slog.Int("status", responseStatus(c)),
+		slog.String("path", path),
+		slog.Int("status", status),
 		slog.Int("bytes", c.Writer.Size()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.ClientIP()),
 	)
 }
 
-// loggedPath is the path the access log records for a request.
-type loggedPath struct{ path string }
-
 type loggedPathKey struct{}
+
+// webRequest is the request as Deps.Web gets it: with, in its context, what
+// LogPathAs needs to replace the path the access log records. (Only there:
+// the API's routes never replace it, and need no copy of the request.)
+func webRequest(c *gin.Context) *http.Request {
+	ri := requestState(c)
+	if ri == nil {
+		return c.Request
+	}
+	return c.Request.WithContext(context.WithValue(c.Request.Context(), loggedPathKey{}, ri))
+}
 
 // LogPathAs wraps h, a handler served through Deps.Web, so the access log
 // records the request's path as redact returns it (given the full path):
 // for paths that carry a secret, such as the demo gateway's billing keys.
 func LogPathAs(h http.Handler, redact func(path string) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if lp, ok := r.Context().Value(loggedPathKey{}).(*loggedPath); ok {
-			lp.path = redact(lp.path)
+		if ri, ok := r.Context().Value(loggedPathKey{}).(*requestInfo); ok {
+			ri.path = redact(ri.path)
 		}
 		h.ServeHTTP(w, r)
 	})
