@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -170,7 +172,28 @@ func LogPathAs(h http.Handler, redact func(path string) string) http.Handler {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// series holds the series already resolved, by route, method and
+	// status, read without a lock; a new label set copies it (under mu).
+	series atomic.Pointer[map[seriesKey]requestSeries]
+	mu     sync.Mutex
 }
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// requestSeries are the series of one route, method and status.
+type requestSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxCachedSeries bounds httpMetrics.series: the routes are a fixed set and
+// a route answers with a few statuses; past it, label sets are resolved on
+// every request.
+const maxCachedSeries = 1024
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	m := &httpMetrics{
@@ -188,6 +211,32 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
+// seriesFor returns the series of route, method and status.
+func (m *httpMetrics) seriesFor(route, method string, status int) requestSeries {
+	k := seriesKey{route, method, status}
+	if cached := m.series.Load(); cached != nil {
+		if rs, ok := (*cached)[k]; ok {
+			return rs
+		}
+	}
+	st := strconv.Itoa(status)
+	rs := requestSeries{m.requests.WithLabelValues(route, method, st), m.latency.WithLabelValues(route, method, st)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var old map[seriesKey]requestSeries
+	if p := m.series.Load(); p != nil {
+		old = *p
+	}
+	if _, ok := old[k]; ok || len(old) >= maxCachedSeries {
+		return rs
+	}
+	next := make(map[seriesKey]requestSeries, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = rs
+	m.series.Store(&next)
+	return rs
+}
+
 func (s *Server) metricsMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -195,10 +244,9 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	status := strconv.Itoa(responseStatus(c))
-	method := methodLabel(c.Request.Method)
-	s.metrics.requests.WithLabelValues(route, method, status).Inc()
-	s.metrics.latency.WithLabelValues(route, method, status).Observe(time.Since(start).Seconds())
+	rs := s.metrics.seriesFor(route, methodLabel(c.Request.Method), responseStatus(c))
+	rs.requests.Inc()
+	rs.latency.Observe(time.Since(start).Seconds())
 }
 
 // methodLabel keeps the metric's label set bounded: any method outside the

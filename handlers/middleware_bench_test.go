@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/illuwa/illuwa/bench/cputime"
@@ -72,4 +73,32 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 func (w *discardWriter) reset() {
 	clear(w.header)
 	w.status, w.bytes = 0, 0
+}
+
+// BenchmarkHTTPMetricsSeries is finding a request's two series, by
+// resolving the label values (what metricsMiddleware did) or through
+// seriesFor, for one of a few routes and statuses.
+func BenchmarkHTTPMetricsSeries(b *testing.B) {
+	routes := []string{"/api/v1/pochas/nearby", "/api/v1/pochas/:id", "/api/v1/me", "unmatched"}
+	statuses := []int{200, 304, 404}
+	b.Run("labels", func(b *testing.B) {
+		m := newHTTPMetrics(nil)
+		i := 0
+		for b.Loop() {
+			st := strconv.Itoa(statuses[i%len(statuses)])
+			m.requests.WithLabelValues(routes[i%len(routes)], "GET", st).Inc()
+			m.latency.WithLabelValues(routes[i%len(routes)], "GET", st).Observe(0.001)
+			i++
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		m := newHTTPMetrics(nil)
+		i := 0
+		for b.Loop() {
+			rs := m.seriesFor(routes[i%len(routes)], "GET", statuses[i%len(statuses)])
+			rs.requests.Inc()
+			rs.latency.Observe(0.001)
+			i++
+		}
+	})
 }

@@ -301,3 +301,31 @@ func checkAccessLine(t *testing.T, l logLine, level, id, method, route, path str
 		t.Fatalf("request id %q", id)
 	}
 }
+
+// TestHTTPMetricsSeriesAreTheLabelSets: seriesFor gives the series of its
+// label values, remembered or (past the bound) not.
+func TestHTTPMetricsSeriesAreTheLabelSets(t *testing.T) {
+	t.Parallel()
+	m := newHTTPMetrics(nil)
+	check := func(route, method string, status int) {
+		t.Helper()
+		rs := m.seriesFor(route, method, status)
+		st := strconv.Itoa(status)
+		if rs.requests != m.requests.WithLabelValues(route, method, st) || rs.latency != m.latency.WithLabelValues(route, method, st) {
+			t.Fatalf("%s %s %d: other series", route, method, status)
+		}
+	}
+	for range 2 {
+		check("/api/v1/me", "GET", 200)
+		check("/api/v1/me", "GET", 401)
+		check("/api/v1/me", "PATCH", 200)
+		check("unmatched", "GET", 200)
+	}
+	for st := range maxCachedSeries + 10 {
+		check("/api/v1/pochas/:id", "GET", st)
+	}
+	if n := len(*m.series.Load()); n != maxCachedSeries {
+		t.Fatalf("%d series remembered, want %d", n, maxCachedSeries)
+	}
+	check("/api/v1/me", "GET", 401)
+}
