@@ -263,7 +263,7 @@ func methodLabel(m string) string {
 // responseStatus is the status the client saw: a hijacked WebSocket upgrade
 // reads as 200 in Gin but answered 101.
 func responseStatus(c *gin.Context) int {
-	if st := c.Writer.Status(); st != http.StatusOK || !c.IsWebsocket() || c.Writer.Size() > 0 {
+	if st := c.Writer.Status(); st != http.StatusOK || c.Writer.Size() > 0 || !c.IsWebsocket() {
 		return st
 	}
 	return http.StatusSwitchingProtocols
@@ -299,7 +299,7 @@ func limitBody(n int64) gin.HandlerFunc {
 // securityHeaders sets the headers every API answer carries.
 func securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h["X-Content-Type-Options"] = nosniffValue
+	h["Referrer-Policy"] = noReferrerValue
 	c.Next()
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,11 @@ func middlewareAPI(t *testing.T, level slog.Level, logs *logBuffer) *Server {
 			r.GET("/test/panic", func(c *gin.Context) { panic("test panic") })
 			r.GET("/test/fail", func(c *gin.Context) { fail(c, errors.New("test failure")) })
 			r.GET("/test/ok/:name", func(c *gin.Context) { c.String(http.StatusOK, "hello") })
+			r.GET("/test/headers", func(c *gin.Context) {
+				c.Writer.Header().Add("Referrer-Policy", "origin")
+				c.Writer.Header().Add("X-Content-Type-Options", "other")
+				c.Status(http.StatusNoContent)
+			})
 		}
 	})
 	return api.srv
@@ -328,4 +334,24 @@ func TestHTTPMetricsSeriesAreTheLabelSets(t *testing.T) {
 		t.Fatalf("%d series remembered, want %d", n, maxCachedSeries)
 	}
 	check("/api/v1/me", "GET", 401)
+}
+
+// TestSecurityHeadersOnEveryAnswer: API and web answers carry the security
+// headers, the same after a handler added to them.
+func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	t.Parallel()
+	srv := middlewareAPI(t, slog.LevelWarn, &logBuffer{})
+	want := func(target string, referrer, sniff []string) {
+		t.Helper()
+		h := serve(srv, "GET", target).Header()
+		if !slices.Equal(h.Values("Referrer-Policy"), referrer) || !slices.Equal(h.Values("X-Content-Type-Options"), sniff) {
+			t.Fatalf("%s: Referrer-Policy %q, X-Content-Type-Options %q", target, h.Values("Referrer-Policy"), h.Values("X-Content-Type-Options"))
+		}
+	}
+	for range 2 {
+		want("/test/ok/a", []string{"no-referrer"}, []string{"nosniff"})
+		want("/test/headers", []string{"no-referrer", "origin"}, []string{"nosniff", "other"})
+		want("/app/page", []string{"no-referrer"}, []string{"nosniff"})
+		want("/api/v1/openapi.yaml", []string{"no-referrer"}, []string{"nosniff"})
+	}
 }

@@ -11,12 +11,22 @@ import (
 // subdomains.
 const hsts = "max-age=31536000; includeSubDomains"
 
+// Values of headers many answers carry, one slice for all of them: net/http
+// only reads a header's values, and Header.Set replaces the slice, Add
+// appends to a full one (so copies it).
+var (
+	nosniffValue    = []string{"nosniff"}
+	noReferrerValue = []string{"no-referrer"}
+	noStoreValue    = []string{"no-store"}
+	hstsValue       = []string{hsts}
+)
+
 // noStore keeps caches (browsers, proxies) from storing answers that carry
 // a token or a user's data: everything answered to an authenticated request,
 // and every /auth answer (the login carries the token).
 func noStore(c *gin.Context) {
 	if _, ok := c.Get(ctxUser); ok || strings.HasPrefix(c.Request.URL.Path, "/api/v1/auth/") {
-		c.Header("Cache-Control", "no-store")
+		c.Writer.Header()["Cache-Control"] = noStoreValue
 	}
 	c.Next()
 }
@@ -25,7 +35,7 @@ func noStore(c *gin.Context) {
 // or by the X-Forwarded-Proto of a trusted proxy (ILLUWA_TRUSTED_PROXIES).
 func (s *Server) transportSecurity(c *gin.Context) {
 	if c.Request.TLS != nil || (c.GetHeader("X-Forwarded-Proto") == "https" && s.fromTrustedProxy(c)) {
-		c.Header("Strict-Transport-Security", hsts)
+		c.Writer.Header()["Strict-Transport-Security"] = hstsValue
 	}
 	c.Next()
 }
