@@ -43,15 +43,39 @@ func (s *Server) transportSecurity(c *gin.Context) {
 // fromTrustedProxy reports whether the peer is one of Options.TrustedProxies.
 func (s *Server) fromTrustedProxy(c *gin.Context) bool {
 	ip := net.ParseIP(c.RemoteIP())
-	if ip == nil {
-		return false
-	}
-	for _, p := range s.opts.TrustedProxies {
+	return ip != nil && s.proxies.has(ip)
+}
+
+// trustedProxies are Options.TrustedProxies parsed, once rather than on
+// every request that says it came over TLS.
+type trustedProxies struct {
+	nets []*net.IPNet
+	ips  []net.IP
+}
+
+// parseTrustedProxies parses addresses and CIDRs; one that is neither is
+// left out (the configuration refuses it).
+func parseTrustedProxies(list []string) trustedProxies {
+	var t trustedProxies
+	for _, p := range list {
 		if _, n, err := net.ParseCIDR(p); err == nil {
-			if n.Contains(ip) {
-				return true
-			}
-		} else if pip := net.ParseIP(p); pip != nil && pip.Equal(ip) {
+			t.nets = append(t.nets, n)
+		} else if ip := net.ParseIP(p); ip != nil {
+			t.ips = append(t.ips, ip)
+		}
+	}
+	return t
+}
+
+// has reports whether ip is one of the proxies or in one of their networks.
+func (t trustedProxies) has(ip net.IP) bool {
+	for _, n := range t.nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	for _, p := range t.ips {
+		if p.Equal(ip) {
 			return true
 		}
 	}
