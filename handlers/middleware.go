@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,24 +19,54 @@ import (
 
 // Context keys set by the middleware.
 const (
-	ctxRequestID = "illuwa.request_id"
-	ctxLogger    = "illuwa.logger"
-	ctxUser      = "illuwa.user"
-	ctxToken     = "illuwa.token_hash"
+	ctxRequest = "illuwa.request" // *requestInfo
+	ctxUser    = "illuwa.user"
+	ctxToken   = "illuwa.token_hash"
 )
+
+// requestIDHeader is X-Request-ID as net/http spells it: no canonicalizing
+// (which allocates for "X-Request-ID") on reading or writing it.
+const requestIDHeader = "X-Request-Id"
+
+// requestInfo is what requestID keeps for a request.
+type requestInfo struct {
+	id     string
+	header [1]string // the X-Request-ID answer header's value, id
+	// path is what the access log records as the request's path: the path
+	// as it came, or as LogPathAs redacted it.
+	path string
+	base *slog.Logger
+	log  atomic.Pointer[slog.Logger] // base with the request_id, once something logged through it
+}
+
+// logger returns the request's logger, making it on first use: most
+// requests log nothing but their access line, and that names the id itself.
+func (ri *requestInfo) logger() *slog.Logger {
+	if l := ri.log.Load(); l != nil {
+		return l
+	}
+	l := ri.base.With(slog.String("request_id", ri.id))
+	if !ri.log.CompareAndSwap(nil, l) {
+		return ri.log.Load()
+	}
+	return l
+}
 
 // requestID gives every request an id (a well-formed incoming X-Request-ID is
 // kept), echoes it in the response and puts it on every log line.
 func (s *Server) requestID(c *gin.Context) {
-	id := c.GetHeader("X-Request-ID")
+	id := c.Request.Header.Get(requestIDHeader)
 	if !validRequestID(id) {
 		var b [12]byte
 		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
+		var h [24]byte
+		hex.Encode(h[:], b[:])
+		id = string(h[:])
 	}
-	c.Set(ctxRequestID, id)
-	c.Set(ctxLogger, s.log.With(slog.String("request_id", id)))
-	c.Header("X-Request-ID", id)
+	ri := &requestInfo{id: id, path: c.Request.URL.Path, base: s.log}
+	ri.header[0] = id
+	c.Set(ctxRequest, ri)
+	c.Writer.Header()[requestIDHeader] = ri.header[:]
 	c.Next()
 }
 
@@ -49,10 +82,25 @@ func validRequestID(id string) bool {
 	return true
 }
 
+// requestState returns what requestID keeps for the request, nil outside it.
+func requestState(c *gin.Context) *requestInfo {
+	v, _ := c.Get(ctxRequest)
+	ri, _ := v.(*requestInfo)
+	return ri
+}
+
+// requestIDOf returns the request's id ("" outside requestID).
+func requestIDOf(c *gin.Context) string {
+	if ri := requestState(c); ri != nil {
+		return ri.id
+	}
+	return ""
+}
+
 // logger returns the request's logger.
 func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
+	if ri := requestState(c); ri != nil {
+		return ri.logger()
 	}
 	return slog.Default()
 }
@@ -62,40 +110,59 @@ func logger(c *gin.Context) *slog.Logger {
 // replaces the path it logs.
 func (s *Server) accessLog(c *gin.Context) {
 	start := time.Now()
-	logged := &loggedPath{path: c.Request.URL.Path}
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), loggedPathKey{}, logged))
 	c.Next()
+	status := responseStatus(c)
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	ctx := c.Request.Context()
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	ri := requestState(c)
+	id, path := "", c.Request.URL.Path
+	if ri != nil {
+		id, path = ri.id, ri.path
+	}
 	route := c.FullPath()
 	if route == "" {
 		route = "unmatched"
 	}
-	level := slog.LevelInfo
-	if responseStatus(c) >= 500 {
-		level = slog.LevelError
-	}
-	logger(c).LogAttrs(c.Request.Context(), level, "request",
+	// The request's id first, where the request's logger puts it, without
+	// making that logger.
+	s.log.LogAttrs(ctx, level, "request",
+		slog.String("request_id", id),
 		slog.String("method", methodLabel(c.Request.Method)),
 		slog.String("route", route),
-		slog.String("path", logged.path),
-		slog.Int("status", responseStatus(c)),
+		slog.String("path", path),
+		slog.Int("status", status),
 		slog.Int("bytes", c.Writer.Size()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.ClientIP()),
 	)
 }
 
-// loggedPath is the path the access log records for a request.
-type loggedPath struct{ path string }
-
 type loggedPathKey struct{}
+
+// webRequest is the request as Deps.Web gets it: with, in its context, what
+// LogPathAs needs to replace the path the access log records. (Only there:
+// the API's routes never replace it, and need no copy of the request.)
+func webRequest(c *gin.Context) *http.Request {
+	ri := requestState(c)
+	if ri == nil {
+		return c.Request
+	}
+	return c.Request.WithContext(context.WithValue(c.Request.Context(), loggedPathKey{}, ri))
+}
 
 // LogPathAs wraps h, a handler served through Deps.Web, so the access log
 // records the request's path as redact returns it (given the full path):
 // for paths that carry a secret, such as the demo gateway's billing keys.
 func LogPathAs(h http.Handler, redact func(path string) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if lp, ok := r.Context().Value(loggedPathKey{}).(*loggedPath); ok {
-			lp.path = redact(lp.path)
+		if ri, ok := r.Context().Value(loggedPathKey{}).(*requestInfo); ok {
+			ri.path = redact(ri.path)
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -105,7 +172,28 @@ func LogPathAs(h http.Handler, redact func(path string) string) http.Handler {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+
+	// series holds the series already resolved, by route, method and
+	// status, read without a lock; a new label set copies it (under mu).
+	series atomic.Pointer[map[seriesKey]requestSeries]
+	mu     sync.Mutex
 }
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// requestSeries are the series of one route, method and status.
+type requestSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxCachedSeries bounds httpMetrics.series: the routes are a fixed set and
+// a route answers with a few statuses; past it, label sets are resolved on
+// every request.
+const maxCachedSeries = 1024
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	m := &httpMetrics{
@@ -123,6 +211,32 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
+// seriesFor returns the series of route, method and status.
+func (m *httpMetrics) seriesFor(route, method string, status int) requestSeries {
+	k := seriesKey{route, method, status}
+	if cached := m.series.Load(); cached != nil {
+		if rs, ok := (*cached)[k]; ok {
+			return rs
+		}
+	}
+	st := strconv.Itoa(status)
+	rs := requestSeries{m.requests.WithLabelValues(route, method, st), m.latency.WithLabelValues(route, method, st)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var old map[seriesKey]requestSeries
+	if p := m.series.Load(); p != nil {
+		old = *p
+	}
+	if _, ok := old[k]; ok || len(old) >= maxCachedSeries {
+		return rs
+	}
+	next := make(map[seriesKey]requestSeries, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = rs
+	m.series.Store(&next)
+	return rs
+}
+
 func (s *Server) metricsMiddleware(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -130,10 +244,9 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	status := strconv.Itoa(responseStatus(c))
-	method := methodLabel(c.Request.Method)
-	s.metrics.requests.WithLabelValues(route, method, status).Inc()
-	s.metrics.latency.WithLabelValues(route, method, status).Observe(time.Since(start).Seconds())
+	rs := s.metrics.seriesFor(route, methodLabel(c.Request.Method), responseStatus(c))
+	rs.requests.Inc()
+	rs.latency.Observe(time.Since(start).Seconds())
 }
 
 // methodLabel keeps the metric's label set bounded: any method outside the
@@ -150,7 +263,7 @@ func methodLabel(m string) string {
 // responseStatus is the status the client saw: a hijacked WebSocket upgrade
 // reads as 200 in Gin but answered 101.
 func responseStatus(c *gin.Context) int {
-	if st := c.Writer.Status(); st != http.StatusOK || !c.IsWebsocket() || c.Writer.Size() > 0 {
+	if st := c.Writer.Status(); st != http.StatusOK || c.Writer.Size() > 0 || !c.IsWebsocket() {
 		return st
 	}
 	return http.StatusSwitchingProtocols
@@ -186,7 +299,7 @@ func limitBody(n int64) gin.HandlerFunc {
 // securityHeaders sets the headers every API answer carries.
 func securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h["X-Content-Type-Options"] = nosniffValue
+	h["Referrer-Policy"] = noReferrerValue
 	c.Next()
 }

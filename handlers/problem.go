@@ -170,7 +170,7 @@ func problemBody(c *gin.Context, ae *apiError) Problem {
 		Detail:    ae.detail,
 		Instance:  c.Request.URL.Path,
 		Code:      ae.code,
-		RequestID: c.GetString(ctxRequestID),
+		RequestID: requestIDOf(c),
 		Errors:    ae.fields,
 	}
 	if p.Title == "" {

@@ -29,7 +29,7 @@ func (s *Server) routes() *gin.Engine {
 		// Gin has set 404 for an unrouted path; the web handler decides, and a
 		// body written without a status is a 200, as in net/http.
 		c.Writer.WriteHeader(http.StatusOK)
-		s.web.ServeHTTP(c.Writer, c.Request)
+		s.web.ServeHTTP(c.Writer, webRequest(c))
 	})
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, errorf(405, "method_not_allowed", "this endpoint does not take that method"))

@@ -178,6 +178,9 @@ type Server struct {
 	engine   *gin.Engine
 	inbound  inbound
 	web      http.Handler
+
+	// proxies are Options.TrustedProxies, parsed.
+	proxies trustedProxies
 }
 
 // New builds the API.
@@ -195,6 +198,7 @@ func New(d Deps) *Server {
 		opts:    opts,
 		reg:     reg,
 		metrics: newHTTPMetrics(reg),
+		proxies: parseTrustedProxies(opts.TrustedProxies),
 		ready:   append([]Check{{Name: "database", Ping: d.Store.Ping}}, d.Ready...),
 		web:     d.Web,
 		live:    d.Live,

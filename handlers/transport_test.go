@@ -48,4 +48,16 @@ func TestHSTSBehindTLS(t *testing.T) {
 	if got := proxied.do("GET", "/healthz", "", nil, "X-Forwarded-Proto", "https").Header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
 		t.Fatalf("behind a trusted TLS proxy: HSTS %q", got)
 	}
+	for _, tc := range []struct {
+		proxies []string
+		want    string
+	}{
+		{[]string{"10.0.0.0/8", "127.0.0.0/30"}, "max-age=31536000; includeSubDomains"},
+		{[]string{"10.0.0.0/8", "::1", "127.0.0.2"}, ""},
+	} {
+		api := newTestAPI(t, store.SQLite, func(d *Deps) { d.Options.TrustedProxies = tc.proxies })
+		if got := api.do("GET", "/healthz", "", nil, "X-Forwarded-Proto", "https").Header.Get("Strict-Transport-Security"); got != tc.want {
+			t.Fatalf("trusted proxies %q, from 127.0.0.1: HSTS %q, want %q", tc.proxies, got, tc.want)
+		}
+	}
 }
