@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/illuwa/illuwa/realtime"
 	"github.com/illuwa/illuwa/store"
 	"github.com/illuwa/illuwa/store/storetest"
 )
@@ -259,7 +260,8 @@ func TestCardRefreshForgotten(t *testing.T) {
 }
 
 // TestCardRefreshQueuedOnce: many concurrent answers past the refresh
-// point (lookups of every kind, and CurrentCard on kept cards) queue one
+// point (lookups of every kind, the snapshot's Describe, and CurrentCard on
+// kept cards) queue one
 // refresh per card, read in batches SQLite can bind, while the first one
 // is still reading.
 func TestCardRefreshQueuedOnce(t *testing.T) {
@@ -281,12 +283,18 @@ func TestCardRefreshQueuedOnce(t *testing.T) {
 		wg.Go(func() {
 			var cs []*CachedCard
 			var cards []Card
+			views := make([]realtime.StallView, len(ids))
 			for i := range 20 {
-				switch (g + i) % 3 {
+				switch (g + i) % 4 {
 				case 0:
 					cs = f.svc.AppendCachedCards(ctx, cs[:0], ids)
 				case 1:
 					cards = f.svc.AppendCards(ctx, cards[:0], ids)
+				case 2: // the WebSocket snapshot
+					for j, id := range ids {
+						views[j] = realtime.StallView{ID: id}
+					}
+					f.svc.Describe(ctx, views)
 				default:
 					for j, c := range first {
 						if !f.svc.CurrentCard(ids[j], c, f.svc.Now()) {
