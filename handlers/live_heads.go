@@ -25,8 +25,11 @@ import (
 // in one buffer, with the position it was made of and the cache's card it
 // was made with. It is used only for a hit whose name, coordinates and time
 // are exactly those, whatever the index, while that card is still the one
-// the cards' cache serves (pochas.CachedCard.Current): one lookup per stall
-// and an answer, instead of one for the head and one for the card.
+// the cards' cache serves (pochas.CachedCard.Current, asked through
+// Service.CurrentCard, which also queues the card's refresh when it is due:
+// a card read unchanged stays the same pointer, so its items stay kept): one
+// lookup per stall and an answer, instead of one for the head and one for
+// the card.
 
 // maxNearbyHeads bounds the items kept; past it they start over (a stall
 // that closed keeps its item until then).
@@ -90,6 +93,11 @@ type nearbyHeads struct {
 type cardSource interface {
 	Now() time.Time
 	AppendCachedCards(ctx context.Context, dst []*pochas.CachedCard, ids []uint64) []*pochas.CachedCard
+	// CurrentCard is card.Current(now) for the card of stall id kept with
+	// an item, queueing the card's background refresh when it is due, so
+	// that a card used only through kept items is renewed (in place while
+	// it does not change) before it expires.
+	CurrentCard(id uint64, card *pochas.CachedCard, now time.Time) bool
 }
 
 // get returns the item of each hit in order, reusing the kept ones (one read
@@ -102,7 +110,7 @@ func (hs *nearbyHeads) get(ctx context.Context, dst []*nearbyHead, hits []geo.Hi
 	hs.mu.RLock()
 	for i := range hits {
 		h := hs.m[hits[i].ID]
-		if h != nil && (!h.of(&hits[i].Position) || !h.card.Current(now)) {
+		if h != nil && (!h.of(&hits[i].Position) || !cards.CurrentCard(hits[i].ID, h.card, now)) {
 			h = nil
 		}
 		if h == nil {

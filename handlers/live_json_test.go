@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/illuwa/illuwa/geo"
 	"github.com/illuwa/illuwa/handlers/pochas"
 	"github.com/illuwa/illuwa/store"
+	"github.com/illuwa/illuwa/store/storetest"
 )
 
 // TestNearbyJSONMatchesEncodingJSON checks that the hand-written answer of
@@ -151,6 +153,9 @@ func TestNearbyJSONMatchesEncodingJSON(t *testing.T) {
 	if src.asked == 0 || src.asked >= src.hits {
 		t.Fatalf("cards asked for %d of %d hits: the kept items were never or always remade", src.asked, src.hits)
 	}
+	if src.kept == 0 {
+		t.Fatal("the kept items' cards were never asked about through the cache (CurrentCard)")
+	}
 }
 
 // nearbyItemOf is the item encoding/json is given for h with card c at t.
@@ -171,9 +176,15 @@ type fakeCards struct {
 	cards map[uint64]*pochas.CachedCard
 	asked int // cards given
 	hits  int // hits seen by the caller, counted in Now
+	kept  int // kept cards asked about (CurrentCard)
 }
 
 func (f *fakeCards) Now() time.Time { return f.now }
+
+func (f *fakeCards) CurrentCard(_ uint64, c *pochas.CachedCard, now time.Time) bool {
+	f.kept++
+	return c.Current(now)
+}
 
 func (f *fakeCards) AppendCachedCards(_ context.Context, dst []*pochas.CachedCard, ids []uint64) []*pochas.CachedCard {
 	for _, id := range ids {
@@ -262,5 +273,76 @@ func TestNearbyAnswerPinned(t *testing.T) {
 	if body := string(api.do("GET", query, "", nil).Body); !strings.Contains(body, `"name":"새 이름 \u003c포차\u003e"`) ||
 		!strings.Contains(body, `"category":"eomuk"`) {
 		t.Fatalf("the changes are not in the answer: %s", body)
+	}
+}
+
+// TestNearbyKeptCardsRefreshed: the cards of items kept by GET
+// /pochas/nearby are refreshed by the cards' cache though no answer looks
+// them up (CurrentCard): one unchanged keeps its item past the TTL it was
+// read with, one edited in the store (as on another instance) gets a new
+// item with the edit, neither read by the answers.
+func TestNearbyKeptCardsRefreshed(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	owner := store.User{LoginID: "kept-owner", PasswordHash: "x", Nickname: "사장님", Email: "kept@example.com",
+		Phone: "01012345678", Role: store.RoleOwner}
+	if err := st.CreateUser(ctx, &owner); err != nil {
+		t.Fatal(err)
+	}
+	var hits []geo.Hit
+	for i, name := range []string{"그대로 포차", "바뀐 포차"} {
+		p := store.Pocha{OwnerID: owner.ID, Name: name, Category: "eomuk"}
+		if err := st.CreatePocha(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		hits = append(hits, geo.Hit{Position: geo.Position{ID: p.ID, Name: name, Lat: 37.5 + float64(i)/1000, Lng: 127,
+			At: time.Date(2026, 5, 1, 19, 0, 0, 0, time.UTC)}, DistanceM: 10})
+	}
+	start := time.Date(2026, 5, 1, 19, 30, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	at := func(d time.Duration) { clock.Store(start.Add(d).UnixNano()) }
+	var reads atomic.Int64
+	traced := st.Traced(func(sql string) {
+		if strings.Contains(sql, "FROM `pochas` WHERE id IN") {
+			reads.Add(1)
+		}
+	})
+	svc := pochas.New(pochas.Deps{Store: traced, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	var kept nearbyHeads
+	first := kept.get(ctx, nil, hits, svc)
+	category := "hotteok"
+	if _, err := st.UpdatePocha(ctx, hits[1].ID, owner.ID, store.PochaPatch{Category: &category}); err != nil {
+		t.Fatal(err)
+	}
+
+	at(25 * time.Second) // past the refresh point
+	again := kept.get(ctx, nil, hits, svc)
+	if again[0] != first[0] || again[1] != first[1] {
+		t.Fatal("items remade before their cards expired")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for st := svc.CardRefreshStats(); st.Kept+st.Replaced < 2; st = svc.CardRefreshStats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the kept items' cards were not refreshed: %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	readsBefore := reads.Load()
+
+	at(40 * time.Second) // past the first read's TTL
+	later := kept.get(ctx, nil, hits, svc)
+	if later[0] != first[0] {
+		t.Fatal("the item of an unchanged card was remade after its refresh")
+	}
+	if later[1] == first[1] || later[1].card.Category != category {
+		t.Fatalf("the item of an edited stall after its card's refresh: %s", later[1].js)
+	}
+	if reads.Load() != readsBefore {
+		t.Fatal("the answer read the cards the refresh had read")
+	}
+	if st := svc.CardRefreshStats(); st.Kept != 1 || st.Replaced != 1 {
+		t.Fatalf("refresh of an unchanged and an edited card: %+v", st)
 	}
 }

@@ -355,3 +355,15 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		want("/api/v1/openapi.yaml", []string{"no-referrer"}, []string{"nosniff"})
 	}
 }
+
+// TestCardRefreshMetrics: /metrics counts the cards' background refreshes.
+func TestCardRefreshMetrics(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, "sqlite")
+	metrics := string(api.do("GET", "/metrics", "", nil).mustStatus(t, 200).Body)
+	for _, result := range []string{"queued", "full", "read", "failed", "kept", "replaced", "gone"} {
+		if !strings.Contains(metrics, `illuwa_card_refresh_total{result="`+result+`"} 0`) {
+			t.Fatalf("no %s count of the cards' refreshes:\n%s", result, grepLines(metrics, "illuwa_card"))
+		}
+	}
+}

@@ -233,6 +233,7 @@ func New(d Deps) *Server {
 				Hook: opts.PaymentHook}})
 	}
 	s.pochas, s.reviews = pochaServices(d, s.notes)
+	reg.MustRegister(newCardRefreshCollector(s.pochas.CardRefreshStats))
 	s.pos = posService(d, s.orders)
 	s.uploads = d.Uploads
 	if s.uploads == nil {

@@ -108,6 +108,13 @@ func (c Card) OpenByHours(t time.Time) *bool {
 // show at once.
 const cardTTL = 30 * time.Second
 
+// cardRefreshAfter is how long after its read a card served is read again
+// in the background (refresh-ahead), so that the cards in use are renewed
+// before they expire instead of by the answers that find them expired; an
+// unchanged card is extended in place (the same pointer), a changed one
+// replaced. See refresh.go.
+const cardRefreshAfter = 20 * time.Second
+
 // maxCards bounds the cache; past it, expired cards are swept, and if that
 // is not enough the cache starts over.
 const maxCards = 100_000
@@ -119,15 +126,24 @@ const maxCards = 100_000
 // still answer with it, without a lookup.
 //
 // What Current and OpenAt read per answer (until, dropped, the minute's
-// open state) comes first, so that one cache line serves them; the card
-// follows.
+// open state; queued, which the lookups that may queue a refresh read)
+// comes first, so that one cache line serves them; the card follows.
 type CachedCard struct {
-	until   time.Time
+	// until is when the card expires, in Unix nanoseconds of the service's
+	// clock; a background refresh that finds the card unchanged moves it
+	// on (see refresh.go), which is why it is atomic.
+	until   atomic.Int64
 	dropped atomic.Bool
+	// queued is set (CompareAndSwap) while the card waits for or is in its
+	// background refresh, so that it is queued once.
+	queued atomic.Bool
 	// minute memoises OpenAt for one minute: packMinute(unix minute,
 	// open, known), 0 for none yet.
 	minute atomic.Uint64
 	Card
+	// found is whether the database had the stall when the card was read
+	// (a zero card otherwise).
+	found bool
 }
 
 type cachedCard = CachedCard
@@ -135,13 +151,40 @@ type cachedCard = CachedCard
 // NewCachedCard returns c as a cached card served until until, which no
 // cache drops: for a cache of the caller's own (and tests).
 func NewCachedCard(c Card, until time.Time) *CachedCard {
-	return &CachedCard{Card: c, until: until}
+	cc := &CachedCard{Card: c}
+	cc.until.Store(unixNanos(until))
+	return cc
+}
+
+// newCachedCard is a card the cache read at now, of a stall the database
+// had (found) or not.
+func newCachedCard(c Card, found bool, now int64) *CachedCard {
+	cc := &CachedCard{Card: c, found: found}
+	cc.until.Store(now + int64(cardTTL))
+	return cc
+}
+
+// unixNanos is t in Unix nanoseconds, clamped to the int64 range (the zero
+// time is long before it).
+func unixNanos(t time.Time) int64 {
+	switch sec := t.Unix(); {
+	case sec < math.MinInt64/1_000_000_000+1:
+		return math.MinInt64
+	case sec > math.MaxInt64/1_000_000_000-1:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // Current reports whether the cache still serves c at now (the service's
 // clock, Service.Now): not dropped and not expired.
 func (c *CachedCard) Current(now time.Time) bool {
-	return now.Before(c.until) && !c.dropped.Load()
+	return c.current(unixNanos(now))
+}
+
+// current is Current at now in Unix nanoseconds.
+func (c *CachedCard) current(now int64) bool {
+	return now < c.until.Load() && !c.dropped.Load()
 }
 
 // OpenAt is Card.OpenAt, remembered for the minute of t: business hours
@@ -193,6 +236,24 @@ func (s *Service) Now() time.Time { return s.now() }
 type cards struct {
 	mu sync.RWMutex
 	m  map[uint64]*cachedCard // by pointer: a lookup touches 16 bytes, and callers may keep the card
+
+	refresh refresher // the cards queued for a background read
+}
+
+// lookupLocked returns the cached card of id while it is current at now
+// (Unix nanoseconds), queueing its refresh when it is due; nil when there is
+// none. The caller holds s.cards.mu.
+func (s *Service) lookupLocked(id uint64, now int64) *cachedCard {
+	c := s.cards.m[id]
+	if c == nil {
+		return nil
+	}
+	until := c.until.Load()
+	if now >= until {
+		return nil
+	}
+	s.refreshIfDue(id, c, now, until)
+	return c
 }
 
 // Cards returns the card of each stall in ids, in order (a zero Card for a
@@ -211,11 +272,11 @@ func (s *Service) AppendCards(ctx context.Context, dst []Card, ids []uint64) []C
 	dst = slices.Grow(dst, len(ids))[:n+len(ids)]
 	out := dst[n:]
 	clear(out)
-	now := s.now()
+	now := unixNanos(s.now())
 	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
-		if c := s.cards.m[id]; c != nil && now.Before(c.until) {
+		if c := s.lookupLocked(id, now); c != nil {
 			out[i] = c.Card
 		} else {
 			missing = append(missing, i)
@@ -239,11 +300,11 @@ func (s *Service) AppendCachedCards(ctx context.Context, dst []*CachedCard, ids 
 	n := len(dst)
 	dst = slices.Grow(dst, len(ids))[:n+len(ids)]
 	out := dst[n:]
-	now := s.now()
+	now := unixNanos(s.now())
 	var missing []int // indexes into ids
 	s.cards.mu.RLock()
 	for i, id := range ids {
-		if c := s.cards.m[id]; c != nil && now.Before(c.until) {
+		if c := s.lookupLocked(id, now); c != nil {
 			out[i] = c
 		} else {
 			out[i] = nil
@@ -278,7 +339,7 @@ func (s *Service) readCards(ctx context.Context, ids []uint64, missing []int) []
 		rows[j] = found[id]
 		rows[j].ID = id
 	}
-	return s.cachedCardsOf(ctx, rows)
+	return s.cachedCardsOf(ctx, rows, found)
 }
 
 // uncachedCards returns n zero cards that are never Current.
@@ -295,21 +356,23 @@ func uncachedCards(n int) []*CachedCard {
 // given and one read of the review summaries of those not cached.
 func (s *Service) cardsOf(ctx context.Context, ps []store.Pocha) []Card {
 	out := make([]Card, len(ps))
-	for i, c := range s.cachedCardsOf(ctx, ps) {
+	for i, c := range s.cachedCardsOf(ctx, ps, nil) {
 		out[i] = c.Card
 	}
 	return out
 }
 
 // cachedCardsOf is cardsOf giving the cache's cards (zero ones, never
-// Current, where the review summaries could not be read).
-func (s *Service) cachedCardsOf(ctx context.Context, ps []store.Pocha) []*CachedCard {
-	now := s.now()
+// Current, where the review summaries could not be read). found, when not
+// nil, tells which of ps the database had (the others are zero rows of
+// their ids); nil means all of them.
+func (s *Service) cachedCardsOf(ctx context.Context, ps []store.Pocha, found map[uint64]store.Pocha) []*CachedCard {
+	now := unixNanos(s.now())
 	out := make([]*CachedCard, len(ps))
 	var missing []uint64
 	s.cards.mu.RLock()
 	for i, p := range ps {
-		if c := s.cards.m[p.ID]; c != nil && now.Before(c.until) {
+		if c := s.lookupLocked(p.ID, now); c != nil {
 			out[i] = c
 		} else {
 			missing = append(missing, p.ID)
@@ -334,11 +397,12 @@ func (s *Service) cachedCardsOf(ctx context.Context, ps []store.Pocha) []*Cached
 		s.sweepLocked(now)
 	}
 	for i, p := range ps {
-		if c := s.cards.m[p.ID]; c != nil && now.Before(c.until) {
+		if c := s.cards.m[p.ID]; c != nil && c.current(now) {
 			out[i] = c // cached before, or by another answer meanwhile
 			continue
 		}
-		c := &cachedCard{Card: cardOf(p, sums[p.ID]), until: now.Add(cardTTL)}
+		_, ok := found[p.ID]
+		c := newCachedCard(cardOf(p, sums[p.ID]), ok || found == nil, now)
 		if old := s.cards.m[p.ID]; old != nil {
 			old.dropped.Store(true)
 		}
@@ -361,13 +425,13 @@ func (s *Service) Describe(ctx context.Context, vs []realtime.StallView) {
 	}
 }
 
-func (s *Service) sweepLocked(now time.Time) {
+func (s *Service) sweepLocked(now int64) {
 	if s.cards.m == nil {
 		s.cards.m = map[uint64]*cachedCard{}
 		return
 	}
 	for id, c := range s.cards.m {
-		if !now.Before(c.until) {
+		if now >= c.until.Load() {
 			c.dropped.Store(true)
 			delete(s.cards.m, id)
 		}
