@@ -352,6 +352,14 @@ func TestCardRefreshFailed(t *testing.T) {
 	if st := f.svc.CardRefreshStats(); st.Queued != 2 || st.Failed != 2 || st.Kept+st.Replaced+st.Gone != 0 {
 		t.Fatalf("failed refresh of 2 cards: %+v", st)
 	}
+	// Within the pause after a failed read, answers queue nothing: the
+	// reader does not retry back to back while the database is down.
+	f.at(cardRefreshAfter + time.Second + refreshRetryPause/2)
+	f.svc.AppendCachedCards(ctx, nil, ids)
+	f.noRefresher(t)
+	if st := f.svc.CardRefreshStats(); st.Queued != 2 {
+		t.Fatalf("cards queued again within %v of a failed refresh: %+v", refreshRetryPause, st)
+	}
 	f.at(cardTTL - time.Second)
 	got := f.svc.AppendCachedCards(ctx, nil, ids)
 	for i := range ids {

@@ -33,6 +33,12 @@ const maxRefreshQueue = 20_000
 // refreshTimeout bounds one background read.
 const refreshTimeout = 10 * time.Second
 
+// refreshRetryPause is how long no card is queued after a failed
+// background read: with the database down, the answers would otherwise
+// queue their cards again at once and the reader would retry back to back.
+// The cards are left to their TTL meanwhile, as without refresh-ahead.
+const refreshRetryPause = 2 * time.Second
+
 // refresher is the queue of cards waiting for their background read.
 type refresher struct {
 	mu      sync.Mutex
@@ -40,6 +46,9 @@ type refresher struct {
 	running bool          // a reader runs; it ends when queue is empty
 	done    chan struct{} // closed when the running reader has ended
 	stats   refreshCounters
+	// pausedUntil (Unix nanoseconds of the service's clock) is when cards
+	// may be queued again after a failed read (refreshRetryPause).
+	pausedUntil atomic.Int64
 }
 
 type refreshItem struct {
@@ -87,7 +96,7 @@ func (s *Service) CurrentCard(id uint64, c *CachedCard, now time.Time) bool {
 // refreshIfDue queues the refresh of c, the card of id expiring at until,
 // when now (both Unix nanoseconds) is past its refresh point.
 func (s *Service) refreshIfDue(id uint64, c *cachedCard, now, until int64) {
-	if now >= until-int64(cardTTL-cardRefreshAfter) {
+	if now >= until-int64(cardTTL-cardRefreshAfter) && now >= s.cards.refresh.pausedUntil.Load() {
 		s.queueRefresh(id, c)
 	}
 }
@@ -168,6 +177,7 @@ func (s *Service) refreshBatch(batch []refreshItem) {
 		sums, err = s.store.ReviewSummaries(ctx, ids)
 	}
 	if err != nil {
+		r.pausedUntil.Store(now + int64(refreshRetryPause))
 		for _, it := range live {
 			it.c.queued.Store(false)
 		}
