@@ -336,6 +336,27 @@ func TestCardRefreshQueuedOnce(t *testing.T) {
 	}
 }
 
+// TestCardRefreshGathers: cards falling due one by one, each in its own
+// answer, are read together, not one read each.
+func TestCardRefreshGathers(t *testing.T) {
+	f := newRefreshFixture(t)
+	ctx := context.Background()
+	var ids []uint64
+	for id := uint64(20_000); len(ids) < 50; id++ { // stalls the database does not have
+		ids = append(ids, id)
+	}
+	f.svc.AppendCachedCards(ctx, nil, ids)
+	f.before = runtime.NumGoroutine()
+	f.at(cardRefreshAfter + time.Second)
+	for _, id := range ids {
+		f.svc.AppendCachedCards(ctx, nil, []uint64{id})
+	}
+	f.noRefresher(t)
+	if st := f.svc.CardRefreshStats(); st.Queued != uint64(len(ids)) || st.Kept != uint64(len(ids)) || st.Reads != 1 {
+		t.Fatalf("%d cards due one by one: %+v, want one read", len(ids), st)
+	}
+}
+
 // TestCardRefreshFailed: a failed background read leaves the cards as they
 // are, served until their TTL, and lets them be queued again.
 func TestCardRefreshFailed(t *testing.T) {
