@@ -337,22 +337,24 @@ func TestCardRefreshQueuedOnce(t *testing.T) {
 }
 
 // TestCardRefreshGathers: cards falling due one by one, each in its own
-// answer, are read together, not one read each.
+// answer, within refreshGather, are read together, not one read each.
 func TestCardRefreshGathers(t *testing.T) {
 	f := newRefreshFixture(t)
 	ctx := context.Background()
 	var ids []uint64
-	for id := uint64(20_000); len(ids) < 50; id++ { // stalls the database does not have
+	for id := uint64(20_000); len(ids) < 10; id++ { // stalls the database does not have
 		ids = append(ids, id)
 	}
 	f.svc.AppendCachedCards(ctx, nil, ids)
 	f.before = runtime.NumGoroutine()
 	f.at(cardRefreshAfter + time.Second)
-	for _, id := range ids {
+	for _, id := range ids { // 10 ms apart: a read of one card takes less
 		f.svc.AppendCachedCards(ctx, nil, []uint64{id})
+		time.Sleep(refreshGather / 25)
 	}
 	f.noRefresher(t)
-	if st := f.svc.CardRefreshStats(); st.Queued != uint64(len(ids)) || st.Kept != uint64(len(ids)) || st.Reads != 1 {
+	if st := f.svc.CardRefreshStats(); st.Queued != uint64(len(ids)) || st.Kept != uint64(len(ids)) || st.Reads > 2 {
+		// One read, or two where the machine stalled past refreshGather.
 		t.Fatalf("%d cards due one by one: %+v, want one read", len(ids), st)
 	}
 }
