@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/illuwa/illuwa/geo"
@@ -37,11 +38,22 @@ const maxNearbyHeads = 100_000
 
 // nearbyHead is the encoded item of one stall, without its distance and
 // open_by_hours, and what it was made of.
+//
+// What an answer reads of a kept item comes first: what of compares, then
+// epoch and fresh, by which the item knows its card is still the cache's
+// without touching the card (pochas.Service.CardEpoch), and open, the
+// card's open_by_hours for the minute; then the bytes.
 type nearbyHead struct {
 	name     string
 	lat, lng uint64 // math.Float64bits: 0 and -0 are written differently
 	at       time.Time
-	card     *pochas.CachedCard
+	// epoch is a cards' epoch at which card was seen Current, and fresh
+	// its RefreshAt then: while the epoch is that and the time before
+	// fresh, card is Current and needs no asking.
+	epoch atomic.Uint64
+	fresh atomic.Int64
+	open  pochas.MinuteMemo // card's OpenAt, without reading the card
+	card  *pochas.CachedCard
 	// js is the head up to "distance_m": (js[:split]), then ',' and the
 	// card's members that do not depend on the time (js[split:]).
 	js    []byte
@@ -79,8 +91,30 @@ func (h *nearbyHead) appendItem(b []byte, d float64, t time.Time) []byte {
 	b = append(b, h.js[:h.split]...)
 	b = jsonenc.Tenths(b, d)
 	b = append(b, h.js[h.split:]...)
-	b = h.card.AppendOpenJSON(b, t)
+	open, known := h.open.OpenAt(&h.card.Card, t)
+	b = pochas.AppendOpenJSON(b, open, known)
 	return append(b, '}')
+}
+
+// seen records that h's card was Current after the cards' epoch was epoch.
+func (h *nearbyHead) seen(epoch uint64) {
+	h.fresh.Store(h.card.RefreshAt())
+	h.epoch.Store(epoch)
+}
+
+// current reports whether h's card is still the one the cache serves at
+// now (nowN in Unix nanoseconds), the cards' epoch having been read as
+// epoch before: by h's epoch and fresh alone while they hold, otherwise by
+// asking cards (which queues the card's refresh when it is due).
+func (h *nearbyHead) current(id, epoch uint64, now time.Time, nowN int64, cards cardSource) bool {
+	if h.epoch.Load() == epoch && nowN < h.fresh.Load() {
+		return true
+	}
+	if !cards.CurrentCard(id, h.card, now) {
+		return false
+	}
+	h.seen(epoch)
+	return true
 }
 
 // nearbyHeads are the items of the stalls seen in answers, by stall ID.
@@ -98,6 +132,8 @@ type cardSource interface {
 	// that a card used only through kept items is renewed (in place while
 	// it does not change) before it expires.
 	CurrentCard(id uint64, card *pochas.CachedCard, now time.Time) bool
+	// CardEpoch changes whenever the cache lets go of a card.
+	CardEpoch() uint64
 }
 
 // get returns the item of each hit in order, reusing the kept ones (one read
@@ -107,10 +143,12 @@ func (hs *nearbyHeads) get(ctx context.Context, dst []*nearbyHead, hits []geo.Hi
 	dst = dst[:0]
 	var made []int // indexes into hits
 	now := cards.Now()
+	nowN := now.UnixNano()
+	epoch := cards.CardEpoch() // before any card is seen Current
 	hs.mu.RLock()
 	for i := range hits {
 		h := hs.m[hits[i].ID]
-		if h != nil && (!h.of(&hits[i].Position) || !cards.CurrentCard(hits[i].ID, h.card, now)) {
+		if h != nil && (!h.of(&hits[i].Position) || !h.current(hits[i].ID, epoch, now, nowN, cards)) {
 			h = nil
 		}
 		if h == nil {
@@ -131,6 +169,7 @@ func (hs *nearbyHeads) get(ctx context.Context, dst []*nearbyHead, hits []geo.Hi
 	for j, i := range made {
 		dst[i] = newNearbyHead(&hits[i].Position, cs[j])
 		if cs[j].Current(now) {
+			dst[i].seen(epoch)
 			keep++
 		}
 	}

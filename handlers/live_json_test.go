@@ -181,6 +181,9 @@ type fakeCards struct {
 
 func (f *fakeCards) Now() time.Time { return f.now }
 
+// CardEpoch is constant: the fake's cards expire, it never drops one.
+func (f *fakeCards) CardEpoch() uint64 { return 0 }
+
 func (f *fakeCards) CurrentCard(_ uint64, c *pochas.CachedCard, now time.Time) bool {
 	f.kept++
 	return c.Current(now)
@@ -283,33 +286,8 @@ func TestNearbyAnswerPinned(t *testing.T) {
 // item with the edit, neither read by the answers.
 func TestNearbyKeptCardsRefreshed(t *testing.T) {
 	t.Parallel()
-	st := storetest.Open(t, store.SQLite)
-	ctx := context.Background()
-	owner := store.User{LoginID: "kept-owner", PasswordHash: "x", Nickname: "사장님", Email: "kept@example.com",
-		Phone: "01012345678", Role: store.RoleOwner}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		t.Fatal(err)
-	}
-	var hits []geo.Hit
-	for i, name := range []string{"그대로 포차", "바뀐 포차"} {
-		p := store.Pocha{OwnerID: owner.ID, Name: name, Category: "eomuk"}
-		if err := st.CreatePocha(ctx, &p); err != nil {
-			t.Fatal(err)
-		}
-		hits = append(hits, geo.Hit{Position: geo.Position{ID: p.ID, Name: name, Lat: 37.5 + float64(i)/1000, Lng: 127,
-			At: time.Date(2026, 5, 1, 19, 0, 0, 0, time.UTC)}, DistanceM: 10})
-	}
-	start := time.Date(2026, 5, 1, 19, 30, 0, 0, time.UTC)
-	var clock atomic.Int64
-	clock.Store(start.UnixNano())
-	at := func(d time.Duration) { clock.Store(start.Add(d).UnixNano()) }
-	var reads atomic.Int64
-	traced := st.Traced(func(sql string) {
-		if strings.Contains(sql, "FROM `pochas` WHERE id IN") {
-			reads.Add(1)
-		}
-	})
-	svc := pochas.New(pochas.Deps{Store: traced, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	f := newKeptFixture(t)
+	st, ctx, hits, owner, svc, at, reads := f.st, f.ctx, f.hits, f.owner, f.svc, f.at, &f.reads
 	var kept nearbyHeads
 	first := kept.get(ctx, nil, hits, svc)
 	category := "hotteok"
@@ -344,5 +322,107 @@ func TestNearbyKeptCardsRefreshed(t *testing.T) {
 	}
 	if st := svc.CardRefreshStats(); st.Kept != 1 || st.Replaced != 1 {
 		t.Fatalf("refresh of an unchanged and an edited card: %+v", st)
+	}
+}
+
+// keptFixture is a stalls service on SQLite with a clock the test moves and
+// two stalls on the map (hits), counting the cards' reads of the pochas.
+type keptFixture struct {
+	st    *store.Store
+	ctx   context.Context
+	owner store.User
+	hits  []geo.Hit
+	svc   *pochas.Service
+	at    func(time.Duration) // sets the clock to this after the start
+	reads atomic.Int64
+}
+
+func newKeptFixture(t *testing.T) *keptFixture {
+	t.Helper()
+	f := &keptFixture{st: storetest.Open(t, store.SQLite), ctx: context.Background()}
+	f.owner = store.User{LoginID: "kept-owner", PasswordHash: "x", Nickname: "사장님", Email: "kept@example.com",
+		Phone: "01012345678", Role: store.RoleOwner}
+	if err := f.st.CreateUser(f.ctx, &f.owner); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"그대로 포차", "바뀐 포차"} {
+		p := store.Pocha{OwnerID: f.owner.ID, Name: name, Category: "eomuk"}
+		if err := f.st.CreatePocha(f.ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+		f.hits = append(f.hits, geo.Hit{Position: geo.Position{ID: p.ID, Name: name, Lat: 37.5 + float64(i)/1000, Lng: 127,
+			At: time.Date(2026, 5, 1, 19, 0, 0, 0, time.UTC)}, DistanceM: 10})
+	}
+	start := time.Date(2026, 5, 1, 19, 30, 0, 0, time.UTC)
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	f.at = func(d time.Duration) { clock.Store(start.Add(d).UnixNano()) }
+	traced := f.st.Traced(func(sql string) {
+		if strings.Contains(sql, "FROM `pochas` WHERE id IN") {
+			f.reads.Add(1)
+		}
+	})
+	f.svc = pochas.New(pochas.Deps{Store: traced, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	return f
+}
+
+// countingCards is a cardSource counting the kept cards asked about.
+type countingCards struct {
+	*pochas.Service
+	asked int
+}
+
+func (c *countingCards) CurrentCard(id uint64, card *pochas.CachedCard, now time.Time) bool {
+	c.asked++
+	return c.Service.CurrentCard(id, card, now)
+}
+
+// TestNearbyKeptItemsKnowTheirCards: before its card's refresh point a kept
+// item is used without asking the cards' cache about its card (the cards'
+// epoch has not moved); once the cache lets go of any card (an edit through
+// this instance, Forget), every kept item asks again, and the one whose card
+// went is remade at once, with the edit.
+func TestNearbyKeptItemsKnowTheirCards(t *testing.T) {
+	t.Parallel()
+	f := newKeptFixture(t)
+	src := &countingCards{Service: f.svc}
+	var kept nearbyHeads
+	first := kept.get(f.ctx, nil, f.hits, src)
+	f.at(10 * time.Second)
+	again := kept.get(f.ctx, nil, f.hits, src)
+	if again[0] != first[0] || again[1] != first[1] {
+		t.Fatal("items remade while their cards are current")
+	}
+	if src.asked != 0 {
+		t.Fatalf("kept cards asked about %d times before their refresh point", src.asked)
+	}
+	category := "hotteok"
+	if _, err := f.st.UpdatePocha(f.ctx, f.hits[1].ID, f.owner.ID, store.PochaPatch{Category: &category}); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Forget(f.hits[1].ID) // as the edit through this instance does
+	later := kept.get(f.ctx, nil, f.hits, src)
+	if later[1] == first[1] || later[1].card.Category != category {
+		t.Fatalf("the item of a stall edited through this instance, at once: %s", later[1].js)
+	}
+	if later[0] != first[0] || src.asked != 2 {
+		t.Fatalf("after a card was let go of: unchanged item kept %v, kept cards asked about %d times, want 2",
+			later[0] == first[0], src.asked)
+	}
+	kept.get(f.ctx, nil, f.hits, src)
+	if src.asked != 2 {
+		t.Fatalf("kept cards asked about again (%d) with the epoch unmoved", src.asked)
+	}
+	f.at(21 * time.Second) // past the first card's refresh point
+	kept.get(f.ctx, nil, f.hits, src)
+	if src.asked != 3 {
+		t.Fatalf("kept cards asked about %d times past a refresh point, want 3 (one card due)", src.asked)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.svc.CardRefreshStats().Kept < 1 { // the refresh that asking queued, done before the store closes
+		if time.Now().After(deadline) {
+			t.Fatalf("the due card was not refreshed: %+v", f.svc.CardRefreshStats())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

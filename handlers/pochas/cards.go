@@ -59,6 +59,10 @@ func (c *Card) AppendOpenJSON(b []byte, t time.Time) []byte {
 	return appendOpenJSON(b, open, known)
 }
 
+// AppendOpenJSON appends ,"open_by_hours": with open, or null when not
+// known: Card.AppendOpenJSON given OpenAt's answer.
+func AppendOpenJSON(b []byte, open, known bool) []byte { return appendOpenJSON(b, open, known) }
+
 // appendOpenJSON appends ,"open_by_hours": with open, or null when not
 // known.
 func appendOpenJSON(b []byte, open, known bool) []byte {
@@ -137,9 +141,8 @@ type CachedCard struct {
 	// queued is set (CompareAndSwap) while the card waits for or is in its
 	// background refresh, so that it is queued once.
 	queued atomic.Bool
-	// minute memoises OpenAt for one minute: packMinute(unix minute,
-	// open, known), 0 for none yet.
-	minute atomic.Uint64
+	// minute memoises OpenAt for one minute.
+	minute MinuteMemo
 	Card
 	// found is whether the database had the stall when the card was read
 	// (a zero card otherwise).
@@ -187,21 +190,33 @@ func (c *CachedCard) current(now int64) bool {
 	return now < c.until.Load() && !c.dropped.Load()
 }
 
-// OpenAt is Card.OpenAt, remembered for the minute of t: business hours
-// are whole minutes of Korea time, whose offset from UTC is whole hours, so
-// the answer is the same for every t in one minute since the Unix epoch.
+// OpenAt is Card.OpenAt, remembered for the minute of t (MinuteMemo).
 // Reading it back touches only the line Current reads, not the week.
 func (c *CachedCard) OpenAt(t time.Time) (open, known bool) {
+	return c.minute.OpenAt(&c.Card, t)
+}
+
+// MinuteMemo remembers a card's OpenAt for one minute: business hours are
+// whole minutes of Korea time, whose offset from UTC is whole hours, so the
+// answer is the same for every t in one minute since the Unix epoch. It is
+// safe for concurrent use; a memo serves one card, whose hours never change
+// (a cached card's content is fixed).
+type MinuteMemo struct {
+	v atomic.Uint64 // packMinute(unix minute, open, known), 0 for none yet
+}
+
+// OpenAt is c.OpenAt(t), remembered for the minute of t.
+func (mm *MinuteMemo) OpenAt(c *Card, t time.Time) (open, known bool) {
 	sec := t.Unix() // rounded down
 	if sec < 0 || sec >= maxMemoSecond {
-		return c.Card.OpenAt(t)
+		return c.OpenAt(t)
 	}
 	m := uint64(sec) / 60
-	if v := c.minute.Load(); v>>2 == m+1 {
+	if v := mm.v.Load(); v>>2 == m+1 {
 		return v&1 != 0, v&2 != 0
 	}
-	open, known = c.Card.OpenAt(t)
-	c.minute.Store(packMinute(m, open, known))
+	open, known = c.OpenAt(t)
+	mm.v.Store(packMinute(m, open, known))
 	return open, known
 }
 
@@ -238,6 +253,34 @@ type cards struct {
 	m  map[uint64]*cachedCard // by pointer: a lookup touches 16 bytes, and callers may keep the card
 
 	refresh refresher // the cards queued for a background read
+
+	// epoch counts the cards the cache has let go of (drop), so that a
+	// caller that saw a card Current can tell, by the epoch alone, that it
+	// has not been dropped since (CardEpoch).
+	epoch atomic.Uint64
+}
+
+// drop lets go of c for good: it is never Current again, and the epoch
+// moves on.
+func (s *Service) drop(c *cachedCard) {
+	c.dropped.Store(true)
+	s.cards.epoch.Add(1)
+}
+
+// CardEpoch changes whenever the cache lets go of a card (an edit or a
+// review through this instance, a changed card read again, a sweep). A
+// caller that read e := CardEpoch() and then saw a card Current may take it,
+// while CardEpoch() is still e, as not dropped since: Current at every time
+// before its expiry, and before its RefreshAt without asking the service
+// (CurrentCard), which saves touching the card itself per answer.
+func (s *Service) CardEpoch() uint64 { return s.cards.epoch.Load() }
+
+// RefreshAt is, in Unix nanoseconds of the service's clock, when c is due
+// for its background refresh (before its expiry): from then on a caller
+// keeping c asks the service about it (CurrentCard), which queues the
+// refresh. A refresh that finds c unchanged moves it later.
+func (c *CachedCard) RefreshAt() int64 {
+	return c.until.Load() - int64(cardTTL-cardRefreshAfter)
 }
 
 // lookupLocked returns the cached card of id while it is current at now
@@ -404,7 +447,7 @@ func (s *Service) cachedCardsOf(ctx context.Context, ps []store.Pocha, found map
 		_, ok := found[p.ID]
 		c := newCachedCard(cardOf(p, sums[p.ID]), ok || found == nil, now)
 		if old := s.cards.m[p.ID]; old != nil {
-			old.dropped.Store(true)
+			s.drop(old)
 		}
 		s.cards.m[p.ID] = c
 		out[i] = c
@@ -432,13 +475,13 @@ func (s *Service) sweepLocked(now int64) {
 	}
 	for id, c := range s.cards.m {
 		if now >= c.until.Load() {
-			c.dropped.Store(true)
+			s.drop(c)
 			delete(s.cards.m, id)
 		}
 	}
 	if len(s.cards.m) > maxCards/2 {
 		for _, c := range s.cards.m {
-			c.dropped.Store(true)
+			s.drop(c)
 		}
 		s.cards.m = map[uint64]*cachedCard{}
 	}
@@ -449,7 +492,7 @@ func (s *Service) sweepLocked(now int64) {
 func (s *Service) Forget(id uint64) {
 	s.cards.mu.Lock()
 	if c := s.cards.m[id]; c != nil {
-		c.dropped.Store(true)
+		s.drop(c)
 		delete(s.cards.m, id)
 	}
 	s.cards.mu.Unlock()

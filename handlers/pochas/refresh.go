@@ -211,7 +211,7 @@ func (s *Service) refreshBatch(batch []refreshItem) {
 			}
 			r.stats.kept.Add(1)
 		default:
-			old.dropped.Store(true)
+			s.drop(old)
 			s.cards.m[it.id] = newCachedCard(card, ok, now)
 			r.stats.replaced.Add(1)
 		}
