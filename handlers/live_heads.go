@@ -143,7 +143,7 @@ func (hs *nearbyHeads) get(ctx context.Context, dst []*nearbyHead, hits []geo.Hi
 	dst = dst[:0]
 	var made []int // indexes into hits
 	now := cards.Now()
-	nowN := now.UnixNano()
+	nowN := pochas.UnixNanos(now)
 	epoch := cards.CardEpoch() // before any card is seen Current
 	hs.mu.RLock()
 	for i := range hits {

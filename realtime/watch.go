@@ -195,13 +195,9 @@ func (c *conn) deliverLocked(e *envelope) {
 // only drop events, never show an old position as current.
 const maxTombstones = 512
 
-func (w *watchState) setKnown(id uint64, at int64, in bool) {
-	old, had := w.known[id]
-	w.updateKnown(id, at, in, old, had)
-}
-
-// updateKnown is setKnown given what w.known holds for id now (old, had):
-// deliverLocked has just looked it up.
+// updateKnown records id's last event (at) and whether it is inside the
+// circle, given what w.known holds for id now (old, had), which
+// deliverLocked has just looked up.
 func (w *watchState) updateKnown(id uint64, at int64, in bool, old knownStall, had bool) {
 	if w.known == nil {
 		w.known = make(map[uint64]knownStall)

@@ -57,13 +57,19 @@ func TestDeliverFilter(t *testing.T) {
 func TestTombstonesSwept(t *testing.T) {
 	w := &watchState{}
 	for id := range uint64(maxTombstones + 10) {
-		w.setKnown(id, 1, false)
+		setKnown(w, id, 1, false)
 	}
-	w.setKnown(100000, 1, true)
+	setKnown(w, 100000, 1, true)
 	if len(w.known) > maxTombstones+1 {
 		t.Fatalf("%d entries kept", len(w.known))
 	}
 	if k, ok := w.known[100000]; !ok || !k.in {
 		t.Fatal("visible stall swept")
 	}
+}
+
+// setKnown is updateKnown after its own lookup.
+func setKnown(w *watchState, id uint64, at int64, in bool) {
+	old, had := w.known[id]
+	w.updateKnown(id, at, in, old, had)
 }

@@ -236,12 +236,6 @@ func packMinute(m uint64, open, known bool) uint64 {
 	return v
 }
 
-// AppendOpenJSON is Card.AppendOpenJSON with the remembered OpenAt.
-func (c *CachedCard) AppendOpenJSON(b []byte, t time.Time) []byte {
-	open, known := c.OpenAt(t)
-	return appendOpenJSON(b, open, known)
-}
-
 // Now is the service's clock, which the cards' expiry is judged by.
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -279,25 +273,37 @@ func (s *Service) CardEpoch() uint64 { return s.cards.epoch.Load() }
 // for its background refresh (before its expiry): from then on a caller
 // keeping c asks the service about it (CurrentCard), which queues the
 // refresh. A refresh that finds c unchanged moves it later.
-func (c *CachedCard) RefreshAt() int64 {
-	return c.until.Load() - int64(cardTTL-cardRefreshAfter)
-}
+func (c *CachedCard) RefreshAt() int64 { return refreshAt(c.until.Load()) }
+
+// refreshAt is the refresh point of a card expiring at until.
+func refreshAt(until int64) int64 { return until - int64(cardTTL-cardRefreshAfter) }
 
 // lookupLocked returns the cached card of id while it is current at now
 // (Unix nanoseconds), queueing its refresh when it is due; nil when there is
 // none. The caller holds s.cards.mu.
 func (s *Service) lookupLocked(id uint64, now int64) *cachedCard {
-	c := s.cards.m[id]
-	if c == nil {
-		return nil
+	if c := s.cards.m[id]; c != nil && s.serve(id, c, now) {
+		return c
 	}
-	until := c.until.Load()
-	if now >= until {
-		return nil
-	}
-	s.refreshIfDue(id, c, now, until)
-	return c
+	return nil
 }
+
+// serve reports whether c, the cache's card of id, is current at now (Unix
+// nanoseconds), queueing its refresh when it is due.
+func (s *Service) serve(id uint64, c *cachedCard, now int64) bool {
+	until := c.until.Load()
+	if now >= until || c.dropped.Load() {
+		return false
+	}
+	if now >= refreshAt(until) && now >= s.cards.refresh.pausedUntil.Load() {
+		s.queueRefresh(id, c)
+	}
+	return true
+}
+
+// UnixNanos is t in Unix nanoseconds as the cards' cache reads its clock
+// (clamped to the int64 range), for comparing with RefreshAt.
+func UnixNanos(t time.Time) int64 { return unixNanos(t) }
 
 // Cards returns the card of each stall in ids, in order (a zero Card for a
 // stall that does not exist). The ones not cached (or expired) are read in

@@ -43,7 +43,8 @@ func TestCachedCardOpenAtMatchesHours(t *testing.T) {
 				if open, known := c.OpenAt(at); open != wantOpen || known != wantKnown {
 					t.Fatalf("hours %d, card %d, at %v: OpenAt = %v, %v; want %v, %v", hi, ci, at, open, known, wantOpen, wantKnown)
 				}
-				if got, want := string(c.AppendOpenJSON(nil, at)), string(c.Card.AppendOpenJSON(nil, at)); got != want {
+				o, k := c.OpenAt(at)
+				if got, want := string(AppendOpenJSON(nil, o, k)), string(c.Card.AppendOpenJSON(nil, at)); got != want {
 					t.Fatalf("hours %d, card %d, at %v: AppendOpenJSON %s, want %s", hi, ci, at, got, want)
 				}
 			}

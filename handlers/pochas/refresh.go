@@ -92,21 +92,7 @@ func (s *Service) CardRefreshStats() CardRefreshStats {
 // is due as a lookup would: a caller that asks this instead of Current
 // keeps its cards renewed, and the same, while they do not change.
 func (s *Service) CurrentCard(id uint64, c *CachedCard, now time.Time) bool {
-	n := unixNanos(now)
-	until := c.until.Load()
-	if n >= until || c.dropped.Load() {
-		return false
-	}
-	s.refreshIfDue(id, c, n, until)
-	return true
-}
-
-// refreshIfDue queues the refresh of c, the card of id expiring at until,
-// when now (both Unix nanoseconds) is past its refresh point.
-func (s *Service) refreshIfDue(id uint64, c *cachedCard, now, until int64) {
-	if now >= until-int64(cardTTL-cardRefreshAfter) && now >= s.cards.refresh.pausedUntil.Load() {
-		s.queueRefresh(id, c)
-	}
+	return s.serve(id, c, unixNanos(now))
 }
 
 // queueRefresh queues c, the card of id, for a background read unless it is
