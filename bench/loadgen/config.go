@@ -45,6 +45,7 @@ type Config struct {
 	AdminPassword string        // that admin's password; the command reads it from AdminPasswordEnv, never from a flag
 	Seed          uint64        // random seed (positions, walks)
 	JSON          bool          // print the Result as JSON instead of a table
+	CPUProfile    string        // write the load tool's own CPU profile of the run here (go tool pprof)
 	Area          Area          // where stalls and watchers are placed
 }
 
@@ -97,6 +98,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminLogin, "admin-login", d.AdminLogin, "login id of an admin (illuwa user create --role admin) as whom setup approves its pending owners; password in "+AdminPasswordEnv)
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
 	fs.BoolVar(&c.JSON, "json", d.JSON, "print the result as JSON")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", d.CPUProfile, "write the load tool's own CPU profile of the run to this file (go tool pprof), to tell its cost from the server's")
 }
 
 // metricsURL is where the server's /metrics is served.

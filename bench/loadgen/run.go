@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 )
 
 // Run executes one load run described by cfg and writes its Result to out
@@ -20,6 +21,17 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	logw := out
 	if cfg.JSON {
 		logw = os.Stderr
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("loadgen: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("loadgen: --cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var (
 		res *Result

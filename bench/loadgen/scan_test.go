@@ -1,7 +1,9 @@
 package loadgen
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -58,5 +60,64 @@ func TestScanServerMessage(t *testing.T) {
 	snap := []byte(`{"type":"snapshot","pochas":[{"id":1,"distance_m":3},{"id":2,"distance_m":4.5}]}`)
 	if n := countStalls(snap); n != 2 {
 		t.Errorf("countStalls = %d", n)
+	}
+}
+
+// TestCountKeyAgreesWithBytesCount holds countKey to bytes.Count on answers
+// and on strings made to trip a byte-jumping count: overlapping matches, a
+// '_' at the very start or end, matches that begin before the anchor.
+func TestCountKeyAgreesWithBytesCount(t *testing.T) {
+	answer := []byte(`{"lat":37.49,"items":[{"id":1,"distance_m":243.6,"review_count":0,"open_by_hours":null},{"id":2,"name":"distance_m","distance_m":9}]}`)
+	cases := []struct{ msg, pat string }{
+		{string(answer), distanceKey},
+		{"a_a_a_a", "a_a"},
+		{"_a_a", "_a"},
+		{"__", "__"},
+		{"___", "__"},
+		{"x_", "x_"},
+		{"_", "x_"},
+		{"", distanceKey},
+		{`"distance_m""distance_m":"distance_m":`, distanceKey},
+		{"abcabc", "bc"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 { // random strings over a small alphabet
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = "a_b"[rng.IntN(3)]
+		}
+		p := make([]byte, 1+rng.IntN(4))
+		for i := range p {
+			p[i] = "a_b"[rng.IntN(3)]
+		}
+		cases = append(cases, struct{ msg, pat string }{string(b), string(p)})
+	}
+	for _, c := range cases {
+		if got, want := countKey([]byte(c.msg), c.pat), bytes.Count([]byte(c.msg), []byte(c.pat)); got != want {
+			t.Fatalf("countKey(%q, %q) = %d, bytes.Count = %d", c.msg, c.pat, got, want)
+		}
+	}
+	if n := countStalls(answer); n != 2 {
+		t.Errorf("countStalls(answer) = %d, want 2", n)
+	}
+}
+
+// BenchmarkCountStalls counts the stalls of a nearby answer of 51 items
+// shaped like the server's.
+func BenchmarkCountStalls(b *testing.B) {
+	var msg []byte
+	msg = append(msg, `{"lat":37.49,"lng":126.95,"radius_m":1000,"items":[`...)
+	for i := range 51 {
+		if i > 0 {
+			msg = append(msg, ',')
+		}
+		msg = append(msg, `{"id":7508,"name":"load stall 7511","lat":37.491156562374044,"lng":126.9523444945691,"at":"2026-12-03T07:37:50.828082Z","distance_m":243.6,"category":"","rating":0,"review_count":0,"open_by_hours":null}`...)
+	}
+	msg = append(msg, "]}"...)
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		if countStalls(msg) != 51 {
+			b.Fatal("miscounted")
+		}
 	}
 }
