@@ -46,6 +46,7 @@ type Config struct {
 	Seed          uint64        // random seed (positions, walks)
 	JSON          bool          // print the Result as JSON instead of a table
 	CPUProfile    string        // write the load tool's own CPU profile of the run here (go tool pprof)
+	Procs         int           // GOMAXPROCS while the run lasts; 0: leave it
 	Area          Area          // where stalls and watchers are placed
 }
 
@@ -61,7 +62,7 @@ func DefaultConfig() Config {
 		URL: "http://127.0.0.1:8080", Mode: ModeMap,
 		Owners: 10, Stalls: 10000, Movers: 1000, Rate: 4000, Watchers: 1000, RadiusM: 1000,
 		Duration: 30 * time.Second, Warmup: 5 * time.Second, Drain: 2500 * time.Millisecond,
-		IdleConns: 10000, IdleWatch: true, NearbyClients: 50, MaxSpeedKMH: 120, Dialers: 64,
+		IdleConns: 10000, IdleWatch: true, NearbyClients: 50, MaxSpeedKMH: 120, Dialers: 64, Procs: 1,
 		StatePath:     filepath.Join(os.TempDir(), "illuwa-loadgen-state.json"),
 		AccountPrefix: "loadgen", Seed: 1, Area: Seoul,
 	}
@@ -98,6 +99,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AdminLogin, "admin-login", d.AdminLogin, "login id of an admin (illuwa user create --role admin) as whom setup approves its pending owners; password in "+AdminPasswordEnv)
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "random seed")
 	fs.BoolVar(&c.JSON, "json", d.JSON, "print the result as JSON")
+	fs.IntVar(&c.Procs, "procs", d.Procs, "threads running the load tool's Go code at once (GOMAXPROCS) while it runs; 1 leaves the other cores to a server on the same machine (with 2 the tool's goroutines hop between threads and it took about a quarter more CPU per update or request); 0: Go's default, one per core")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", d.CPUProfile, "write the load tool's own CPU profile of the run to this file (go tool pprof), to tell its cost from the server's")
 }
 
@@ -119,6 +121,9 @@ func (c *Config) validate() error {
 	}
 	if c.Dialers < 1 {
 		return bad("--dialers must be at least 1")
+	}
+	if c.Procs < 0 {
+		return bad("--procs must be 0 (Go's default) or more")
 	}
 	if c.SourceAddrs < 0 || c.SourceAddrs > 250 {
 		return bad("--source-addrs must be 0..250")

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"flag"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ func TestValidateRefuses(t *testing.T) {
 		{"radius", func(c *Config) { c.RadiusM = 6000 }, "--radius"},
 		{"idle_conns", func(c *Config) { c.Mode, c.IdleConns = ModeIdle, 0 }, "--idle-conns"},
 		{"nearby_clients", func(c *Config) { c.Mode, c.NearbyClients = ModeNearby, 0 }, "--nearby-clients"},
+		{"procs", func(c *Config) { c.Procs = -1 }, "--procs"},
 		{"admin_without_password", func(c *Config) { c.AdminLogin = "boss" }, AdminPasswordEnv},
 	}
 	for _, tc := range cases {
@@ -67,5 +69,21 @@ func TestMetricsURLDefaultsToURL(t *testing.T) {
 	}
 	if cfg.metricsURL() != "http://127.0.0.1:9090" {
 		t.Errorf("metricsURL = %q, want the --metrics-url", cfg.metricsURL())
+	}
+}
+
+func TestWithProcs(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	restore := withProcs(before + 1)
+	if p := runtime.GOMAXPROCS(0); p != before+1 {
+		t.Errorf("GOMAXPROCS %d under withProcs(%d)", p, before+1)
+	}
+	restore()
+	if p := runtime.GOMAXPROCS(0); p != before {
+		t.Errorf("GOMAXPROCS %d after restore, want %d", p, before)
+	}
+	withProcs(0)()
+	if p := runtime.GOMAXPROCS(0); p != before {
+		t.Errorf("withProcs(0) changed GOMAXPROCS to %d", p)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -125,9 +127,17 @@ func TestRunNearbyCountsRequests(t *testing.T) {
 	f := newFakeServer(t)
 	cfg := smallMapConfig(t, f.srv.URL)
 	cfg.Mode, cfg.NearbyClients, cfg.Duration = ModeNearby, 4, 300*time.Millisecond
+	cfg.CPUProfile = filepath.Join(t.TempDir(), "loadgen.pprof")
+	procs := runtime.GOMAXPROCS(0)
 	var out bytes.Buffer
 	if err := Run(context.Background(), cfg, &out); err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	if p := runtime.GOMAXPROCS(0); p != procs {
+		t.Errorf("GOMAXPROCS %d after the run, %d before", p, procs)
+	}
+	if b, err := os.ReadFile(cfg.CPUProfile); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("--cpuprofile: %v, %d bytes; want a gzipped profile", err, len(b))
 	}
 	var res Result
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil || res.Nearby == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -22,6 +23,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	if cfg.JSON {
 		logw = os.Stderr
 	}
+	defer withProcs(cfg.Procs)()
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -53,4 +55,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		return nil
 	}
 	return res.Write(out, cfg.JSON)
+}
+
+// withProcs sets GOMAXPROCS to n (n > 0; 0 leaves it) and returns what
+// puts the old value back.
+func withProcs(n int) (restore func()) {
+	if n <= 0 {
+		return func() {}
+	}
+	old := runtime.GOMAXPROCS(n)
+	return func() { runtime.GOMAXPROCS(old) }
 }
