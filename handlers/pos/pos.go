@@ -83,6 +83,9 @@ type Service struct {
 	opts     Options
 	now      func() time.Time
 	local    *localConns
+	// sweepStep is how many stalls a sweep step takes (sweepBatch; tests
+	// make it small).
+	sweepStep int
 	// presenceDown is when (Unix ns) Accepting may ask the presence store
 	// again after it failed.
 	presenceDown atomic.Int64
@@ -98,7 +101,7 @@ func New(d Deps) *Service {
 		o.Interval = min(max(o.PauseAfter/4, time.Second), 15*time.Second)
 	}
 	s := &Service{store: d.Store, presence: d.Presence, end: d.End, announce: d.Announce, log: d.Log, opts: o, now: d.Now,
-		local: newLocalConns()}
+		local: newLocalConns(), sweepStep: sweepBatch}
 	if s.presence == nil {
 		s.presence = NewMemoryPresence()
 	}

@@ -2,6 +2,7 @@ package pos
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,12 @@ type PresenceStore interface {
 	// SetPaused records whether the stall is paused and reports whether
 	// that changed: of several instances seeing one change, one gets true.
 	SetPaused(ctx context.Context, pochaID uint64, paused bool) (bool, error)
+	// SeenEach is Seen of every scope, in their order, in one go (one
+	// round trip on Redis): the sweep asks it of every open stall.
+	SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error)
+	// SetPausedEach is SetPaused of every stall, paused[i] for ids[i], in
+	// one go; changed[i] is what SetPaused would have reported.
+	SetPausedEach(ctx context.Context, ids []uint64, paused []bool) (changed []bool, err error)
 }
 
 // lastMember is the member that remembers when a scope's last connection
@@ -132,7 +139,7 @@ type Status struct {
 // Options.PauseAfter (counted from its opening at the earliest).
 func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
 	now := s.now()
-	since := now.Add(-max(s.window(), s.opts.PauseAfter))
+	since := s.seenSince(now)
 	dev, err := s.presence.Seen(ctx, deviceScope(p.ID), since)
 	if err != nil {
 		return Status{}, err
@@ -141,6 +148,17 @@ func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	return s.statusFrom(p, now, dev, own), nil
+}
+
+// seenSince is how far back StatusOf reads the presence store at now.
+func (s *Service) seenSince(now time.Time) time.Time {
+	return now.Add(-max(s.window(), s.opts.PauseAfter))
+}
+
+// statusFrom is the stall's status at now from what the presence store saw
+// of its devices (dev) and of its owner's screens (own) since seenSince.
+func (s *Service) statusFrom(p store.Pocha, now time.Time, dev, own map[string]time.Time) Status {
 	recent := now.Add(-s.window())
 	last := p.UpdatedAt
 	var st Status
@@ -161,7 +179,7 @@ func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
 	if p.IsOpen && s.opts.PauseAfter > 0 && !st.POSOnline && !st.OwnerOnline && now.Sub(last) > s.opts.PauseAfter {
 		st.AcceptingOrders = false
 	}
-	return st, nil
+	return st
 }
 
 // Presence reads in the order path. Placing an order asks the presence
@@ -261,25 +279,69 @@ func (s *Service) refresh(ctx context.Context) {
 	}
 }
 
-// sweep announces the open stalls whose taking of orders changed.
+// sweepBatch is how many stalls one sweep step reads and writes together:
+// two pipelines of at most twice as many commands on Redis.
+const sweepBatch = 500
+
+// errEachLengths is a SetPausedEach whose two lists differ in length.
+var errEachLengths = errors.New("pos: SetPausedEach: ids and paused differ in length")
+
+// sweep announces the open stalls whose taking of orders changed. Every
+// instance sweeps every open stall each Options.Interval, so it asks the
+// presence store about them sweepBatch at a time (each owner's screens
+// once per step), not three round trips per stall: 30,000 open stalls
+// were 90,000 sequential Redis commands per instance per interval.
 func (s *Service) sweep(ctx context.Context) {
 	ps, err := s.store.OpenPochas(ctx)
 	if err != nil {
 		s.log.WarnContext(ctx, "presence: open stalls", "error", err.Error())
 		return
 	}
-	for _, p := range ps {
-		st, err := s.StatusOf(ctx, p)
-		if err != nil {
-			continue
-		}
-		paused := !st.AcceptingOrders
-		changed, err := s.presence.SetPaused(ctx, p.ID, paused)
-		if err != nil || !changed || s.announce == nil {
-			continue
-		}
-		if err := s.announce.Announce(ctx, p.ID, paused); err != nil {
-			s.log.WarnContext(ctx, "presence: announce failed", "pocha_id", p.ID, "error", err.Error())
+	for start := 0; start < len(ps) && ctx.Err() == nil; start += s.sweepStep {
+		if err := s.sweepSome(ctx, ps[start:min(start+s.sweepStep, len(ps))]); err != nil {
+			// The store is down or slow: the next interval tries again.
+			s.log.WarnContext(ctx, "presence: sweep", "error", err.Error())
+			return
 		}
 	}
+}
+
+// sweepSome is one step of sweep.
+func (s *Service) sweepSome(ctx context.Context, ps []store.Pocha) error {
+	now := s.now()
+	scopes := make([]string, len(ps), 2*len(ps))
+	ownerAt := make(map[uint64]int) // owner → index of its scope in scopes
+	for i, p := range ps {
+		scopes[i] = deviceScope(p.ID)
+		if _, ok := ownerAt[p.OwnerID]; !ok {
+			ownerAt[p.OwnerID] = len(scopes)
+			scopes = append(scopes, ownerScope(p.OwnerID))
+		}
+	}
+	seen, err := s.presence.SeenEach(ctx, scopes, s.seenSince(now))
+	if err != nil {
+		return err
+	}
+	ids := make([]uint64, len(ps))
+	paused := make([]bool, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+		paused[i] = !s.statusFrom(p, now, seen[i], seen[ownerAt[p.OwnerID]]).AcceptingOrders
+	}
+	changed, err := s.presence.SetPausedEach(ctx, ids, paused)
+	if err != nil {
+		return err
+	}
+	if s.announce == nil {
+		return nil
+	}
+	for i, id := range ids {
+		if !changed[i] {
+			continue
+		}
+		if err := s.announce.Announce(ctx, id, paused[i]); err != nil {
+			s.log.WarnContext(ctx, "presence: announce failed", "pocha_id", id, "error", err.Error())
+		}
+	}
+	return nil
 }

@@ -69,3 +69,24 @@ func (m *MemoryPresence) SetPaused(_ context.Context, pochaID uint64, paused boo
 	}
 	return true, nil
 }
+
+// SeenEach implements PresenceStore.
+func (m *MemoryPresence) SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error) {
+	out := make([]map[string]time.Time, len(scopes))
+	for i, sc := range scopes {
+		out[i], _ = m.Seen(ctx, sc, since)
+	}
+	return out, nil
+}
+
+// SetPausedEach implements PresenceStore.
+func (m *MemoryPresence) SetPausedEach(ctx context.Context, ids []uint64, paused []bool) ([]bool, error) {
+	if len(ids) != len(paused) {
+		return nil, errEachLengths
+	}
+	changed := make([]bool, len(ids))
+	for i, id := range ids {
+		changed[i], _ = m.SetPaused(ctx, id, paused[i])
+	}
+	return changed, nil
+}

@@ -52,33 +52,99 @@ func (r *RedisPresence) Drop(ctx context.Context, scope, member string) error {
 
 // Seen implements PresenceStore.
 func (r *RedisPresence) Seen(ctx context.Context, scope string, since time.Time) (map[string]time.Time, error) {
-	zs, err := r.rdb.ZRangeByScoreWithScores(ctx, r.prefix+scope, &redis.ZRangeBy{
-		Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf"}).Result()
+	zs, err := r.rdb.ZRangeByScoreWithScores(ctx, r.prefix+scope, seenRange(since)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("pos: presence seen: %w", err)
 	}
+	return seenMap(zs), nil
+}
+
+// seenRange is the scores of the members seen at or after since.
+func seenRange(since time.Time) *redis.ZRangeBy {
+	return &redis.ZRangeBy{Min: strconv.FormatInt(since.UnixMilli(), 10), Max: "+inf"}
+}
+
+// seenMap is a scope's set read back: member → when seen.
+func seenMap(zs []redis.Z) map[string]time.Time {
 	out := make(map[string]time.Time, len(zs))
 	for _, z := range zs {
 		if m, ok := z.Member.(string); ok {
 			out[m] = time.UnixMilli(int64(z.Score))
 		}
 	}
+	return out
+}
+
+// SeenEach implements PresenceStore: one pipeline (on a cluster, go-redis
+// splits it by slot).
+func (r *RedisPresence) SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error) {
+	if len(scopes) == 0 {
+		return nil, nil
+	}
+	by := seenRange(since)
+	cmds := make([]*redis.ZSliceCmd, len(scopes))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, sc := range scopes {
+			cmds[i] = p.ZRangeByScoreWithScores(ctx, r.prefix+sc, by)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pos: presence seen: %w", err)
+	}
+	out := make([]map[string]time.Time, len(scopes))
+	for i, c := range cmds {
+		out[i] = seenMap(c.Val())
+	}
 	return out, nil
 }
 
 // SetPaused implements PresenceStore.
 func (r *RedisPresence) SetPaused(ctx context.Context, pochaID uint64, paused bool) (bool, error) {
-	key := r.prefix + "paused:" + strconv.FormatUint(pochaID, 10)
-	if paused {
-		ok, err := r.rdb.SetNX(ctx, key, "1", 24*time.Hour).Result()
-		if err != nil {
-			return false, fmt.Errorf("pos: set paused: %w", err)
-		}
-		return ok, nil
-	}
-	n, err := r.rdb.Del(ctx, key).Result()
+	changed, err := r.SetPausedEach(ctx, []uint64{pochaID}, []bool{paused})
 	if err != nil {
-		return false, fmt.Errorf("pos: set resumed: %w", err)
+		return false, err
 	}
-	return n == 1, nil
+	return changed[0], nil
+}
+
+// pausedTTL bounds how long a paused mark outlives the instances that keep
+// it (every sweep sets or clears it again).
+const pausedTTL = 24 * time.Hour
+
+// SetPausedEach implements PresenceStore: a paused stall's key is set if
+// absent (SET NX: of several instances, one sees the change), a resumed
+// one's deleted (DEL: one sees it gone), all in one pipeline.
+func (r *RedisPresence) SetPausedEach(ctx context.Context, ids []uint64, paused []bool) ([]bool, error) {
+	if len(ids) != len(paused) {
+		return nil, errEachLengths
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sets := make([]*redis.BoolCmd, len(ids))
+	dels := make([]*redis.IntCmd, len(ids))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			key := r.prefix + "paused:" + strconv.FormatUint(id, 10)
+			if paused[i] {
+				sets[i] = p.SetNX(ctx, key, "1", pausedTTL)
+			} else {
+				dels[i] = p.Del(ctx, key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pos: set paused: %w", err)
+	}
+	changed := make([]bool, len(ids))
+	for i := range ids {
+		if sets[i] != nil {
+			changed[i] = sets[i].Val()
+		} else {
+			changed[i] = dels[i].Val() == 1
+		}
+	}
+	return changed, nil
 }

@@ -2,7 +2,9 @@ package pos
 
 import (
 	"context"
+	"errors"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -26,6 +28,14 @@ func TestPresenceContract(t *testing.T) {
 // when the test ends.
 func mustRedisPresence(t *testing.T) PresenceStore {
 	t.Helper()
+	rdb, prefix := mustRedisClient(t)
+	return NewRedisPresence(rdb, prefix)
+}
+
+// mustRedisClient is a client of the test Redis and a fresh key prefix,
+// whose keys are removed when the test ends.
+func mustRedisClient(t *testing.T) (*redis.Client, string) {
+	t.Helper()
 	u := os.Getenv("ILLUWA_TEST_REDIS_URL")
 	if u == "" {
 		u = "redis://127.0.0.1:6379/0"
@@ -47,7 +57,7 @@ func mustRedisPresence(t *testing.T) PresenceStore {
 		}
 		rdb.Close()
 	})
-	return NewRedisPresence(rdb, prefix)
+	return rdb, prefix
 }
 
 func testPresence(t *testing.T, newStore presenceFactory) {
@@ -135,6 +145,66 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 		}
 		if changed, _ := p.SetPaused(ctx, 8, true); !changed {
 			t.Fatal("another stall's pause is its own")
+		}
+	})
+
+	t.Run("seen_each", func(t *testing.T) {
+		p := newStore(t)
+		_ = p.Mark(ctx, "pocha:1", "a", t0)
+		_ = p.Mark(ctx, "pocha:1", "old", t0.Add(-time.Minute))
+		_ = p.Mark(ctx, "owner:5", "b", t0)
+		scopes := []string{"owner:5", "pocha:404", "pocha:1", "owner:5"}
+		each, err := p.SeenEach(ctx, scopes, t0.Add(-time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(each) != len(scopes) {
+			t.Fatalf("SeenEach gave %d answers for %d scopes", len(each), len(scopes))
+		}
+		for i, sc := range scopes {
+			one, _ := p.Seen(ctx, sc, t0.Add(-time.Second))
+			if len(each[i]) != len(one) {
+				t.Fatalf("scope %s: SeenEach %v, Seen %v", sc, each[i], one)
+			}
+			for m, at := range one {
+				if !each[i][m].Equal(at) {
+					t.Fatalf("scope %s: SeenEach %v, Seen %v", sc, each[i], one)
+				}
+			}
+		}
+		if len(each[2]) != 1 || !each[2]["a"].Equal(t0) {
+			t.Fatalf("pocha:1 = %v, want a alone", each[2])
+		}
+		if none, err := p.SeenEach(ctx, nil, t0); err != nil || len(none) != 0 {
+			t.Fatalf("SeenEach of nothing = %v, %v", none, err)
+		}
+	})
+
+	t.Run("set_paused_each", func(t *testing.T) {
+		p := newStore(t)
+		if _, err := p.SetPaused(ctx, 2, true); err != nil {
+			t.Fatal(err)
+		}
+		changed, err := p.SetPausedEach(ctx, []uint64{1, 2, 3, 4}, []bool{true, true, false, false})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1 newly paused; 2 paused already; 3 and 4 were not paused.
+		if want := []bool{true, false, false, false}; !slices.Equal(changed, want) {
+			t.Fatalf("changed = %v, want %v", changed, want)
+		}
+		changed, _ = p.SetPausedEach(ctx, []uint64{1, 2, 3}, []bool{false, true, true})
+		if want := []bool{true, false, true}; !slices.Equal(changed, want) {
+			t.Fatalf("second round: changed = %v, want %v", changed, want)
+		}
+		if c, _ := p.SetPaused(ctx, 3, false); !c {
+			t.Fatal("SetPausedEach's pause of 3 is not seen by SetPaused")
+		}
+		if _, err := p.SetPausedEach(ctx, []uint64{1, 2}, []bool{true}); !errors.Is(err, errEachLengths) {
+			t.Fatalf("lists of two lengths: %v, want errEachLengths", err)
+		}
+		if c, err := p.SetPausedEach(ctx, nil, nil); err != nil || len(c) != 0 {
+			t.Fatalf("SetPausedEach of nothing = %v, %v", c, err)
 		}
 	})
 
