@@ -31,6 +31,9 @@ type PresenceStore interface {
 	// SetPausedEach is SetPaused of every stall, paused[i] for ids[i], in
 	// one go; changed[i] is what SetPaused would have reported.
 	SetPausedEach(ctx context.Context, ids []uint64, paused []bool) (changed []bool, err error)
+	// SweepTurn reports whether the caller sweeps now: of the instances
+	// asking, one a little less often than every.
+	SweepTurn(ctx context.Context, every time.Duration) (bool, error)
 }
 
 // lastMember is the member that remembers when a scope's last connection
@@ -261,7 +264,7 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		s.refresh(ctx)
-		if s.opts.PauseAfter > 0 {
+		if s.opts.PauseAfter > 0 && s.sweepTurn(ctx) {
 			s.sweep(ctx)
 		}
 	}
@@ -304,6 +307,19 @@ func (s *Service) sweep(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// sweepTurn reports whether this instance sweeps in this interval. Every
+// instance reads the same shared presence, so one sweep an interval is
+// enough for all: each asking itself would multiply the presence store's
+// load by the number of instances.
+func (s *Service) sweepTurn(ctx context.Context) bool {
+	ok, err := s.presence.SweepTurn(ctx, s.opts.Interval)
+	if err != nil {
+		s.log.WarnContext(ctx, "presence: sweep turn", "error", err.Error())
+		return false
+	}
+	return ok
 }
 
 // sweepSome is one step of sweep.

@@ -90,3 +90,6 @@ func (m *MemoryPresence) SetPausedEach(ctx context.Context, ids []uint64, paused
 	}
 	return changed, nil
 }
+
+// SweepTurn implements PresenceStore: in one process, always this one's.
+func (m *MemoryPresence) SweepTurn(context.Context, time.Duration) (bool, error) { return true, nil }

@@ -148,3 +148,15 @@ func (r *RedisPresence) SetPausedEach(ctx context.Context, ids []uint64, paused 
 	}
 	return changed, nil
 }
+
+// SweepTurn implements PresenceStore: the key "sweep" set if absent (SET
+// NX) for nine tenths of every, so that the instance that swept asks again
+// after it has lapsed; if that instance is gone, another takes the next
+// turn.
+func (r *RedisPresence) SweepTurn(ctx context.Context, every time.Duration) (bool, error) {
+	ok, err := r.rdb.SetNX(ctx, r.prefix+"sweep", "1", max(every*9/10, time.Millisecond)).Result()
+	if err != nil {
+		return false, fmt.Errorf("pos: sweep turn: %w", err)
+	}
+	return ok, nil
+}

@@ -208,6 +208,23 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 		}
 	})
 
+	t.Run("sweep_turn", func(t *testing.T) {
+		p := newStore(t)
+		_, shared := p.(*RedisPresence)
+		every := 300 * time.Millisecond
+		if ok, err := p.SweepTurn(ctx, every); err != nil || !ok {
+			t.Fatalf("first turn = %v, %v", ok, err)
+		}
+		ok, err := p.SweepTurn(ctx, every)
+		if err != nil || ok == shared { // shared by instances: not again yet; in one process: always
+			t.Fatalf("a second ask at once = %v, %v (shared store %v)", ok, err, shared)
+		}
+		time.Sleep(every)
+		if ok, err := p.SweepTurn(ctx, every); err != nil || !ok {
+			t.Fatalf("an interval later = %v, %v", ok, err)
+		}
+	})
+
 	t.Run("set_paused_once_among_many", func(t *testing.T) {
 		p := newStore(t)
 		var mu sync.Mutex

@@ -193,3 +193,33 @@ func (l *logLines) count(s string) int {
 	defer l.mu.Unlock()
 	return strings.Count(string(l.b), s)
 }
+
+// turnPresence is a presence store that never gives the sweep's turn and
+// counts the sweeps that read it.
+type turnPresence struct {
+	PresenceStore
+	turn  bool
+	reads atomic.Int64
+}
+
+func (p *turnPresence) SweepTurn(context.Context, time.Duration) (bool, error) { return p.turn, nil }
+func (p *turnPresence) SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error) {
+	p.reads.Add(1)
+	return p.PresenceStore.SeenEach(ctx, scopes, since)
+}
+
+// TestRunSweepsOnItsTurnOnly: Run sweeps only when the presence store gives
+// this instance the turn.
+func TestRunSweepsOnItsTurnOnly(t *testing.T) {
+	for _, turn := range []bool{false, true} {
+		p := &turnPresence{PresenceStore: NewMemoryPresence(), turn: turn}
+		s := mustStall(t, p, time.Minute)
+		s.svc.opts.Interval = 10 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		s.svc.Run(ctx)
+		cancel()
+		if n := p.reads.Load(); (n > 0) != turn {
+			t.Fatalf("turn %v: %d sweeps", turn, n)
+		}
+	}
+}
