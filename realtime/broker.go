@@ -3,7 +3,6 @@ package realtime
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // ErrBrokerClosed is returned by Broker methods called after Close.
@@ -81,17 +80,6 @@ type Broker interface {
 	// Close ends every goroutine of the broker; no Receiver call happens
 	// after it returns. It does not close clients passed in.
 	Close() error
-}
-
-// LagReporter is an optional extension of Broker whose deliveries to this
-// instance can fall behind without the instance holding the backlog (on
-// Redis, messages wait in Redis's output buffer for a slow receiver). The
-// Hub refuses locations while Lag is past Options.MaxBrokerLag, as past
-// Options.MaxSendBacklog: past saturation it sheds updates instead of
-// delivering every one later and later.
-type LagReporter interface {
-	// Lag is how far behind the broker's deliveries to this instance are.
-	Lag() time.Duration
 }
 
 // MultiPublisher is an optional extension of Broker for a payload that

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -83,9 +82,6 @@ type RedisBroker struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	once   sync.Once
-
-	lagNs     atomic.Int64  // Lag, as of the last probe (redis_lag.go)
-	probeDone chan struct{} // closed when probeLag has returned
 }
 
 var (
@@ -107,7 +103,6 @@ func newRedisBroker(client *redis.Client, prefix string, recv Receiver, idle tim
 	}
 	open := func(ctx context.Context, chans []string) *redis.PubSub { return client.Subscribe(ctx, chans...) }
 	b.conns = []*psConn{b.startConn(open, "")}
-	go b.probeLag()
 	return b, nil
 }
 
@@ -129,7 +124,6 @@ func NewRedisClusterBroker(client *redis.ClusterClient, prefix string, tags []st
 	b.tags = append([]string(nil), tags...)
 	b.conns = make([]*psConn, ClusterGroups)
 	b.pub.sharded = true
-	go b.probeLag()
 	return b, nil
 }
 
@@ -141,14 +135,13 @@ func newBroker(client redis.UniversalClient, prefix string, recv Receiver, idle 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &RedisBroker{
-		client:    client,
-		pub:       publishBatcher{client: client},
-		prefix:    prefix,
-		recv:      recv,
-		idle:      idle,
-		ctx:       ctx,
-		cancel:    cancel,
-		probeDone: make(chan struct{}),
+		client: client,
+		pub:    publishBatcher{client: client},
+		prefix: prefix,
+		recv:   recv,
+		idle:   idle,
+		ctx:    ctx,
+		cancel: cancel,
 	}
 	b.drops, _ = recv.(DropCounter)
 	return b, nil
@@ -270,7 +263,6 @@ func (b *RedisBroker) Close() error {
 			<-c.done
 		}
 	}
-	<-b.probeDone
 	return errors.Join(errs...)
 }
 

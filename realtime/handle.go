@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/gorilla/websocket"
@@ -93,15 +92,11 @@ func (c *conn) handleLocation(m *clientMessage) {
 }
 
 // startLocation takes one of the Options.MaxLocationsInFlight slots; false
-// when all are taken, when more than Options.MaxSendBacklog messages wait
-// to be written, or when the broker's deliveries are more than
-// Options.MaxBrokerLag behind. A true result must be paired with
+// when all are taken, or when more than Options.MaxSendBacklog messages
+// wait to be written. A true result must be paired with
 // locationsInFlight.Add(-1) when the location has been applied.
 func (h *Hub) startLocation() bool {
 	if h.backlog.Load() > int64(h.opts.MaxSendBacklog) {
-		return false
-	}
-	if h.brokerLag() > h.opts.MaxBrokerLag {
 		return false
 	}
 	if h.locationsInFlight.Add(1) > int64(h.opts.MaxLocationsInFlight) {
@@ -164,12 +159,4 @@ func (c *conn) send(msg any) {
 
 func validCoord(lat, lng float64) bool {
 	return !math.IsNaN(lat) && !math.IsNaN(lng) && lat >= -90 && lat <= 90 && lng >= -180 && lng <= 180
-}
-
-// brokerLag is the broker's Lag, or 0 for a broker that does not report it.
-func (h *Hub) brokerLag() time.Duration {
-	if l, ok := h.broker.(LagReporter); ok {
-		return l.Lag()
-	}
-	return 0
 }

@@ -114,11 +114,7 @@ func NewHub(opts Options, m Map) (*Hub, error) {
 			Name: "illuwa_ws_send_backlog",
 			Help: "Messages waiting on this instance's connections to be written, at most 32 counted per connection; past Options.MaxSendBacklog locations are refused.",
 		}, func() float64 { return float64(h.backlog.Load()) })
-		lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "illuwa_broker_lag_seconds",
-			Help: "How far behind the broker's deliveries to this instance are (Redis: the answer time of a ping sent behind the messages waiting for this instance, every 50 ms; 0 for the memory broker); past Options.MaxBrokerLag locations are refused.",
-		}, func() float64 { return h.brokerLag().Seconds() })
-		for _, c := range []prometheus.Collector{h.caps.refused, h.pushes.failed, h.metrics.resyncReplays, backlog, lag} {
+		for _, c := range []prometheus.Collector{h.caps.refused, h.pushes.failed, h.metrics.resyncReplays, backlog} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("realtime: register metrics: %w", err)
 			}

@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		locRefused: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "illuwa_ws_locations_refused_total",
-			Help: "Location messages refused with rate_limited because Options.MaxLocationsInFlight were being applied or more than Options.MaxSendBacklog messages waited to be written or the broker's deliveries were more than Options.MaxBrokerLag behind.",
+			Help: "Location messages refused with rate_limited because Options.MaxLocationsInFlight were being applied or more than Options.MaxSendBacklog messages waited to be written.",
 		}),
 		resyncReplays: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_resync_replays_total",

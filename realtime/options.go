@@ -33,12 +33,6 @@ type Options struct {
 	// of one connection count, so a few clients that stopped reading
 	// (each cut at SendQueue or the write timeout) cannot hold it.
 	MaxSendBacklog int
-	// MaxBrokerLag bounds how far behind the broker's deliveries to this
-	// instance may be (a broker that is a LagReporter: Redis) before
-	// locations are refused as past MaxLocationsInFlight (default 250 ms).
-	// It is the same back-pressure for the backlog that waits in Redis,
-	// where MaxSendBacklog does not see it.
-	MaxBrokerLag time.Duration
 	// MaxConns, MaxConnsPerUser and MaxConnsPerAddr cap the connections of
 	// this instance: in all (default 50000), of one signed-in user (default
 	// 16: a few phones, screens and POS boxes) and from one client address
@@ -97,9 +91,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSendBacklog <= 0 {
 		o.MaxSendBacklog = 8192
-	}
-	if o.MaxBrokerLag <= 0 {
-		o.MaxBrokerLag = 250 * time.Millisecond
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 50000

@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -32,10 +31,6 @@ type psConn struct {
 	waiters map[string]chan struct{} // barrier ping payload → released when its pong arrives
 
 	done chan struct{}
-
-	// lagAnswered is when (Unix ns) the newest lag probe answered on this
-	// connection was sent; 0: none since the connection was (re)opened.
-	lagAnswered atomic.Int64
 }
 
 // startConn opens a subscription connection (to anchor alone, or to nothing
@@ -190,7 +185,6 @@ func (c *psConn) run() {
 	// resync marker once every channel is subscribed again.
 	reconnect := func(replace bool) bool {
 		healthPending = false
-		c.lagAnswered.Store(0)
 		if !lost {
 			lost = true
 			b.connLost()
@@ -269,9 +263,6 @@ func (c *psConn) run() {
 // pong handles a PONG: a resync marker ends a reconnect, a barrier token
 // releases its waiter.
 func (c *psConn) pong(payload string, lost *bool) {
-	if c.lagPong(payload) {
-		return
-	}
 	if payload == redisResyncMarker {
 		if *lost {
 			*lost = false
