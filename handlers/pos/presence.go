@@ -22,14 +22,12 @@ type PresenceStore interface {
 	Drop(ctx context.Context, scope, member string) error
 	// Seen lists the members of scope seen at or after since, with when.
 	Seen(ctx context.Context, scope string, since time.Time) (map[string]time.Time, error)
-	// SetPaused records whether the stall is paused and reports whether
-	// that changed: of several instances seeing one change, one gets true.
-	SetPaused(ctx context.Context, pochaID uint64, paused bool) (bool, error)
 	// SeenEach is Seen of every scope, in their order, in one go (one
-	// round trip on Redis): the sweep asks it of every open stall.
+	// round trip on Redis).
 	SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error)
-	// SetPausedEach is SetPaused of every stall, paused[i] for ids[i], in
-	// one go; changed[i] is what SetPaused would have reported.
+	// SetPausedEach records whether each stall of ids is paused
+	// (paused[i] for ids[i]), in one go, and reports for each whether
+	// that changed: of several instances seeing one change, one gets true.
 	SetPausedEach(ctx context.Context, ids []uint64, paused []bool) (changed []bool, err error)
 	// SweepTurn reports whether the caller sweeps now: of the instances
 	// asking, one a little less often than every.
@@ -142,16 +140,11 @@ type Status struct {
 // Options.PauseAfter (counted from its opening at the earliest).
 func (s *Service) StatusOf(ctx context.Context, p store.Pocha) (Status, error) {
 	now := s.now()
-	since := s.seenSince(now)
-	dev, err := s.presence.Seen(ctx, deviceScope(p.ID), since)
+	seen, err := s.presence.SeenEach(ctx, []string{deviceScope(p.ID), ownerScope(p.OwnerID)}, s.seenSince(now))
 	if err != nil {
 		return Status{}, err
 	}
-	own, err := s.presence.Seen(ctx, ownerScope(p.OwnerID), since)
-	if err != nil {
-		return Status{}, err
-	}
-	return s.statusFrom(p, now, dev, own), nil
+	return s.statusFrom(p, now, seen[0], seen[1]), nil
 }
 
 // seenSince is how far back StatusOf reads the presence store at now.
@@ -289,11 +282,11 @@ const sweepBatch = 500
 // errEachLengths is a SetPausedEach whose two lists differ in length.
 var errEachLengths = errors.New("pos: SetPausedEach: ids and paused differ in length")
 
-// sweep announces the open stalls whose taking of orders changed. Every
-// instance sweeps every open stall each Options.Interval, so it asks the
-// presence store about them sweepBatch at a time (each owner's screens
+// sweep announces the open stalls whose taking of orders changed. It asks
+// the presence store about them sweepBatch at a time (each owner's screens
 // once per step), not three round trips per stall: 30,000 open stalls
-// were 90,000 sequential Redis commands per instance per interval.
+// were 90,000 sequential Redis commands per sweep. Run sweeps only on this
+// instance's turn (sweepTurn).
 func (s *Service) sweep(ctx context.Context) {
 	ps, err := s.store.OpenPochas(ctx)
 	if err != nil {

@@ -55,21 +55,6 @@ func (m *MemoryPresence) Seen(_ context.Context, scope string, since time.Time) 
 	return out, nil
 }
 
-// SetPaused implements PresenceStore.
-func (m *MemoryPresence) SetPaused(_ context.Context, pochaID uint64, paused bool) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.paused[pochaID] == paused {
-		return false, nil
-	}
-	if paused {
-		m.paused[pochaID] = true
-	} else {
-		delete(m.paused, pochaID)
-	}
-	return true, nil
-}
-
 // SeenEach implements PresenceStore.
 func (m *MemoryPresence) SeenEach(ctx context.Context, scopes []string, since time.Time) ([]map[string]time.Time, error) {
 	out := make([]map[string]time.Time, len(scopes))
@@ -80,13 +65,23 @@ func (m *MemoryPresence) SeenEach(ctx context.Context, scopes []string, since ti
 }
 
 // SetPausedEach implements PresenceStore.
-func (m *MemoryPresence) SetPausedEach(ctx context.Context, ids []uint64, paused []bool) ([]bool, error) {
+func (m *MemoryPresence) SetPausedEach(_ context.Context, ids []uint64, paused []bool) ([]bool, error) {
 	if len(ids) != len(paused) {
 		return nil, errEachLengths
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	changed := make([]bool, len(ids))
 	for i, id := range ids {
-		changed[i], _ = m.SetPaused(ctx, id, paused[i])
+		if m.paused[id] == paused[i] {
+			continue
+		}
+		changed[i] = true
+		if paused[i] {
+			m.paused[id] = true
+		} else {
+			delete(m.paused, id)
+		}
 	}
 	return changed, nil
 }

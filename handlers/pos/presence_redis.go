@@ -99,15 +99,6 @@ func (r *RedisPresence) SeenEach(ctx context.Context, scopes []string, since tim
 	return out, nil
 }
 
-// SetPaused implements PresenceStore.
-func (r *RedisPresence) SetPaused(ctx context.Context, pochaID uint64, paused bool) (bool, error) {
-	changed, err := r.SetPausedEach(ctx, []uint64{pochaID}, []bool{paused})
-	if err != nil {
-		return false, err
-	}
-	return changed[0], nil
-}
-
 // pausedTTL bounds how long a paused mark outlives the instances that keep
 // it (every sweep sets or clears it again).
 const pausedTTL = 24 * time.Hour

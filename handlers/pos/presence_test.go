@@ -3,6 +3,7 @@ package pos
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -32,9 +33,21 @@ func mustRedisPresence(t *testing.T) PresenceStore {
 	return NewRedisPresence(rdb, prefix)
 }
 
+// setPaused is SetPausedEach of one stall.
+func setPaused(ctx context.Context, p PresenceStore, id uint64, paused bool) (bool, error) {
+	changed, err := p.SetPausedEach(ctx, []uint64{id}, []bool{paused})
+	if err != nil {
+		return false, err
+	}
+	if len(changed) != 1 {
+		return false, fmt.Errorf("SetPausedEach of one stall answered %d", len(changed))
+	}
+	return changed[0], nil
+}
+
 // mustRedisClient is a client of the test Redis and a fresh key prefix,
-// whose keys are removed when the test ends.
-func mustRedisClient(t *testing.T) (*redis.Client, string) {
+// whose keys are removed when the test (or benchmark) ends.
+func mustRedisClient(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	u := os.Getenv("ILLUWA_TEST_REDIS_URL")
 	if u == "" {
@@ -135,15 +148,15 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 			paused, changed bool
 		}{{false, false}, {true, true}, {true, false}, {false, true}, {false, false}}
 		for i, s := range steps {
-			changed, err := p.SetPaused(ctx, 7, s.paused)
+			changed, err := setPaused(ctx, p, 7, s.paused)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if changed != s.changed {
-				t.Fatalf("step %d: SetPaused(%v) changed = %v, want %v", i, s.paused, changed, s.changed)
+				t.Fatalf("step %d: paused %v: changed = %v, want %v", i, s.paused, changed, s.changed)
 			}
 		}
-		if changed, _ := p.SetPaused(ctx, 8, true); !changed {
+		if changed, _ := setPaused(ctx, p, 8, true); !changed {
 			t.Fatal("another stall's pause is its own")
 		}
 	})
@@ -182,7 +195,7 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 
 	t.Run("set_paused_each", func(t *testing.T) {
 		p := newStore(t)
-		if _, err := p.SetPaused(ctx, 2, true); err != nil {
+		if _, err := setPaused(ctx, p, 2, true); err != nil {
 			t.Fatal(err)
 		}
 		changed, err := p.SetPausedEach(ctx, []uint64{1, 2, 3, 4}, []bool{true, true, false, false})
@@ -197,8 +210,8 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 		if want := []bool{true, false, true}; !slices.Equal(changed, want) {
 			t.Fatalf("second round: changed = %v, want %v", changed, want)
 		}
-		if c, _ := p.SetPaused(ctx, 3, false); !c {
-			t.Fatal("SetPausedEach's pause of 3 is not seen by SetPaused")
+		if c, _ := setPaused(ctx, p, 3, false); !c {
+			t.Fatal("the pause of 3 in a list is not seen alone")
 		}
 		if _, err := p.SetPausedEach(ctx, []uint64{1, 2}, []bool{true}); !errors.Is(err, errEachLengths) {
 			t.Fatalf("lists of two lengths: %v, want errEachLengths", err)
@@ -234,7 +247,7 @@ func testPresence(t *testing.T, newStore presenceFactory) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if changed, err := p.SetPaused(ctx, 9, true); err == nil && changed {
+				if changed, err := setPaused(ctx, p, 9, true); err == nil && changed {
 					mu.Lock()
 					winners++
 					mu.Unlock()

@@ -167,7 +167,7 @@ func TestSweepStopsWhenThePresenceStoreFails(t *testing.T) {
 	if got := s.ann.take(); len(got) != 0 {
 		t.Fatalf("announced %v while the presence store failed", got)
 	}
-	if c, _ := mem.SetPaused(context.Background(), s.pocha.ID, true); !c {
+	if c, _ := setPaused(context.Background(), mem, s.pocha.ID, true); !c {
 		t.Fatal("the failed sweep marked the stall paused")
 	}
 	if n := logs.count("presence: sweep"); n != 1 {
