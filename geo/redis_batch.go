@@ -11,18 +11,28 @@ import (
 // maxBatch bounds how many script calls one pipeline carries.
 const maxBatch = 128
 
+// maxInFlight bounds the round trips in flight at once, each on its own
+// connection of the client's pool. With one only, every call that arrived
+// during a round trip waited for all of it, and under load (round trips
+// slowed by a busy machine) that wait, not Redis, bounded the locations a
+// second.
+const maxInFlight = 4
+
 // scriptBatcher sends the Upsert and Move scripts of concurrent callers to
-// Redis together, with no goroutine of its own. A call that finds nothing
-// in flight sends itself at once, on its own goroutine. Calls that arrive
-// while a round trip is in flight queue up; when it ends, the first of
-// them is woken to send the whole queue as one pipeline and answer the
-// others. Under load the round trip and its system calls are shared by a
-// batch; each call is still its own atomic script.
+// Redis together, with no goroutine of its own. A call that finds fewer
+// than maxInFlight round trips in flight sends itself at once, on its own
+// goroutine. Calls that arrive while maxInFlight are in flight queue up;
+// when one ends, the first of them is woken to send the whole queue (at
+// most maxBatch calls) as one pipeline and answer the others. Under load
+// the round trips and their system calls are shared by a batch; each call
+// is still its own atomic script. Calls that overlap in time may reach
+// Redis in either order; the Move script keeps a stall's newest position
+// whatever the order.
 type scriptBatcher struct {
-	client redis.UniversalClient
-	mu     sync.Mutex
-	busy   bool          // a round trip is in flight
-	queue  []*scriptCall // calls waiting for the next one
+	client   redis.UniversalClient
+	mu       sync.Mutex
+	inflight int           // round trips in flight, at most maxInFlight
+	queue    []*scriptCall // calls waiting for the next one
 }
 
 // scriptCall is one EVALSHA with its reply.
@@ -48,8 +58,8 @@ func (b *scriptBatcher) do(ctx context.Context, args []any, src any) (string, er
 	c := callPool.Get().(*scriptCall)
 	c.args, c.src = args, src
 	b.mu.Lock()
-	if !b.busy {
-		b.busy = true
+	if b.inflight < maxInFlight {
+		b.inflight++
 		b.mu.Unlock()
 		b.lead(c)
 	} else {
@@ -88,8 +98,8 @@ func (b *scriptBatcher) unqueue(c *scriptCall) bool {
 }
 
 // lead sends c with the calls queued so far, answers them, then wakes the
-// first call queued meanwhile to lead the next batch, or marks the batcher
-// idle. c's own reply is left in c.
+// first call queued meanwhile to lead the next batch, or gives up its
+// round trip's slot. c's own reply is left in c.
 func (b *scriptBatcher) lead(c *scriptCall) {
 	b.mu.Lock()
 	n := min(len(b.queue), maxBatch-1)
@@ -105,7 +115,7 @@ func (b *scriptBatcher) lead(c *scriptCall) {
 
 	b.mu.Lock()
 	if len(b.queue) == 0 {
-		b.busy = false
+		b.inflight--
 		b.mu.Unlock()
 		return
 	}

@@ -5,11 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // TestRedisScriptFallsBackToEval runs a script Redis has never seen: the
@@ -91,5 +95,83 @@ func TestRedisPipelinedScriptsFallBackToEval(t *testing.T) {
 		if got, err := cmds[i].Text(); err != nil || got != want {
 			t.Errorf("call %d = %q, %v; want %q", i, got, err, want)
 		}
+	}
+}
+
+// TestRedisScriptRoundTripsInFlightAreBounded: up to maxInFlight script
+// calls go out at once, each alone, while the earlier ones are still in
+// flight; the calls after them queue, and when one round trip ends the
+// first of them sends them all as one pipeline. Every call is applied.
+func TestRedisScriptRoundTripsInFlightAreBounded(t *testing.T) {
+	client, prefix := mustOpenRedis(t)
+	g := redistest.NewGate("evalsha")
+	client.AddHook(g)
+	idx := NewRedisIndex(client, prefix)
+	t.Cleanup(func() { _ = idx.Close() })
+	t.Cleanup(g.Open) // let a failed test's calls end
+	ctx := context.Background()
+	queued := func() int {
+		idx.batch.mu.Lock()
+		defer idx.batch.mu.Unlock()
+		return len(idx.batch.queue)
+	}
+
+	const callers = maxInFlight + 6
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			_, _, err := idx.Upsert(ctx, Position{ID: uint64(i + 1), Name: "s", Lat: 37.5, Lng: 127 + float64(i)*1e-4, Seen: t0})
+			errs <- err
+		}()
+		if i < maxInFlight {
+			waitUntil(t, "the call's own round trip", func() bool { _, n, _ := g.State(); return n == i+1 })
+		} else {
+			waitUntil(t, "the call to queue", func() bool { return queued() == i+1-maxInFlight })
+		}
+	}
+	if sizes, inFlight, _ := g.State(); !slices.Equal(sizes, slices.Repeat([]int{1}, maxInFlight)) || inFlight != maxInFlight {
+		t.Fatalf("round trips %v, %d in flight; want %d of one script call each", sizes, inFlight, maxInFlight)
+	}
+
+	g.Let() // one round trip ends
+	waitUntil(t, "the queued calls' pipeline", func() bool { s, _, _ := g.State(); return len(s) == maxInFlight+1 })
+	if sizes, _, _ := g.State(); sizes[maxInFlight] != callers-maxInFlight {
+		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, callers-maxInFlight)
+	}
+	if n := queued(); n != 0 {
+		t.Fatalf("%d calls still queued", n)
+	}
+
+	g.Open()
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatalf("Upsert: %v", err)
+		}
+	}
+	if _, _, most := g.State(); most != maxInFlight {
+		t.Fatalf("%d round trips in flight at most, want %d", most, maxInFlight)
+	}
+	for i := range callers {
+		if _, ok, err := idx.Get(ctx, uint64(i+1)); err != nil || !ok {
+			t.Fatalf("stall %d after its Upsert: found %v, %v", i+1, ok, err)
+		}
+	}
+	idx.batch.mu.Lock()
+	left := idx.batch.inflight
+	idx.batch.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d round-trip slots still taken after every call ended", left)
+	}
+}
+
+// waitUntil polls cond for up to 10 s, failing the test with what it
+// waited for.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -13,20 +13,28 @@ import (
 // maxPublishBatch bounds how many calls one pipeline carries.
 const maxPublishBatch = 128
 
+// maxInFlight bounds the publish round trips in flight at once, each on
+// its own connection of the client's pool (see geo's scriptBatcher, which
+// does the same for the positions).
+const maxInFlight = 4
+
 // publishBatcher sends the PUBLISH commands of concurrent callers to Redis
-// together, with no goroutine of its own. A call that finds nothing in
-// flight sends itself at once, on its caller's goroutine. Calls that arrive
-// while a round trip is in flight queue up; when it ends, the first of them
-// is woken to send the whole queue (at most maxPublishBatch calls) as one
-// pipeline and answer the others. One call's commands go out in order, in
-// one pipeline, and a caller has at most one call in flight, so the order
-// of one caller's publishes is kept.
+// together, with no goroutine of its own. A call that finds fewer than
+// maxInFlight round trips in flight sends itself at once, on its caller's
+// goroutine. Calls that arrive while maxInFlight are in flight queue up;
+// when one ends, the first of them is woken to send the whole queue (at
+// most maxPublishBatch calls) as one pipeline and answer the others. One
+// call's commands go out in order, in one pipeline, and a caller has at
+// most one call in flight, so the order of one caller's publishes is kept;
+// calls that overlap in time may reach Redis in either order (the hub keeps
+// a stall's newest position whatever the order, see
+// illuwa_ws_events_superseded_total).
 type publishBatcher struct {
-	client  redis.UniversalClient
-	sharded bool // SPUBLISH (Redis Cluster's sharded pub/sub) instead of PUBLISH
-	mu      sync.Mutex
-	busy    bool           // a round trip is in flight
-	queue   []*publishCall // calls waiting for the next one
+	client   redis.UniversalClient
+	sharded  bool // SPUBLISH (Redis Cluster's sharded pub/sub) instead of PUBLISH
+	mu       sync.Mutex
+	inflight int            // round trips in flight, at most maxInFlight
+	queue    []*publishCall // calls waiting for the next one
 }
 
 // publishCall is one payload for one or more channels, with its outcome.
@@ -51,8 +59,8 @@ func (b *publishBatcher) do(ctx context.Context, channels []string, payload []by
 	c := publishCallPool.Get().(*publishCall)
 	c.channels, c.payload = channels, payload
 	b.mu.Lock()
-	if !b.busy {
-		b.busy = true
+	if b.inflight < maxInFlight {
+		b.inflight++
 		b.mu.Unlock()
 		b.lead(c)
 	} else {
@@ -95,8 +103,8 @@ func (b *publishBatcher) unqueue(c *publishCall) bool {
 }
 
 // lead sends c with the calls queued so far, answers them, then wakes the
-// first call queued meanwhile to lead the next batch, or marks the batcher
-// idle. c's own outcome is left in c.
+// first call queued meanwhile to lead the next batch, or gives up its
+// round trip's slot. c's own outcome is left in c.
 func (b *publishBatcher) lead(c *publishCall) {
 	b.mu.Lock()
 	n := min(len(b.queue), maxPublishBatch-1)
@@ -113,11 +121,11 @@ func (b *publishBatcher) lead(c *publishCall) {
 }
 
 // handOff ends a round trip: it wakes the first queued call to lead the
-// next one, or marks the batcher idle.
+// next one, or gives up the round trip's slot.
 func (b *publishBatcher) handOff() {
 	b.mu.Lock()
 	if len(b.queue) == 0 {
-		b.busy = false
+		b.inflight--
 		b.mu.Unlock()
 		return
 	}

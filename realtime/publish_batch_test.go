@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +12,8 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/illuwa/illuwa/geo/redistest"
 )
 
 // pipelineCounter is a go-redis hook that records the PUBLISH commands
@@ -73,11 +76,12 @@ func mustCountedRedisBroker(t *testing.T, recv Receiver) (*RedisBroker, *pipelin
 	return b, pc
 }
 
-// holdBatcher marks the broker's batcher busy, as if a round trip were in
-// flight, so that publishes queue; release ends that pretend round trip.
+// holdBatcher takes every round-trip slot of the broker's batcher, as if
+// maxInFlight round trips were in flight, so that publishes queue; release
+// ends one of those pretend round trips.
 func holdBatcher(b *RedisBroker) (release func()) {
 	b.pub.mu.Lock()
-	b.pub.busy = true
+	b.pub.inflight = maxInFlight
 	b.pub.mu.Unlock()
 	return b.pub.handOff
 }
@@ -361,4 +365,74 @@ func TestLocationsRefusedPastTheSendBacklog(t *testing.T) {
 		s.Close()
 		waitFor(t, "the closed stream's messages to leave the backlog", func() bool { return e.hub.backlog.Load() == 0 })
 	})
+}
+
+// TestRedisPublishRoundTripsInFlightAreBounded: up to maxInFlight publishes
+// go out at once, each alone, while the earlier ones are still in flight;
+// the callers after them queue, and when one round trip ends the first of
+// them sends them all as one pipeline. Every message arrives once.
+func TestRedisPublishRoundTripsInFlightAreBounded(t *testing.T) {
+	r := newRecorder()
+	name := randomName("illuwa-test-")
+	client := mustRedis(t, name)
+	g := redistest.NewGate("publish")
+	client.AddHook(g)
+	b, err := NewRedisBroker(client, name+":", r)
+	if err != nil {
+		t.Fatalf("NewRedisBroker: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := context.Background()
+	if err := b.Subscribe(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Open) // let a failed test's calls end
+
+	const callers = maxInFlight + 6
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() { errs <- b.Publish(ctx, "a", []byte(strconv.Itoa(i))) }()
+		if i < maxInFlight {
+			waitFor(t, "the call's own round trip", func() bool { _, n, _ := g.State(); return n == i+1 })
+		} else {
+			waitFor(t, "the call to queue", func() bool { return queued(b) == i+1-maxInFlight })
+		}
+	}
+	sizes, inFlight, _ := g.State()
+	if !slices.Equal(sizes, slices.Repeat([]int{1}, maxInFlight)) || inFlight != maxInFlight {
+		t.Fatalf("round trips %v, %d in flight; want %d of one publish each", sizes, inFlight, maxInFlight)
+	}
+
+	g.Let() // one round trip ends
+	waitFor(t, "the queued calls' pipeline", func() bool { s, _, _ := g.State(); return len(s) == maxInFlight+1 })
+	if sizes, _, _ := g.State(); sizes[maxInFlight] != callers-maxInFlight {
+		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, callers-maxInFlight)
+	}
+	if n := queued(b); n != 0 {
+		t.Fatalf("%d calls still queued", n)
+	}
+
+	g.Open()
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+	}
+	if _, _, most := g.State(); most != maxInFlight {
+		t.Fatalf("%d round trips in flight at most, want %d", most, maxInFlight)
+	}
+	got := map[string]bool{}
+	for range callers {
+		m := r.next(t)
+		if got[m.payload] {
+			t.Fatalf("duplicate %+v", m)
+		}
+		got[m.payload] = true
+	}
+	b.pub.mu.Lock()
+	left := b.pub.inflight
+	b.pub.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d round-trip slots still taken after every call ended", left)
+	}
 }
