@@ -12,22 +12,30 @@ import (
 const maxBatch = 128
 
 // maxInFlight bounds the round trips in flight at once, each on its own
-// connection of the client's pool. With one only, every call that arrived
-// during a round trip waited for all of it, and under load (round trips
-// slowed by a busy machine) that wait, not Redis, bounded the locations a
-// second.
-const maxInFlight = 4
+// connection of the client's pool, and extraTripQueue is how many calls
+// must be waiting before a call starts one more beside those in flight.
+// With one round trip only, as first built, every call that arrived during
+// a round trip waited for all of it, and on a busy machine that wait
+// bounded the positions a second; with a round trip for every call that
+// finds a free slot, a lightly loaded server shared fewer of them and paid
+// more system calls a position.
+const (
+	maxInFlight    = 4
+	extraTripQueue = 16
+)
 
 // scriptBatcher sends the Upsert and Move scripts of concurrent callers to
-// Redis together, with no goroutine of its own. A call that finds fewer
-// than maxInFlight round trips in flight sends itself at once, on its own
-// goroutine. Calls that arrive while maxInFlight are in flight queue up;
-// when one ends, the first of them is woken to send the whole queue (at
-// most maxBatch calls) as one pipeline and answer the others. Under load
-// the round trips and their system calls are shared by a batch; each call
-// is still its own atomic script. Calls that overlap in time may reach
-// Redis in either order; the Move script keeps a stall's newest position
-// whatever the order.
+// Redis together, with no goroutine of its own. A call that finds no round
+// trip in flight sends itself at once, on its own goroutine. Calls that
+// arrive while one is in flight queue up; when it ends, the first of them
+// is woken to send the whole queue (at most maxBatch calls) as one
+// pipeline and answer the others. A call that finds extraTripQueue calls
+// waiting and fewer than maxInFlight round trips in flight does not wait:
+// it sends itself and the queue at once, as one more round trip. Under
+// load the round trips and their system calls are shared by a batch; each
+// call is still its own atomic script. Calls that overlap in time may
+// reach Redis in either order; the Move script keeps a stall's newest
+// position whatever the order.
 type scriptBatcher struct {
 	client   redis.UniversalClient
 	mu       sync.Mutex
@@ -58,7 +66,7 @@ func (b *scriptBatcher) do(ctx context.Context, args []any, src any) (string, er
 	c := callPool.Get().(*scriptCall)
 	c.args, c.src = args, src
 	b.mu.Lock()
-	if b.inflight < maxInFlight {
+	if b.inflight == 0 || b.inflight < maxInFlight && len(b.queue) >= extraTripQueue {
 		b.inflight++
 		b.mu.Unlock()
 		b.lead(c)

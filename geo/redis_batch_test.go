@@ -98,10 +98,12 @@ func TestRedisPipelinedScriptsFallBackToEval(t *testing.T) {
 	}
 }
 
-// TestRedisScriptRoundTripsInFlightAreBounded: up to maxInFlight script
-// calls go out at once, each alone, while the earlier ones are still in
-// flight; the calls after them queue, and when one round trip ends the
-// first of them sends them all as one pipeline. Every call is applied.
+// TestRedisScriptRoundTripsInFlightAreBounded: the first script call goes
+// out alone; the next ones queue behind it until extraTripQueue wait, and
+// the one after them sends itself and the queue as one more round trip, up
+// to maxInFlight round trips; past that every call queues, and when a round
+// trip ends the first of them sends the queue as one pipeline. Every call
+// is applied.
 func TestRedisScriptRoundTripsInFlightAreBounded(t *testing.T) {
 	client, prefix := mustOpenRedis(t)
 	g := redistest.NewGate("evalsha")
@@ -116,27 +118,36 @@ func TestRedisScriptRoundTripsInFlightAreBounded(t *testing.T) {
 		return len(idx.batch.queue)
 	}
 
-	const callers = maxInFlight + 6
+	const extra = 6 // calls queued once every round trip is taken
+	const callers = 1 + (maxInFlight-1)*(extraTripQueue+1) + extra
 	errs := make(chan error, callers)
 	for i := range callers {
 		go func() {
 			_, _, err := idx.Upsert(ctx, Position{ID: uint64(i + 1), Name: "s", Lat: 37.5, Lng: 127 + float64(i)*1e-4, Seen: t0})
 			errs <- err
 		}()
-		if i < maxInFlight {
-			waitUntil(t, "the call's own round trip", func() bool { _, n, _ := g.State(); return n == i+1 })
-		} else {
-			waitUntil(t, "the call to queue", func() bool { return queued() == i+1-maxInFlight })
-		}
+		// Each call is either in a round trip held at the gate or queued.
+		waitUntil(t, "the call to be sent or queued", func() bool {
+			sizes, _, _ := g.State()
+			n := 0
+			for _, s := range sizes {
+				n += s
+			}
+			return n+queued() == i+1
+		})
 	}
-	if sizes, inFlight, _ := g.State(); !slices.Equal(sizes, slices.Repeat([]int{1}, maxInFlight)) || inFlight != maxInFlight {
-		t.Fatalf("round trips %v, %d in flight; want %d of one script call each", sizes, inFlight, maxInFlight)
+	want := []int{1}
+	for range maxInFlight - 1 {
+		want = append(want, extraTripQueue+1)
+	}
+	if sizes, inFlight, _ := g.State(); !slices.Equal(sizes, want) || inFlight != maxInFlight || queued() != extra {
+		t.Fatalf("round trips %v, %d in flight, %d queued; want %v, %d, %d", sizes, inFlight, queued(), want, maxInFlight, extra)
 	}
 
 	g.Let() // one round trip ends
 	waitUntil(t, "the queued calls' pipeline", func() bool { s, _, _ := g.State(); return len(s) == maxInFlight+1 })
-	if sizes, _, _ := g.State(); sizes[maxInFlight] != callers-maxInFlight {
-		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, callers-maxInFlight)
+	if sizes, _, _ := g.State(); sizes[maxInFlight] != extra {
+		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, extra)
 	}
 	if n := queued(); n != 0 {
 		t.Fatalf("%d calls still queued", n)

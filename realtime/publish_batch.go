@@ -14,16 +14,23 @@ import (
 const maxPublishBatch = 128
 
 // maxInFlight bounds the publish round trips in flight at once, each on
-// its own connection of the client's pool (see geo's scriptBatcher, which
-// does the same for the positions).
-const maxInFlight = 4
+// its own connection of the client's pool, and extraTripQueue is how many
+// calls must be waiting before a call starts one more beside those in
+// flight (see geo's scriptBatcher, which does the same for the positions,
+// for why).
+const (
+	maxInFlight    = 4
+	extraTripQueue = 16
+)
 
 // publishBatcher sends the PUBLISH commands of concurrent callers to Redis
-// together, with no goroutine of its own. A call that finds fewer than
-// maxInFlight round trips in flight sends itself at once, on its caller's
-// goroutine. Calls that arrive while maxInFlight are in flight queue up;
-// when one ends, the first of them is woken to send the whole queue (at
-// most maxPublishBatch calls) as one pipeline and answer the others. One
+// together, with no goroutine of its own. A call that finds no round trip
+// in flight sends itself at once, on its caller's goroutine. Calls that
+// arrive while one is in flight queue up; when it ends, the first of them
+// is woken to send the whole queue (at most maxPublishBatch calls) as one
+// pipeline and answer the others. A call that finds extraTripQueue calls
+// waiting and fewer than maxInFlight round trips in flight does not wait:
+// it sends itself and the queue at once, as one more round trip. One
 // call's commands go out in order, in one pipeline, and a caller has at
 // most one call in flight, so the order of one caller's publishes is kept;
 // calls that overlap in time may reach Redis in either order (the hub keeps
@@ -59,7 +66,7 @@ func (b *publishBatcher) do(ctx context.Context, channels []string, payload []by
 	c := publishCallPool.Get().(*publishCall)
 	c.channels, c.payload = channels, payload
 	b.mu.Lock()
-	if b.inflight < maxInFlight {
+	if b.inflight == 0 || b.inflight < maxInFlight && len(b.queue) >= extraTripQueue {
 		b.inflight++
 		b.mu.Unlock()
 		b.lead(c)

@@ -77,13 +77,19 @@ func mustCountedRedisBroker(t *testing.T, recv Receiver) (*RedisBroker, *pipelin
 }
 
 // holdBatcher takes every round-trip slot of the broker's batcher, as if
-// maxInFlight round trips were in flight, so that publishes queue; release
-// ends one of those pretend round trips.
+// maxInFlight round trips were in flight, so that publishes queue however
+// many; release ends those pretend round trips, the last one as a round
+// trip ends (waking the first queued call to send the queue).
 func holdBatcher(b *RedisBroker) (release func()) {
 	b.pub.mu.Lock()
 	b.pub.inflight = maxInFlight
 	b.pub.mu.Unlock()
-	return b.pub.handOff
+	return func() {
+		b.pub.mu.Lock()
+		b.pub.inflight = 1
+		b.pub.mu.Unlock()
+		b.pub.handOff()
+	}
 }
 
 func queued(b *RedisBroker) int {
@@ -367,10 +373,12 @@ func TestLocationsRefusedPastTheSendBacklog(t *testing.T) {
 	})
 }
 
-// TestRedisPublishRoundTripsInFlightAreBounded: up to maxInFlight publishes
-// go out at once, each alone, while the earlier ones are still in flight;
-// the callers after them queue, and when one round trip ends the first of
-// them sends them all as one pipeline. Every message arrives once.
+// TestRedisPublishRoundTripsInFlightAreBounded: the first publish goes out
+// alone; the next ones queue behind it until extraTripQueue wait, and the
+// one after them sends itself and the queue as one more round trip, up to
+// maxInFlight round trips; past that every call queues, and when a round
+// trip ends the first of them sends the queue as one pipeline. Every
+// message arrives once.
 func TestRedisPublishRoundTripsInFlightAreBounded(t *testing.T) {
 	r := newRecorder()
 	name := randomName("illuwa-test-")
@@ -388,25 +396,34 @@ func TestRedisPublishRoundTripsInFlightAreBounded(t *testing.T) {
 	}
 	t.Cleanup(g.Open) // let a failed test's calls end
 
-	const callers = maxInFlight + 6
+	const extra = 6 // calls queued once every round trip is taken
+	const callers = 1 + (maxInFlight-1)*(extraTripQueue+1) + extra
 	errs := make(chan error, callers)
 	for i := range callers {
 		go func() { errs <- b.Publish(ctx, "a", []byte(strconv.Itoa(i))) }()
-		if i < maxInFlight {
-			waitFor(t, "the call's own round trip", func() bool { _, n, _ := g.State(); return n == i+1 })
-		} else {
-			waitFor(t, "the call to queue", func() bool { return queued(b) == i+1-maxInFlight })
-		}
+		// Each call is either in a round trip held at the gate or queued.
+		waitFor(t, "the call to be sent or queued", func() bool {
+			sizes, _, _ := g.State()
+			n := 0
+			for _, s := range sizes {
+				n += s
+			}
+			return n+queued(b) == i+1
+		})
+	}
+	want := []int{1}
+	for range maxInFlight - 1 {
+		want = append(want, extraTripQueue+1)
 	}
 	sizes, inFlight, _ := g.State()
-	if !slices.Equal(sizes, slices.Repeat([]int{1}, maxInFlight)) || inFlight != maxInFlight {
-		t.Fatalf("round trips %v, %d in flight; want %d of one publish each", sizes, inFlight, maxInFlight)
+	if !slices.Equal(sizes, want) || inFlight != maxInFlight || queued(b) != extra {
+		t.Fatalf("round trips %v, %d in flight, %d queued; want %v, %d, %d", sizes, inFlight, queued(b), want, maxInFlight, extra)
 	}
 
 	g.Let() // one round trip ends
 	waitFor(t, "the queued calls' pipeline", func() bool { s, _, _ := g.State(); return len(s) == maxInFlight+1 })
-	if sizes, _, _ := g.State(); sizes[maxInFlight] != callers-maxInFlight {
-		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, callers-maxInFlight)
+	if sizes, _, _ := g.State(); sizes[maxInFlight] != extra {
+		t.Fatalf("round trips %v; want the %d queued calls in one pipeline", sizes, extra)
 	}
 	if n := queued(b); n != 0 {
 		t.Fatalf("%d calls still queued", n)
