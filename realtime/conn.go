@@ -33,6 +33,7 @@ type conn struct {
 	// Owned by the reader goroutine.
 	limiter *rate.Limiter // allocated on the first message
 	invalid int           // invalid messages in a row
+	lag     lagFloor      // the lags of its locations (see Options.MaxLocationDelay)
 
 	// Guarded by hub.mu.
 	topics    []string // watch topics this connection is listed under

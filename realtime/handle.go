@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/gorilla/websocket"
@@ -79,6 +80,11 @@ func (c *conn) handleLocation(m *clientMessage) {
 		return
 	}
 	c.invalid = 0
+	if d := c.hub.opts.MaxLocationDelay; d > 0 && c.lag.delay(time.Now(), m.At) > d {
+		c.hub.metrics.locLate.Inc()
+		c.sendError(m.Ref, CodeRateLimited, "the server is busy: this position arrived too late and was refused, send the next one")
+		return
+	}
 	if !c.hub.startLocation() {
 		c.hub.metrics.locRefused.Inc()
 		c.sendError(m.Ref, CodeRateLimited, "the server is busy: this position was refused, send the next one")

@@ -17,6 +17,7 @@ type metrics struct {
 	brokerReceived  prometheus.Counter
 	resyncs         prometheus.Counter
 	locRefused      prometheus.Counter
+	locLate         prometheus.Counter
 	resyncReplays   *prometheus.CounterVec // registered by NewHub
 
 	brokerDropped    *prometheus.CounterVec
@@ -63,6 +64,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "illuwa_ws_locations_refused_total",
 			Help: "Location messages refused with rate_limited because Options.MaxLocationsInFlight were being applied or more than Options.MaxSendBacklog messages waited to be written.",
 		}),
+		locLate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "illuwa_ws_locations_late_total",
+			Help: "Location messages refused with rate_limited because they arrived more than Options.MaxLocationDelay later than their connection's quickest (see realtime.lagFloor).",
+		}),
 		resyncReplays: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "illuwa_resync_replays_total",
 			Help: "Signed-in connections sent their unacknowledged orders again after a broker resync, by result: replayed, failed (the database did not answer; the connection's next welcome catches up).",
@@ -79,7 +84,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.superseded, m.slowDisconnects, m.writeTimeouts, m.brokerReceived, m.resyncs, m.locRefused, m.brokerDropped} {
+	for _, c := range []prometheus.Collector{m.connections, m.sent, m.dropped, m.superseded, m.slowDisconnects, m.writeTimeouts, m.brokerReceived, m.resyncs, m.locRefused, m.locLate, m.brokerDropped} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("realtime: register metrics: %w", err)
 		}

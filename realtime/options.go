@@ -33,6 +33,17 @@ type Options struct {
 	// of one connection count, so a few clients that stopped reading
 	// (each cut at SendQueue or the write timeout) cannot hold it.
 	MaxSendBacklog int
+	// MaxLocationDelay bounds how much longer than its connection's
+	// quickest a location may have taken to arrive (default 1s; negative:
+	// no bound). Past saturation the positions wait in the sockets and the
+	// queues before the server reads them; one that waited longer is
+	// refused with "rate_limited" (counted in
+	// illuwa_ws_locations_late_total) instead of being applied late, which
+	// lets the server catch up. The delay is measured against the
+	// location's own "at" and the smallest such lag of the connection in
+	// the last 10 to 20 s, so a client's clock offset does not count (see
+	// lagFloor).
+	MaxLocationDelay time.Duration
 	// MaxConns, MaxConnsPerUser and MaxConnsPerAddr cap the connections of
 	// this instance: in all (default 50000), of one signed-in user (default
 	// 16: a few phones, screens and POS boxes) and from one client address
@@ -91,6 +102,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSendBacklog <= 0 {
 		o.MaxSendBacklog = 8192
+	}
+	if o.MaxLocationDelay == 0 {
+		o.MaxLocationDelay = time.Second
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 50000

@@ -45,8 +45,9 @@ const (
 	CodeForbidden       = "forbidden"
 	CodeInternal        = "internal"
 	// CodeRateLimited: a location was refused because the server had
-	// Options.MaxLocationsInFlight locations in flight; the next one may
-	// be accepted.
+	// Options.MaxLocationsInFlight locations in flight, more than
+	// Options.MaxSendBacklog messages to write, or because it arrived more
+	// than Options.MaxLocationDelay late; the next one may be accepted.
 	CodeRateLimited = "rate_limited"
 )
 

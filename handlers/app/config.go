@@ -26,6 +26,7 @@ type Config struct {
 	MaxSpeedKmh          float64
 	WSMessageRate        float64
 	WSWriteTimeout       time.Duration
+	WSMaxLocationDelay   time.Duration // 0: no bound
 	Demo                 bool
 	DemoMovers           int
 	TileURL              string
@@ -71,6 +72,7 @@ func settings(c *Config) []setting {
 		{"ILLUWA_LOCATION_TTL", "location-ttl", "10m", "a stall not heard from for this long drops off the map", durationValue{&c.LocationTTL, time.Second}},
 		{"ILLUWA_MAX_SPEED_KMH", "max-speed-kmh", "120", "fastest believable stall move, km/h", floatValue{&c.MaxSpeedKmh, 1, 2000}},
 		{"ILLUWA_WS_MESSAGE_RATE", "ws-message-rate", "20", "messages per second one WebSocket client may send (a burst of twice that)", floatValue{&c.WSMessageRate, 0.1, 10000}},
+		{"ILLUWA_WS_MAX_LOCATION_DELAY", "ws-max-location-delay", "1s", "past saturation, a stall position that took this much longer to arrive than its connection's quickest is refused with rate_limited instead of applied late (0: no bound)", durationValue{&c.WSMaxLocationDelay, 0}},
 		{"ILLUWA_WS_WRITE_TIMEOUT", "ws-write-timeout", "5s", "a WebSocket client whose kernel buffers are full and that takes no write for this long is cut", durationValue{&c.WSWriteTimeout, 100 * time.Millisecond}},
 		{"ILLUWA_DEMO", "demo", "false", "seed demo owners and stalls around Seoul and move some of them", boolValue{&c.Demo}},
 		{"ILLUWA_DEMO_MOVERS", "demo-movers", "12", "how many demo stalls keep moving", intValue{&c.DemoMovers, 0, 10000}},

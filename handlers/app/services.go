@@ -52,15 +52,16 @@ func newServices(ctx context.Context, cfg Config, b *backends, pay handlers.Paym
 	// snapshots can show what it knows of each stall.
 	s.pochas = pochas.New(pochas.Deps{Store: b.store, Locations: livemap.Reader{Index: b.index}})
 	s.hub, err = realtime.NewHub(realtime.Options{
-		Resynced:        s.resynced,
-		AllowedOrigins:  cfg.AllowedOrigins,
-		MessageRate:     cfg.WSMessageRate,
-		MessageBurst:    int(2 * cfg.WSMessageRate),
-		WriteTimeout:    cfg.WSWriteTimeout,
-		Registerer:      b.reg,
-		MaxConns:        cfg.Security.WSMaxConns,
-		MaxConnsPerUser: cfg.Security.WSMaxConnsPerUser,
-		MaxConnsPerAddr: cfg.Security.WSMaxConnsPerAddr,
+		Resynced:         s.resynced,
+		AllowedOrigins:   cfg.AllowedOrigins,
+		MessageRate:      cfg.WSMessageRate,
+		MessageBurst:     int(2 * cfg.WSMessageRate),
+		WriteTimeout:     cfg.WSWriteTimeout,
+		MaxLocationDelay: maxLocationDelay(cfg.WSMaxLocationDelay),
+		Registerer:       b.reg,
+		MaxConns:         cfg.Security.WSMaxConns,
+		MaxConnsPerUser:  cfg.Security.WSMaxConnsPerUser,
+		MaxConnsPerAddr:  cfg.Security.WSMaxConnsPerAddr,
 	}, livemap.Reader{Index: b.index, Describer: s.pochas})
 	if err != nil {
 		return nil, err
@@ -151,4 +152,13 @@ type knobsKey struct{}
 func knobs(ctx context.Context) testKnobs {
 	k, _ := ctx.Value(knobsKey{}).(testKnobs)
 	return k
+}
+
+// maxLocationDelay maps ILLUWA_WS_MAX_LOCATION_DELAY (0: no bound) to
+// realtime.Options.MaxLocationDelay (0: the default, negative: no bound).
+func maxLocationDelay(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
