@@ -127,14 +127,7 @@ func TestRedisScriptRoundTripsInFlightAreBounded(t *testing.T) {
 			errs <- err
 		}()
 		// Each call is either in a round trip held at the gate or queued.
-		waitUntil(t, "the call to be sent or queued", func() bool {
-			sizes, _, _ := g.State()
-			n := 0
-			for _, s := range sizes {
-				n += s
-			}
-			return n+queued() == i+1
-		})
+		waitUntil(t, "the call to be sent or queued", func() bool { return g.Commands()+queued() == i+1 })
 	}
 	want := []int{1}
 	for range maxInFlight - 1 {

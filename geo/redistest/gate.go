@@ -42,6 +42,18 @@ func (g *Gate) State() (sizes []int, inFlight, most int) {
 	return append([]int(nil), g.sizes...), g.inFlight, g.most
 }
 
+// Commands returns how many commands of the gate's name have reached it,
+// in all round trips so far.
+func (g *Gate) Commands() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for _, s := range g.sizes {
+		n += s
+	}
+	return n
+}
+
 func (g *Gate) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (g *Gate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
