@@ -5,6 +5,17 @@ import (
 	"time"
 )
 
+// offer is what the handler does with one position under a bound of limit:
+// it asks the floor for the delay, refuses a position later than limit, and
+// records the lag of one it applied. It returns the delay.
+func offer(f *lagFloor, now, at time.Time, limit time.Duration) time.Duration {
+	d := f.delay(now, at)
+	if d <= limit {
+		f.record(now, at)
+	}
+	return d
+}
+
 // TestLagFloorIgnoresTheClientsClockOffset: a client whose clock is an hour
 // off either way, sending positions that arrive at once, is never late; one
 // of them held back 3 s is, by 3 s.
@@ -16,33 +27,34 @@ func TestLagFloorIgnoresTheClientsClockOffset(t *testing.T) {
 			now := base.Add(time.Duration(i) * 200 * time.Millisecond)
 			at := now.Add(offset)                        // the client's clock
 			net := time.Duration(i%7) * time.Millisecond // the way in
-			if d := f.delay(now.Add(net), at); d > 10*time.Millisecond {
+			if d := offer(&f, now.Add(net), at, time.Second); d > 10*time.Millisecond {
 				t.Fatalf("offset %v, position %d: delay %v, want at most the network's jitter", offset, i, d)
 			}
 		}
 		now := base.Add(100 * 200 * time.Millisecond)
-		if d := f.delay(now.Add(3*time.Second), now.Add(offset)); d < 3*time.Second || d > 3*time.Second+10*time.Millisecond {
+		if d := offer(&f, now.Add(3*time.Second), now.Add(offset), time.Second); d < 3*time.Second || d > 3*time.Second+10*time.Millisecond {
 			t.Fatalf("offset %v: a position held back 3 s has delay %v", offset, d)
 		}
 	}
 }
 
 // TestLagFloorForgetsWithinTwoWindows: a clock set back 5 s makes every
-// position look 5 s late until the windows holding the old floor have
-// passed (at most two), then none is; one set forward is never late.
+// position look 5 s late, and refused, until the windows holding the old
+// floor have passed (at most two); then none is; one set forward is never
+// late.
 func TestLagFloorForgetsWithinTwoWindows(t *testing.T) {
 	base := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
 	var f lagFloor
 	step := 500 * time.Millisecond
 	now := base
 	for range 10 {
-		f.delay(now, now)
+		offer(&f, now, now, time.Second)
 		now = now.Add(step)
 	}
 	stepped := now // the clock goes back 5 s here
 	lateUntil := time.Time{}
 	for now.Before(stepped.Add(3 * lagWindow)) {
-		if d := f.delay(now, now.Add(-5*time.Second)); d > time.Second {
+		if d := offer(&f, now, now.Add(-5*time.Second), time.Second); d > time.Second {
 			lateUntil = now
 		}
 		now = now.Add(step)
@@ -54,7 +66,7 @@ func TestLagFloorForgetsWithinTwoWindows(t *testing.T) {
 		t.Fatalf("positions read as late for %v after the clock step, want at most %v", late, 2*lagWindow)
 	}
 	for range 10 {
-		if d := f.delay(now, now.Add(time.Minute)); d > 0 {
+		if d := offer(&f, now, now.Add(time.Minute), time.Second); d > 0 {
 			t.Fatalf("a clock set forward: delay %v, want 0", d)
 		}
 		now = now.Add(step)
@@ -66,13 +78,33 @@ func TestLagFloorForgetsWithinTwoWindows(t *testing.T) {
 func TestLagFloorStartsAfreshAfterSilence(t *testing.T) {
 	base := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
 	var f lagFloor
-	f.delay(base, base)
+	offer(&f, base, base, time.Second)
 	later := base.Add(2*lagWindow + time.Second)
-	if d := f.delay(later, later.Add(-4*time.Second)); d != 0 {
+	if d := offer(&f, later, later.Add(-4*time.Second), time.Second); d != 0 {
 		t.Fatalf("first position after silence: delay %v, want 0", d)
 	}
-	if d := f.delay(later.Add(time.Second), later.Add(time.Second-4*time.Second)); d != 0 {
+	if d := offer(&f, later.Add(time.Second), later.Add(time.Second-4*time.Second), time.Second); d != 0 {
 		t.Fatalf("same lag again: delay %v, want 0", d)
+	}
+}
+
+// TestLagFloorOnlyCountsAppliedPositions: delay alone, for a position that
+// is then not applied (an "at" an hour ahead, which the map refuses), does
+// not move the floor; record does.
+func TestLagFloorOnlyCountsAppliedPositions(t *testing.T) {
+	base := time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+	var f lagFloor
+	offer(&f, base, base, time.Second)
+	if d := f.delay(base.Add(time.Second), base.Add(time.Hour)); d != 0 {
+		t.Fatalf("a position from the future: delay %v, want 0", d)
+	}
+	next := base.Add(2 * time.Second)
+	if d := f.delay(next, next); d != 0 {
+		t.Fatalf("after a position that was not applied: delay %v, want 0", d)
+	}
+	f.record(base.Add(time.Second), base.Add(time.Hour))
+	if d := f.delay(next, next); d < time.Hour-time.Second {
+		t.Fatalf("after a recorded lag of -1 h: delay %v, want about 1 h (record must count)", d)
 	}
 }
 
@@ -100,6 +132,23 @@ func TestLateLocationsRefused(t *testing.T) {
 		waitFor(t, "the timely location to be applied", func() bool { return e.in.locations.Load() == 2 })
 		if got := counterNow(t, e.hub.metrics.locRefused); got != 0 {
 			t.Fatalf("illuwa_ws_locations_refused_total = %v, want 0 (late is counted apart)", got)
+		}
+	})
+	t.Run("refused positions do not count", func(t *testing.T) {
+		e := newEnv(t, Options{}, nil, memoryBrokerMaker(t))
+		a := e.dial(t, "user=7&role=owner")
+		a.sendRaw(1, loc("L1", time.Now()))
+		waitFor(t, "the first location to be applied", func() bool { return e.in.locations.Load() == 1 })
+		e.in.setErr(codedErr{"stale_time", "the position's time is too far from the server's"})
+		a.sendRaw(1, loc("L2", time.Now().Add(time.Hour)))
+		if m := a.expect(TypeError); m["code"] != "stale_time" || m["ref"] != "L2" {
+			t.Fatalf("got %v, want stale_time for L2", m)
+		}
+		e.in.setErr(nil)
+		a.sendRaw(1, loc("L3", time.Now()))
+		waitFor(t, "the timely location to be applied", func() bool { return e.in.locations.Load() == 3 })
+		if got := counterNow(t, e.hub.metrics.locLate); got != 0 {
+			t.Fatalf("illuwa_ws_locations_late_total = %v, want 0: a refused position moved the floor", got)
 		}
 	})
 	t.Run("unbounded", func(t *testing.T) {
