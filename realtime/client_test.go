@@ -70,6 +70,21 @@ func (c *client) read() map[string]any {
 	return m
 }
 
+// keepReading reads and drops c's messages in the background until its
+// connection ends (the test's cleanup closes it), so that its ping and pong
+// handlers run: gorilla calls them only inside a read. The test reads
+// nothing more itself after this.
+func (c *client) keepReading() {
+	_ = c.ws.SetReadDeadline(time.Time{})
+	go func() {
+		for {
+			if _, _, err := c.ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+}
+
 // expect reads the next message and checks its type.
 func (c *client) expect(typ string) map[string]any {
 	c.t.Helper()

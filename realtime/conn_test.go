@@ -289,13 +289,7 @@ func testKeepalive(t *testing.T, mk brokerMaker) {
 			pings <- struct{}{}
 			return c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
 		})
-		go func() {
-			for {
-				if _, _, err := c.ws.ReadMessage(); err != nil {
-					return
-				}
-			}
-		}()
+		c.keepReading()
 		for range 5 {
 			select {
 			case <-pings:

@@ -80,9 +80,8 @@ func (c *conn) handleLocation(m *clientMessage) {
 		return
 	}
 	c.invalid = 0
-	arrived := time.Now()
-	bound := c.hub.opts.MaxLocationDelay > 0
-	if bound && c.lag.delay(arrived, m.At) > c.hub.opts.MaxLocationDelay {
+	arrived, limit := time.Now(), c.hub.opts.MaxLocationDelay
+	if limit > 0 && c.lag.delay(arrived, m.At) > limit {
 		c.hub.metrics.locLate.Inc()
 		c.sendError(m.Ref, CodeRateLimited, "the server is busy: this position arrived too late and was refused, send the next one")
 		return
@@ -96,7 +95,7 @@ func (c *conn) handleLocation(m *clientMessage) {
 	loc := LocationMsg{PochaID: m.PochaID, Lat: *m.Lat, Lng: *m.Lng, At: m.At.UTC()}
 	if err := c.in.Location(c.hub.baseCtx, c.who, loc); err != nil {
 		c.sendInboundError(m.Ref, err)
-	} else if bound {
+	} else if limit > 0 {
 		c.lag.record(arrived, m.At)
 	}
 }

@@ -175,20 +175,6 @@ func rawClient(t *testing.T, e *testEnv) (*client, net.Conn) {
 	return c, c.ws.NetConn()
 }
 
-// keepReading reads c's frames in the background until its connection ends,
-// so that its pong handler runs for pongs the server writes after the
-// message a test waited for: gorilla calls the handler only inside a read.
-func keepReading(c *client) {
-	_ = c.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	go func() {
-		for {
-			if _, _, err := c.ws.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}()
-}
-
 // watchJSON is a watch message around the test centre.
 func watchJSON(ref string) []byte {
 	b, _ := json.Marshal(WatchMessage{Type: TypeWatch, Ref: ref, Lat: centerLat, Lng: centerLng, RadiusM: 500})
@@ -211,7 +197,7 @@ func TestIdleReaderFrames(t *testing.T) {
 		if m := c.expect(TypeSnapshot); m["ref"] != "w1" {
 			t.Fatalf("snapshot %v", m)
 		}
-		keepReading(c)
+		c.keepReading()
 		select {
 		case got := <-pongs:
 			if got != "p-1" {
@@ -259,7 +245,7 @@ func TestIdleReaderFrames(t *testing.T) {
 		if m := c.expect(TypeSnapshot); m["ref"] != "w3" {
 			t.Fatalf("snapshot %v", m)
 		}
-		keepReading(c)
+		c.keepReading()
 		// The latest ping is answered (RFC 6455 section 5.5.3): "inside"
 		// may have been superseded before the writer ran.
 		for got := ""; got != "after"; {
